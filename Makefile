@@ -1,0 +1,122 @@
+# poolscope — build, test, install.
+#   make            build build/poolscope
+#   make run        install deps, build, run the main job
+#   make check      install deps, build, run every test (plain and ASan+UBSan)
+#   make deps       install the Debian packages in deps.txt
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show commands
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+SAN       ?=
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+WERROR    ?= $(if $(CI),-Werror,)
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra $(WERROR) -MMD -MP -Isrc -I$(BUILD)/gen \
+             -DPOOLSCOPE_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+ifneq ($(SAN),)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw -lz -lm
+
+SRCS      := $(shell find src -name '*.c' ! -name '*.bpf.c' | sort)
+LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
+OBJS      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/gen/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+INTEG_SRCS:= $(wildcard tests/integration/test_*.c)
+HELPER_SRCS := $(wildcard tests/leakers/*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(INTEG_SRCS))
+HELPER_BINS := $(patsubst tests/leakers/%.c,$(BUILD)/leakers/%,$(HELPER_SRCS))
+MANS      := $(wildcard docs/man/*.8)
+
+.PHONY: all deps run check test test-asan install uninstall clean fuzz bench
+all: $(BUILD)/poolscope
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+$(BUILD)/gen/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r /sys/kernel/btf/vmlinux || { echo "build: /sys/kernel/btf/vmlinux missing: this kernel lacks CONFIG_DEBUG_INFO_BTF" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/gen/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/gen/vmlinux.h $(wildcard src/bpf/*.h)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Isrc -I$(BUILD)/gen -Wall -c $< -o $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/gen/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# Every C object may include any skeleton: generate them all first.
+$(BUILD)/obj/%.o: src/%.c | $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libpoolscope.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/poolscope: $(BUILD)/obj/main.o $(BUILD)/libpoolscope.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libpoolscope.a tests/test_util.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libpoolscope.a $(LIBS) -lcmocka $(LDFLAGS)
+
+$(BUILD)/leakers/%: tests/leakers/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $< -lpthread
+
+run: deps all
+	$(Q)$(BUILD)/poolscope top $(RUN_ARGS)
+
+# The test run: plain build, then the same suite under ASan+UBSan.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all tests
+	$(Q)bash tests/run.sh build build/asan
+
+tests: $(TEST_BINS) $(HELPER_BINS) $(BUILD)/poolscope
+
+test: all tests
+	$(Q)bash tests/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/poolscope $(DESTDIR)$(PREFIX)/sbin/poolscope
+	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/poolscope $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
+
+clean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(patsubst tests/%.c,$(BUILD)/tests/%.d,$(UNIT_SRCS) $(INTEG_SRCS))

@@ -1,0 +1,130 @@
+/* The decoded view of a poolscope trace file, as `report` consumes it.
+ * The on-disk encoding (src/trace/format.h, docs/FORMAT.md) is private to the
+ * writer and reader; everything else sees these structs.
+ * CONTRACT between `record` (writer) and `report` (reader): change only
+ * additively, and keep docs/FORMAT.md in step. */
+#ifndef POOLSCOPE_TRACE_TRACE_H
+#define POOLSCOPE_TRACE_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksyms;
+
+/* What kind of memory an event is about. Page frames (pfn) and slab
+ * pointers live in separate key spaces: never match one against the other. */
+enum trace_kind {
+	TK_SLAB = 1,	/* kmem_cache_alloc/free: tag = cache name */
+	TK_KMALLOC = 2, /* kmalloc/kfree: tag = "kmalloc-N" size class */
+	TK_PAGE = 3,	/* mm_page_alloc/free: ptr = pfn, tag = "page-order-N" */
+	TK_PERCPU = 4,	/* percpu_alloc_percpu/free_percpu */
+	TK_VMALLOC = 5,
+};
+
+enum trace_record_type {
+	TR_ALLOC = 1,
+	TR_FREE = 2,
+	TR_LOST = 3,	 /* events the kernel could not deliver */
+	TR_SNAPSHOT = 4, /* aggregate mode: outstanding allocations at a time */
+};
+
+#define TRACE_NO_STACK UINT32_MAX
+
+struct trace_alloc {
+	uint64_t ts_ns;	    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	uint64_t ptr;	    /* object address, or pfn for TK_PAGE */
+	uint64_t call_site; /* kernel return address of the allocating call */
+	uint64_t bytes_req;
+	uint64_t bytes_alloc;
+	uint32_t tag_id;   /* index into the string table */
+	uint32_t comm_id;  /* index into the string table */
+	uint32_t stack_id; /* TRACE_NO_STACK when stacks were off or not sampled */
+	uint32_t gfp_flags;
+	uint32_t tgid, tid;
+	uint16_t cpu;
+	uint8_t kind; /* enum trace_kind */
+	uint8_t order; /* TK_PAGE: page order */
+};
+
+struct trace_free {
+	uint64_t ts_ns;
+	uint64_t ptr;
+	uint64_t call_site;
+	uint32_t tag_id; /* what the free names, if anything; else the empty string */
+	uint32_t tgid, tid;
+	uint16_t cpu;
+	uint8_t kind;
+};
+
+struct trace_lost {
+	uint64_t ts_ns;
+	uint16_t cpu;
+	uint64_t ringbuf_full; /* events dropped because the ring buffer was full */
+	uint64_t map_full;     /* outstanding/stack map full (aggregate mode) */
+	uint64_t bpf_misses;   /* kernel-reported recursion misses per program */
+};
+
+/* Aggregate mode: per-stack outstanding allocations at one instant. The
+ * arrays are borrowed from the reader until the next trace_reader__next. */
+struct trace_snapshot_entry {
+	uint32_t stack_id;
+	uint32_t tag_id;
+	uint32_t tgid;
+	uint8_t kind;
+	uint64_t outstanding_count;
+	uint64_t outstanding_bytes;
+	uint64_t allocs, frees; /* since the recording started */
+	uint64_t oldest_ts_ns;
+};
+
+struct trace_snapshot {
+	uint64_t ts_ns;
+	uint32_t nentries;
+	const struct trace_snapshot_entry *entries;
+};
+
+struct trace_record {
+	enum trace_record_type type;
+	union {
+		struct trace_alloc alloc;
+		struct trace_free free;
+		struct trace_lost lost;
+		struct trace_snapshot snapshot;
+	};
+};
+
+struct trace_header {
+	uint32_t version;
+	char hostname[65];
+	char kernel_release[65];
+	char boot_id[37];
+	uint64_t start_realtime_ns; /* wall clock at start */
+	uint64_t start_ns, stop_ns; /* CLOCK_MONOTONIC; stop_ns 0 if cut off */
+	bool aggregate;		    /* written in --aggregate mode */
+	bool stacks;
+	uint32_t sample_every; /* stacks 1-in-N (1 = all) */
+	const char *options;   /* the command line's options and filters, as text */
+};
+
+struct trace_reader;
+
+/* Open a trace. On failure returns -errno (-EINVAL for a malformed file) and
+ * writes a one-line reason, naming the offset where relevant, into err. */
+int trace_reader__open(const char *path, struct trace_reader **out, char *err, size_t errlen);
+const struct trace_header *trace_reader__header(const struct trace_reader *r);
+/* 1: *rec filled; 0: end of trace; <0: error (reason in err, with offset).
+ * A file cut off mid-chunk ends cleanly at its last complete chunk (0), with
+ * trace_reader__truncated() true. */
+int trace_reader__next(struct trace_reader *r, struct trace_record *rec, char *err, size_t errlen);
+bool trace_reader__truncated(const struct trace_reader *r);
+/* Strings and stacks seen so far (the writer emits each before its first use). */
+const char *trace_reader__string(const struct trace_reader *r, uint32_t id);
+/* Frames innermost first; returns the depth (0 if unknown id). */
+int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const uint64_t **ips);
+/* The symbol snapshot stored in the trace (may be empty, never NULL once
+ * the file is fully read; the writer stores it at the start). */
+const struct ksyms *trace_reader__ksyms(const struct trace_reader *r);
+void trace_reader__close(struct trace_reader *r);
+
+#endif

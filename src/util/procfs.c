@@ -1,0 +1,105 @@
+#include "util/procfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/parse.h"
+
+int procfs_read(int dirfd, const char *path, struct strbuf *sb)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	int err = 0;
+
+	strbuf_reset(sb);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		err = strbuf_grow(sb, 4096);
+		if (err)
+			break;
+		n = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		sb->len += (size_t)n;
+		sb->buf[sb->len] = '\0';
+	}
+	close(fd);
+	return err;
+}
+
+int procfs_read_line(int dirfd, const char *path, char *buf, unsigned int len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int err = procfs_read(dirfd, path, &sb);
+	const char *s;
+	size_t n;
+
+	if (err) {
+		strbuf_release(&sb);
+		return err;
+	}
+	s = strbuf_str(&sb);
+	n = strcspn(s, "\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	strbuf_release(&sb);
+	return 0;
+}
+
+int procfs_read_u64(int dirfd, const char *path, uint64_t *value)
+{
+	char line[64];
+	int err = procfs_read_line(dirfd, path, line, sizeof(line));
+
+	if (err)
+		return err;
+	return parse_u64(line, value);
+}
+
+char *line_next(struct line_iter *it)
+{
+	char *start = it->pos, *nl;
+
+	if (!start || !*start)
+		return NULL;
+	nl = strchr(start, '\n');
+	if (nl) {
+		*nl = '\0';
+		it->pos = nl + 1;
+	} else {
+		it->pos = start + strlen(start);
+	}
+	it->lineno++;
+	return start;
+}
+
+int split_fields(char *s, char **fields, int max)
+{
+	int n = 0;
+
+	while (*s && n < max) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		fields[n++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return n;
+}
