@@ -127,4 +127,30 @@ int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const u
 const struct ksyms *trace_reader__ksyms(const struct trace_reader *r);
 void trace_reader__close(struct trace_reader *r);
 
+/* Writing a trace (used by `record`). Records are buffered into a chunk;
+ * trace_writer__flush ends the chunk (length + CRC32) and writes it, so a
+ * file cut off later stays readable up to its last flushed chunk. Strings
+ * and stacks are emitted into the stream before their first use. All
+ * functions return 0 or -errno (I/O errors are said once, by the writer). */
+struct trace_writer;
+
+/* Create (O_CREAT|O_TRUNC) path and write the header. */
+int trace_writer__open(const char *path, const struct trace_header *hdr, struct trace_writer **out);
+/* The interned id of s (emitted into the stream the first time). UINT32_MAX on ENOMEM. */
+uint32_t trace_writer__string(struct trace_writer *w, const char *s);
+/* Define stack_id's frames (innermost first); redefinitions are ignored. */
+int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth);
+/* Symbol snapshot (may be a subset: the symbols the stacks need). */
+int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks);
+int trace_writer__alloc(struct trace_writer *w, const struct trace_alloc *a);
+int trace_writer__free(struct trace_writer *w, const struct trace_free *f);
+int trace_writer__lost(struct trace_writer *w, const struct trace_lost *l);
+int trace_writer__snapshot(struct trace_writer *w, const struct trace_snapshot *s);
+/* End the current chunk (length + CRC) and write it; no-op when empty. */
+int trace_writer__flush(struct trace_writer *w);
+/* Bytes written to the file so far (for --max-size). */
+uint64_t trace_writer__bytes(const struct trace_writer *w);
+/* Final chunk + trailer carrying stop_ns; frees w. Accepts NULL. */
+int trace_writer__close(struct trace_writer *w, uint64_t stop_ns);
+
 #endif
