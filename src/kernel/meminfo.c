@@ -1,0 +1,128 @@
+#include "kernel/meminfo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/parse.h"
+#include "util/procfs.h"
+
+static const char *const field_names[MI_NR_FIELDS] = {
+	[MI_MEM_TOTAL] = "MemTotal",	   [MI_MEM_AVAILABLE] = "MemAvailable",
+	[MI_SLAB] = "Slab",		   [MI_SRECLAIMABLE] = "SReclaimable",
+	[MI_SUNRECLAIM] = "SUnreclaim",	   [MI_KERNEL_STACK] = "KernelStack",
+	[MI_PAGE_TABLES] = "PageTables",   [MI_VMALLOC_USED] = "VmallocUsed",
+	[MI_PERCPU] = "Percpu",
+};
+
+const char *meminfo_field_name(enum meminfo_field f)
+{
+	return (unsigned int)f < MI_NR_FIELDS ? field_names[f] : "?";
+}
+
+static int field_lookup(const char *key)
+{
+	int i;
+
+	for (i = 0; i < MI_NR_FIELDS; i++)
+		if (strcmp(field_names[i], key) == 0)
+			return i;
+	return -1;
+}
+
+int meminfo_parse(char *text, struct meminfo *mi)
+{
+	struct line_iter it;
+	char *line;
+
+	mi->present = 0;
+	mi->skipped = 0;
+	memset(mi->bytes, 0, sizeof(mi->bytes));
+	line_iter_init(&it, text);
+	while ((line = line_next(&it))) {
+		char *colon = strchr(line, ':');
+		char *f[3];
+		uint64_t v;
+		int n, idx;
+
+		if (line[0] == '\0')
+			continue;
+		/* "Key:   123 kB" — the unit is kB, or absent for counts (HugePages_*). */
+		if (!colon || colon == line)
+			goto malformed;
+		*colon = '\0';
+		n = split_fields(colon + 1, f, 3);
+		if (n < 1 || n > 2 || parse_u64(f[0], &v) || (n == 2 && strcmp(f[1], "kB")))
+			goto malformed;
+		idx = field_lookup(line);
+		if (idx < 0)
+			continue;
+		if (n != 2 || v > UINT64_MAX / 1024)
+			goto malformed;
+		mi->bytes[idx] = v * 1024;
+		mi->present |= 1u << idx;
+		continue;
+malformed:
+		mi->skipped++;
+		ps_warn_once("meminfo-malformed",
+			     "/proc/meminfo line %u is malformed; skipping such lines", it.lineno);
+	}
+	return mi->present ? 0 : -ENODATA;
+}
+
+int filenr_parse(const char *text, struct meminfo *mi)
+{
+	char copy[128];
+	char *f[4];
+	uint64_t allocated, unused, max;
+
+	mi->have_files = false;
+	if (strlen(text) >= sizeof(copy))
+		return -EINVAL;
+	strcpy(copy, text);
+	copy[strcspn(copy, "\n")] = '\0';
+	if (split_fields(copy, f, 4) != 3 || parse_u64(f[0], &allocated) ||
+	    parse_u64(f[1], &unused) || parse_u64(f[2], &max) || unused > allocated)
+		return -EINVAL;
+	mi->files_in_use = allocated - unused;
+	mi->files_max = max;
+	mi->have_files = true;
+	return 0;
+}
+
+int uptime_parse(const char *text, struct meminfo *mi)
+{
+	char *end;
+	double up;
+
+	mi->have_uptime = false;
+	errno = 0;
+	up = strtod(text, &end);
+	if (errno || end == text || (*end != ' ' && *end != '\n' && *end) || !isfinite(up) ||
+	    up < 0)
+		return -EINVAL;
+	mi->uptime_s = up;
+	mi->have_uptime = true;
+	return 0;
+}
+
+int meminfo_read(struct meminfo *mi, struct strbuf *sb)
+{
+	int err;
+
+	err = procfs_read(AT_FDCWD, "/proc/sys/fs/file-nr", sb);
+	if (err || filenr_parse(strbuf_str(sb), mi))
+		mi->have_files = false;
+	err = procfs_read(AT_FDCWD, "/proc/uptime", sb);
+	if (err || uptime_parse(strbuf_str(sb), mi))
+		mi->have_uptime = false;
+	err = procfs_read(AT_FDCWD, "/proc/meminfo", sb);
+	if (err)
+		return err;
+	if (sb->len == 0)
+		return -ENODATA;
+	return meminfo_parse(sb->buf, mi);
+}
