@@ -1,0 +1,702 @@
+#include "analysis/group.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/ksyms.h"
+#include "output/table.h"
+#include "util/strbuf.h"
+
+struct grouping {
+	struct group_row *rows;
+	size_t nrows;
+};
+
+/* The dimension list, perf-kmem style: a name and how two rows compare. */
+struct group_dimension {
+	const char *name;
+	int (*compare)(const struct group_row *a, const struct group_row *b,
+		       const struct trace_names *n);
+};
+
+#define CMP(x, y) (((x) > (y)) - ((x) < (y)))
+
+static int cmp_type(const struct group_row *a, const struct group_row *b,
+		    const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->cls, b->cls);
+}
+
+static int cmp_kind(const struct group_row *a, const struct group_row *b,
+		    const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->site->kind, b->site->kind);
+}
+
+static int cmp_tag(const struct group_row *a, const struct group_row *b,
+		   const struct trace_names *n)
+{
+	if (a->site->tag_id == b->site->tag_id)
+		return 0;
+	return strcmp(trace_names__string(n, a->site->tag_id),
+		      trace_names__string(n, b->site->tag_id));
+}
+
+static int cmp_stack(const struct group_row *a, const struct group_row *b,
+		     const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->site->stack_id, b->site->stack_id);
+}
+
+static int cmp_size(const struct group_row *a, const struct group_row *b,
+		    const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->site->size, b->site->size);
+}
+
+static int cmp_process(const struct group_row *a, const struct group_row *b,
+		       const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->site->tgid, b->site->tgid);
+}
+
+static int cmp_comm(const struct group_row *a, const struct group_row *b,
+		    const struct trace_names *n)
+{
+	if (a->site->comm_id == b->site->comm_id)
+		return 0;
+	return strcmp(trace_names__string(n, a->site->comm_id),
+		      trace_names__string(n, b->site->comm_id));
+}
+
+static int cmp_callsite(const struct group_row *a, const struct group_row *b,
+			const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->site->call_site, b->site->call_site);
+}
+
+static int cmp_function(const struct group_row *a, const struct group_row *b,
+			const struct trace_names *n)
+{
+	(void)n;
+	if (a->function && b->function)
+		return strcmp(a->function, b->function);
+	if (a->function || b->function)
+		return a->function ? -1 : 1;
+	return CMP(a->function_ip, b->function_ip);
+}
+
+static int cmp_cpu(const struct group_row *a, const struct group_row *b,
+		   const struct trace_names *n)
+{
+	(void)n;
+	return CMP(a->site->cpu, b->site->cpu);
+}
+
+static const struct group_dimension dimensions[GD_COUNT] = {
+	[GD_TYPE] = { "type", cmp_type },
+	[GD_KIND] = { "kind", cmp_kind },
+	[GD_TAG] = { "tag", cmp_tag },
+	[GD_STACK] = { "stack", cmp_stack },
+	[GD_SIZE] = { "size", cmp_size },
+	[GD_PROCESS] = { "process", cmp_process },
+	[GD_COMM] = { "comm", cmp_comm },
+	[GD_CALLSITE] = { "callsite", cmp_callsite },
+	[GD_FUNCTION] = { "function", cmp_function },
+	[GD_CPU] = { "cpu", cmp_cpu },
+};
+
+const char *group_dim_name(enum group_dim d)
+{
+	return d < GD_COUNT ? dimensions[d].name : "?";
+}
+
+int group_parse_dims(const char *spec, enum group_dim *dims, int *ndims, char *err, size_t errlen)
+{
+	const char *p = spec;
+
+	*ndims = 0;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int d, i;
+
+		for (d = 0; d < GD_COUNT; d++)
+			if (strlen(dimensions[d].name) == len && strncmp(p, dimensions[d].name, len) == 0)
+				break;
+		/* "pid" reads naturally too */
+		if (d == GD_COUNT && len == 3 && strncmp(p, "pid", 3) == 0)
+			d = GD_PROCESS;
+		if (d == GD_COUNT) {
+			snprintf(err, errlen, "unknown group column '%.*s' (one of type, kind, tag, "
+				 "stack, size, process, comm, callsite, function, cpu)", (int)len, p);
+			return -EINVAL;
+		}
+		for (i = 0; i < *ndims; i++) {
+			if (dims[i] == (enum group_dim)d) {
+				snprintf(err, errlen, "group column '%s' given twice", dimensions[d].name);
+				return -EINVAL;
+			}
+		}
+		dims[(*ndims)++] = (enum group_dim)d;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (*ndims == 0) {
+		snprintf(err, errlen, "empty group column list");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void group_opts_init(struct group_opts *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->frame = -1;
+}
+
+const char *trace_names__string(const struct trace_names *n, uint32_t id)
+{
+	const char *s = NULL;
+
+	if (id == SITE_NO_COMM)
+		return "?";
+	if (n && n->string)
+		s = n->string(n->ctx, id);
+	return s ? s : "?";
+}
+
+int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips)
+{
+	*ips = NULL;
+	if (stack_id == TRACE_NO_STACK || !n || !n->stack)
+		return 0;
+	return n->stack(n->ctx, stack_id, ips);
+}
+
+const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *buf, size_t len)
+{
+	if (n && n->ksyms)
+		return ksyms__format(n->ksyms, ip, buf, len);
+	snprintf(buf, len, "0x%" PRIx64, ip);
+	return buf;
+}
+
+const char *trace_names__function(const struct trace_names *n, uint64_t ip, char *buf,
+				  size_t len)
+{
+	const struct ksym *sym = n && n->ksyms ? ksyms__resolve(n->ksyms, ip) : NULL;
+
+	if (!sym)
+		snprintf(buf, len, "0x%" PRIx64, ip);
+	else if (sym->module)
+		snprintf(buf, len, "%s [%s]", sym->name, sym->module);
+	else
+		snprintf(buf, len, "%s", sym->name);
+	return buf;
+}
+
+bool group__site_selected(const struct group_opts *opts, const struct alloc_site *s)
+{
+	int i;
+
+	if (opts->npids) {
+		for (i = 0; i < opts->npids; i++)
+			if (opts->pids[i] == s->tgid)
+				break;
+		if (i == opts->npids)
+			return false;
+	}
+	if (s->size < opts->size_min || (opts->size_max && s->size > opts->size_max))
+		return false;
+	if (!globlist_empty(&opts->tags) &&
+	    !globlist_match(&opts->tags, trace_names__string(opts->names, s->tag_id)))
+		return false;
+	if (!globlist_empty(&opts->comms) &&
+	    !globlist_match(&opts->comms, trace_names__string(opts->names, s->comm_id)))
+		return false;
+	return true;
+}
+
+static bool has_dim(const struct group_opts *opts, enum group_dim d)
+{
+	int i;
+
+	for (i = 0; i < opts->ndims; i++)
+		if (opts->dims[i] == d)
+			return true;
+	return false;
+}
+
+/* Fill a row's counters from the classes it stands for. */
+static void row_from_site(struct group_row *r, const struct alloc_site *s, unsigned int mask,
+			  uint64_t end_ns)
+{
+	int c;
+
+	for (c = 0; c < AC_COUNT; c++) {
+		if (!(mask & (1u << c)))
+			continue;
+		r->count += s->count[c];
+		r->bytes += s->bytes[c];
+		if (c == AC_AIFO || c == AC_AIFI)
+			r->allocs += s->count[c];
+		if (c == AC_AIFI || c == AC_AOFI)
+			r->frees += s->count[c];
+		if (c == AC_AIFO || c == AC_AOFO) {
+			r->outstanding += s->count[c];
+			r->outstanding_bytes += s->bytes[c];
+		}
+	}
+	r->oldest_ns = r->outstanding && s->oldest_ns && s->oldest_ns <= end_ns ? s->oldest_ns : 0;
+}
+
+static void set_function(struct group_row *r, const struct group_opts *opts)
+{
+	const uint64_t *ips;
+	int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
+	const struct ksym *sym;
+
+	r->function_ip = r->site->call_site;
+	if (opts->frame >= 0 && depth > opts->frame)
+		r->function_ip = ips[opts->frame];
+	sym = opts->names && opts->names->ksyms ? ksyms__resolve(opts->names->ksyms, r->function_ip)
+						: NULL;
+	r->function = sym ? sym->name : NULL;
+}
+
+static int compare_rows(const void *pa, const void *pb, void *arg)
+{
+	const struct group_opts *opts = arg;
+	const struct group_row *a = pa, *b = pb;
+	int i, r;
+
+	for (i = 0; i < opts->ndims; i++) {
+		r = dimensions[opts->dims[i]].compare(a, b, opts->names);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int group__build(const struct outstanding *o, const struct group_opts *opts,
+		 struct grouping **out)
+{
+	size_t i, nsites = outstanding__nsites(o), n = 0, cap = 0;
+	unsigned int mask = opts->classes ? opts->classes : (1u << AC_COUNT) - 1;
+	bool by_type = has_dim(opts, GD_TYPE), by_function = has_dim(opts, GD_FUNCTION);
+	struct grouping *g = calloc(1, sizeof(*g));
+	struct group_row *rows = NULL;
+	int err = -ENOMEM;
+
+	if (!g)
+		return -ENOMEM;
+	for (i = 0; i < nsites; i++) {
+		const struct alloc_site *s = outstanding__site(o, i);
+		int c, first = by_type ? 0 : -1, last = by_type ? AC_COUNT - 1 : -1;
+
+		if (!group__site_selected(opts, s))
+			continue;
+		for (c = first; c <= last; c++) {
+			struct group_row r = { .site = s, .cls = c };
+
+			if (c >= 0 && !(mask & (1u << c)))
+				continue;
+			row_from_site(&r, s, c >= 0 ? 1u << c : mask, opts->end_ns);
+			if (!r.count)
+				continue;
+			if (by_function)
+				set_function(&r, opts);
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				struct group_row *grown = realloc(rows, ncap * sizeof(*grown));
+
+				if (!grown)
+					goto out;
+				rows = grown;
+				cap = ncap;
+			}
+			rows[n++] = r;
+		}
+	}
+	if (n)
+		qsort_r(rows, n, sizeof(*rows), compare_rows, (void *)opts);
+	/* Merge neighbours that compare equal on every dimension. */
+	g->nrows = 0;
+	for (i = 0; i < n; i++) {
+		struct group_row *dst = g->nrows ? &rows[g->nrows - 1] : NULL;
+
+		if (dst && compare_rows(dst, &rows[i], (void *)opts) == 0) {
+			dst->count += rows[i].count;
+			dst->bytes += rows[i].bytes;
+			dst->allocs += rows[i].allocs;
+			dst->frees += rows[i].frees;
+			dst->outstanding += rows[i].outstanding;
+			dst->outstanding_bytes += rows[i].outstanding_bytes;
+			if (rows[i].oldest_ns && (!dst->oldest_ns || rows[i].oldest_ns < dst->oldest_ns))
+				dst->oldest_ns = rows[i].oldest_ns;
+			continue;
+		}
+		rows[g->nrows++] = rows[i];
+	}
+	g->rows = rows;
+	rows = NULL;
+	*out = g;
+	g = NULL;
+	err = 0;
+out:
+	free(rows);
+	free(g);
+	return err;
+}
+
+void grouping__free(struct grouping *g)
+{
+	if (!g)
+		return;
+	free(g->rows);
+	free(g);
+}
+
+size_t grouping__nrows(const struct grouping *g)
+{
+	return g->nrows;
+}
+
+const struct group_row *grouping__row(const struct grouping *g, size_t i)
+{
+	return &g->rows[i];
+}
+
+static const char *kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case TK_SLAB: return "slab";
+	case TK_KMALLOC: return "kmalloc";
+	case TK_PAGE: return "page";
+	case TK_PERCPU: return "percpu";
+	case TK_VMALLOC: return "vmalloc";
+	}
+	return "?";
+}
+
+/* Columns of the dimensions; returns the first free column index. */
+static int add_dim_cols(struct table *t, const struct group_opts *opts, bool frames_only)
+{
+	int i;
+
+	for (i = 0; i < opts->ndims; i++) {
+		switch (opts->dims[i]) {
+		case GD_TYPE: table_add_col(t, "Type", "type", COL_STR, 0); break;
+		case GD_KIND: table_add_col(t, "Kind", "kind", COL_STR, 0); break;
+		case GD_TAG: table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE); break;
+		case GD_STACK:
+			if (!frames_only)
+				table_add_col(t, "Stack", "stack_id", COL_UINT, 0);
+			table_add_col(t, "Frames", "stack", COL_STRLIST,
+				      frames_only ? COL_SQUEEZE : COL_TEXT_HIDDEN);
+			break;
+		case GD_SIZE: table_add_col(t, "Size", "size", COL_UINT, 0); break;
+		case GD_PROCESS: table_add_col(t, "PID", "pid", COL_UINT, 0); break;
+		case GD_COMM: table_add_col(t, "Comm", "comm", COL_STR, COL_SQUEEZE); break;
+		case GD_CALLSITE: table_add_col(t, "Callsite", "callsite", COL_STR, COL_SQUEEZE); break;
+		case GD_FUNCTION: table_add_col(t, "Function", "function", COL_STR, COL_SQUEEZE); break;
+		case GD_CPU: table_add_col(t, "CPU", "cpu", COL_UINT, 0); break;
+		case GD_COUNT: break;
+		}
+	}
+	return table_cols(t);
+}
+
+static int set_frames(struct table *t, int row, int col, const struct group_opts *opts,
+		      uint32_t stack_id)
+{
+	const uint64_t *ips;
+	int depth = trace_names__stack(opts->names, stack_id, &ips), i, err = 0;
+	const char **items;
+	char *text;
+
+	if (depth <= 0) {
+		table_set_null(t, row, col);
+		return 0;
+	}
+	items = calloc((size_t)depth, sizeof(*items));
+	text = malloc((size_t)depth * 160);
+	if (!items || !text) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < depth; i++)
+		items[i] = trace_names__frame(opts->names, ips[i], text + (size_t)i * 160, 160);
+	err = table_set_list(t, row, col, items, depth);
+out:
+	free(items);
+	free(text);
+	return err;
+}
+
+static int fill_dims(struct table *t, int row, const struct group_row *r,
+		     const struct group_opts *opts, bool frames_only)
+{
+	const struct alloc_site *s = r->site;
+	char buf[256];
+	int i, col = 0, err = 0;
+
+	for (i = 0; i < opts->ndims && !err; i++) {
+		switch (opts->dims[i]) {
+		case GD_TYPE:
+			err = table_set_str(t, row, col++, alloc_class_name((enum alloc_class)r->cls));
+			break;
+		case GD_KIND: err = table_set_str(t, row, col++, kind_name(s->kind)); break;
+		case GD_TAG:
+			err = table_set_str(t, row, col++, trace_names__string(opts->names, s->tag_id));
+			break;
+		case GD_STACK:
+			if (!frames_only) {
+				if (s->stack_id == TRACE_NO_STACK)
+					table_set_null(t, row, col);
+				else
+					table_set_uint(t, row, col, s->stack_id);
+				col++;
+			}
+			err = set_frames(t, row, col++, opts, s->stack_id);
+			break;
+		case GD_SIZE: err = table_set_uint(t, row, col++, s->size); break;
+		case GD_PROCESS: err = table_set_uint(t, row, col++, s->tgid); break;
+		case GD_COMM:
+			err = table_set_str(t, row, col++, trace_names__string(opts->names, s->comm_id));
+			break;
+		case GD_CALLSITE:
+			if (s->call_site)
+				err = table_set_str(t, row, col, trace_names__frame(opts->names, s->call_site,
+										    buf, sizeof(buf)));
+			col++;
+			break;
+		case GD_FUNCTION:
+			if (r->function)
+				err = table_set_str(t, row, col, r->function);
+			else if (r->function_ip)
+				err = table_set_str(t, row, col, trace_names__function(opts->names,
+						   r->function_ip, buf, sizeof(buf)));
+			col++;
+			break;
+		case GD_CPU: err = table_set_uint(t, row, col++, s->cpu); break;
+		case GD_COUNT: break;
+		}
+	}
+	return err;
+}
+
+int group__table(const struct grouping *g, const struct group_opts *opts, struct table **out)
+{
+	struct table *t = table_new();
+	int c_count, c_age, err = -ENOMEM;
+	size_t i;
+
+	if (!t)
+		return -ENOMEM;
+	c_count = add_dim_cols(t, opts, false);
+	if (table_add_col(t, "Count", "count", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Bytes", "bytes", COL_UINT, COL_HUMAN_BYTES) < 0 ||
+	    table_add_col(t, "Allocs", "allocs", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Frees", "frees", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Outstanding", "outstanding", COL_UINT, 0) < 0)
+		goto out;
+	c_age = table_add_col(t, "Oldest s", "oldest_age_s", COL_DOUBLE, 0);
+	if (c_age < 0)
+		goto out;
+	table_set_precision(t, c_age, 1);
+	for (i = 0; i < g->nrows; i++) {
+		const struct group_row *r = &g->rows[i];
+		int row = table_add_row(t);
+
+		if (row < 0 || fill_dims(t, row, r, opts, false))
+			goto out;
+		table_set_uint(t, row, c_count, r->count);
+		table_set_uint(t, row, c_count + 1, r->bytes);
+		table_set_uint(t, row, c_count + 2, r->allocs);
+		table_set_uint(t, row, c_count + 3, r->frees);
+		table_set_uint(t, row, c_count + 4, r->outstanding);
+		if (r->oldest_ns && opts->end_ns >= r->oldest_ns)
+			table_set_double(t, row, c_age, (double)(opts->end_ns - r->oldest_ns) / 1e9);
+	}
+	*out = t;
+	t = NULL;
+	err = 0;
+out:
+	table_free(t);
+	return err;
+}
+
+int group__sort_table(struct table *t, const char *spec)
+{
+	char key[64];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	bool desc;
+	int col;
+
+	if (len >= sizeof(key))
+		return -EINVAL;
+	memcpy(key, spec, len);
+	key[len] = '\0';
+	if (strcmp(key, "process") == 0)
+		strcpy(key, "pid");
+	else if (strcmp(key, "stack") == 0)
+		strcpy(key, "stack_id");
+	col = table_col_find(t, key);
+	if (col < 0)
+		return -EINVAL;
+	/* Numbers read best largest first, names alphabetically. */
+	desc = !(strcmp(key, "type") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "tag") == 0 ||
+		 strcmp(key, "comm") == 0 || strcmp(key, "callsite") == 0 ||
+		 strcmp(key, "function") == 0);
+	if (colon) {
+		if (strcmp(colon + 1, "asc") == 0)
+			desc = false;
+		else if (strcmp(colon + 1, "desc") == 0)
+			desc = true;
+		else
+			return -EINVAL;
+	}
+	table_sort(t, col, desc);
+	return 0;
+}
+
+/* A row's identity as text, comparable across traces. */
+static char *row_key(const struct group_row *r, const struct group_opts *opts)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char buf[256];
+	int i, j;
+
+	for (i = 0; i < opts->ndims; i++) {
+		const struct alloc_site *s = r->site;
+
+		switch (opts->dims[i]) {
+		case GD_TYPE: strbuf_puts(&sb, alloc_class_name((enum alloc_class)r->cls)); break;
+		case GD_KIND: strbuf_puts(&sb, kind_name(s->kind)); break;
+		case GD_TAG: strbuf_puts(&sb, trace_names__string(opts->names, s->tag_id)); break;
+		case GD_STACK: {
+			const uint64_t *ips;
+			int depth = trace_names__stack(opts->names, s->stack_id, &ips);
+
+			for (j = 0; j < depth; j++) {
+				strbuf_puts(&sb, trace_names__frame(opts->names, ips[j], buf, sizeof(buf)));
+				strbuf_puts(&sb, ";");
+			}
+			break;
+		}
+		case GD_SIZE: strbuf_printf(&sb, "%" PRIu64, s->size); break;
+		case GD_PROCESS: strbuf_printf(&sb, "%u", s->tgid); break;
+		case GD_COMM: strbuf_puts(&sb, trace_names__string(opts->names, s->comm_id)); break;
+		case GD_CALLSITE:
+			strbuf_puts(&sb, trace_names__frame(opts->names, s->call_site, buf, sizeof(buf)));
+			break;
+		case GD_FUNCTION:
+			strbuf_puts(&sb, r->function ? r->function :
+				    trace_names__function(opts->names, r->function_ip, buf, sizeof(buf)));
+			break;
+		case GD_CPU: strbuf_printf(&sb, "%u", s->cpu); break;
+		case GD_COUNT: break;
+		}
+		strbuf_puts(&sb, "\x1f");
+	}
+	return strbuf_detach(&sb);
+}
+
+struct diff_entry {
+	char *key;
+	const struct group_row *a, *b;
+};
+
+static int by_key(const void *pa, const void *pb)
+{
+	const struct diff_entry *a = pa, *b = pb;
+
+	return strcmp(a->key, b->key);
+}
+
+int group__diff_table(const struct grouping *a, const struct group_opts *oa,
+		      const struct grouping *b, const struct group_opts *ob, struct table **out)
+{
+	size_t na = a->nrows, nb = b->nrows, n = na + nb, i, m = 0;
+	struct diff_entry *e = calloc(n ? n : 1, sizeof(*e));
+	struct table *t = table_new();
+	int c0, err = -ENOMEM;
+
+	if (!e || !t)
+		goto out;
+	for (i = 0; i < n; i++) {
+		e[i].key = i < na ? row_key(&a->rows[i], oa) : row_key(&b->rows[i - na], ob);
+		if (!e[i].key)
+			goto out;
+		if (i < na)
+			e[i].a = &a->rows[i];
+		else
+			e[i].b = &b->rows[i - na];
+	}
+	qsort(e, n, sizeof(*e), by_key);
+	/* Fold each B entry into the A entry with the same key (rows of one
+	 * grouping are distinct, so at most one of each). */
+	for (i = 0; i < n; i++) {
+		if (m && strcmp(e[m - 1].key, e[i].key) == 0) {
+			if (e[i].a)
+				e[m - 1].a = e[i].a;
+			if (e[i].b)
+				e[m - 1].b = e[i].b;
+			free(e[i].key);
+			e[i].key = NULL;
+			continue;
+		}
+		e[m++] = e[i];
+		if (m - 1 != i)
+			e[i].key = NULL;
+	}
+	c0 = add_dim_cols(t, oa, true);
+	if (table_add_col(t, "Outst. A", "outstanding_a", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Outst. B", "outstanding_b", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Change", "change", COL_INT, COL_SIGNED) < 0 ||
+	    table_add_col(t, "Bytes A", "bytes_a", COL_UINT, COL_HUMAN_BYTES) < 0 ||
+	    table_add_col(t, "Bytes B", "bytes_b", COL_UINT, COL_HUMAN_BYTES) < 0 ||
+	    table_add_col(t, "Bytes change", "bytes_change", COL_INT, COL_SIGNED | COL_HUMAN_BYTES) < 0)
+		goto out;
+	for (i = 0; i < m; i++) {
+		uint64_t ca = e[i].a ? e[i].a->outstanding : 0, cb = e[i].b ? e[i].b->outstanding : 0;
+		uint64_t ba = e[i].a ? e[i].a->outstanding_bytes : 0;
+		uint64_t bb = e[i].b ? e[i].b->outstanding_bytes : 0;
+		int row;
+
+		if (!ca && !cb)
+			continue;
+		row = table_add_row(t);
+		if (row < 0 || fill_dims(t, row, e[i].a ? e[i].a : e[i].b, e[i].a ? oa : ob, true))
+			goto out;
+		table_set_uint(t, row, c0, ca);
+		table_set_uint(t, row, c0 + 1, cb);
+		table_set_int(t, row, c0 + 2, (int64_t)cb - (int64_t)ca);
+		table_set_uint(t, row, c0 + 3, ba);
+		table_set_uint(t, row, c0 + 4, bb);
+		table_set_int(t, row, c0 + 5, (int64_t)bb - (int64_t)ba);
+	}
+	table_sort(t, c0 + 2, true);
+	*out = t;
+	t = NULL;
+	err = 0;
+out:
+	if (e)
+		for (i = 0; i < n; i++)
+			free(e[i].key);
+	free(e);
+	table_free(t);
+	return err;
+}

@@ -1,0 +1,108 @@
+/* `--group type,tag,stack,size`: the sites of an outstanding analysis,
+ * filtered and merged by an ordered list of dimensions (perf kmem's
+ * `{name, compare}` sort keys), with Count, Bytes, Allocs, Frees and
+ * Outstanding per group, rendered into the one table model. */
+#ifndef POOLSCOPE_ANALYSIS_GROUP_H
+#define POOLSCOPE_ANALYSIS_GROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis/outstanding.h"
+#include "util/globlist.h"
+
+struct ksyms;
+struct table;
+
+/* How ids in a trace become text. Borrowed; the callbacks may be NULL. */
+struct trace_names {
+	const char *(*string)(const void *ctx, uint32_t id);
+	int (*stack)(const void *ctx, uint32_t stack_id, const uint64_t **ips);
+	const struct ksyms *ksyms; /* may be NULL: addresses print in hex */
+	const void *ctx;
+};
+
+/* The string for id ("?" when unknown, never NULL). */
+const char *trace_names__string(const struct trace_names *n, uint32_t id);
+/* Frames of a stack, innermost first; 0 when unknown. */
+int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips);
+/* "func+0x1a [mod]" (or hex) into buf. */
+const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *buf, size_t len);
+/* The function name alone ("func" or "func [mod]"; hex if unknown). */
+const char *trace_names__function(const struct trace_names *n, uint64_t ip, char *buf,
+				  size_t len);
+
+enum group_dim {
+	GD_TYPE,
+	GD_KIND,
+	GD_TAG,
+	GD_STACK,
+	GD_SIZE,
+	GD_PROCESS,
+	GD_COMM,
+	GD_CALLSITE,
+	GD_FUNCTION,
+	GD_CPU,
+	GD_COUNT,
+};
+
+#define GROUP_MAX_DIMS GD_COUNT
+#define GROUP_MAX_PIDS 16
+
+const char *group_dim_name(enum group_dim d);
+/* "type,tag,stack" → dims. 0, or -EINVAL with the bad name in err. */
+int group_parse_dims(const char *spec, enum group_dim *dims, int *ndims, char *err, size_t errlen);
+
+struct group_opts {
+	enum group_dim dims[GROUP_MAX_DIMS];
+	int ndims;
+	unsigned int classes; /* bit per enum alloc_class; 0 = all */
+	struct globlist tags, comms; /* borrowed; empty = all */
+	uint32_t pids[GROUP_MAX_PIDS];
+	int npids;
+	uint64_t size_min, size_max; /* size_max 0 = no limit */
+	int frame;		     /* GD_FUNCTION: stack frame index; -1 = the call site */
+	uint64_t end_ns;	     /* for ages */
+	const struct trace_names *names;
+};
+
+void group_opts_init(struct group_opts *g);
+
+struct group_row {
+	const struct alloc_site *site; /* borrowed: the first site of the group */
+	int cls;		       /* GD_TYPE: the class; else -1 */
+	const char *function;	       /* GD_FUNCTION: borrowed from the ksyms, or NULL */
+	uint64_t function_ip;
+	uint64_t count, bytes, allocs, frees, outstanding, outstanding_bytes;
+	uint64_t oldest_ns; /* 0 = nothing outstanding */
+};
+
+struct grouping;
+
+int group__build(const struct outstanding *o, const struct group_opts *opts,
+		 struct grouping **out);
+void grouping__free(struct grouping *g);
+size_t grouping__nrows(const struct grouping *g);
+const struct group_row *grouping__row(const struct grouping *g, size_t i);
+/* Does the site pass the filters (tag, comm, pid, size)? */
+bool group__site_selected(const struct group_opts *opts, const struct alloc_site *s);
+
+/* The table of a grouping: one column per dimension (by its JSON name:
+ * type, kind, tag, stack_id + stack (frames), size, pid, comm, callsite,
+ * function, cpu), then count, bytes, allocs, frees, outstanding,
+ * oldest_age_s. Rows in grouping order. */
+int group__table(const struct grouping *g, const struct group_opts *opts, struct table **out);
+
+/* Sort a group table by a column key (count, bytes, …, or a dimension's key)
+ * with an optional ":asc"/":desc"; numbers default to descending. 0 or
+ * -EINVAL for an unknown key. */
+int group__sort_table(struct table *t, const char *spec);
+
+/* Per group key (the dimensions' text, stacks by their frames so ids of
+ * two traces compare): count/bytes in A and B and the change, largest
+ * growth first. */
+int group__diff_table(const struct grouping *a, const struct group_opts *oa,
+		      const struct grouping *b, const struct group_opts *ob, struct table **out);
+
+#endif

@@ -1,0 +1,473 @@
+#include "analysis/outstanding.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/trend.h"
+#include "util/hashmap.h"
+
+#define NKINDS 8 /* enum trace_kind fits; pages and slab pointers get separate maps */
+
+/* One live allocation: 16 bytes, plus its slot in the per-kind map. */
+struct live_alloc {
+	uint64_t ts_ns;
+	uint32_t site;
+	uint32_t next_free; /* free list link when unused */
+};
+
+/* Aggregate-mode state of a site: the last snapshot at or before `from`
+ * (s0) and at or before `to` (s1). A generation number tells whether the
+ * site was in the latest snapshot (absent = nothing outstanding). */
+struct snap_state {
+	struct trace_snapshot_entry s0, s1;
+	uint64_t gen0, gen1;
+};
+
+struct outstanding {
+	uint64_t from, to;
+	struct alloc_site *sites;
+	size_t nsites, sites_cap;
+	struct u64map *site_index; /* hash of the site's identity → index + 1 */
+	struct u64map *live[NKINDS]; /* (kind) ptr → live_alloc index */
+	struct live_alloc *pool;
+	uint32_t pool_len, pool_cap, free_head;
+	struct snap_state *snaps; /* parallel to sites once a snapshot is seen */
+	size_t snaps_cap;
+	uint64_t gen0, gen1;
+	struct trend *trend; /* borrowed */
+	struct outstanding_totals totals;
+	bool finished;
+};
+
+#define NO_FREE UINT32_MAX
+
+static const char *const class_names[AC_COUNT] = { "AIFO", "AIFI", "AOFI", "AOFO" };
+
+const char *alloc_class_name(enum alloc_class c)
+{
+	return c < AC_COUNT ? class_names[c] : "?";
+}
+
+int alloc_class_parse(const char *s, enum alloc_class *c)
+{
+	int i;
+
+	for (i = 0; i < AC_COUNT; i++) {
+		if (strcasecmp(s, class_names[i]) == 0) {
+			*c = (enum alloc_class)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int outstanding__new(const struct outstanding_opts *opts, struct outstanding **out)
+{
+	struct outstanding *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return -ENOMEM;
+	o->from = opts ? opts->from_ns : 0;
+	o->to = opts ? opts->to_ns : UINT64_MAX;
+	o->free_head = NO_FREE;
+	o->site_index = u64map_new(1024);
+	if (!o->site_index) {
+		free(o);
+		return -ENOMEM;
+	}
+	*out = o;
+	return 0;
+}
+
+void outstanding__free(struct outstanding *o)
+{
+	int k;
+
+	if (!o)
+		return;
+	for (k = 0; k < NKINDS; k++)
+		u64map_free(o->live[k]);
+	u64map_free(o->site_index);
+	free(o->sites);
+	free(o->pool);
+	free(o->snaps);
+	free(o);
+}
+
+void outstanding__set_trend(struct outstanding *o, struct trend *t)
+{
+	o->trend = t;
+}
+
+/* The identity of a site: every field `--group` can select, nothing else. */
+static bool same_site(const struct alloc_site *a, const struct alloc_site *b)
+{
+	return a->call_site == b->call_site && a->size == b->size && a->tag_id == b->tag_id &&
+	       a->comm_id == b->comm_id && a->stack_id == b->stack_id && a->tgid == b->tgid &&
+	       a->cpu == b->cpu && a->kind == b->kind && a->alloc_unseen == b->alloc_unseen &&
+	       a->from_snapshot == b->from_snapshot;
+}
+
+static uint64_t site_hash(const struct alloc_site *s)
+{
+	uint64_t h = hash_u64(s->call_site ^ (s->size << 17));
+
+	h = hash_u64(h ^ ((uint64_t)s->tag_id << 32 | s->comm_id));
+	h = hash_u64(h ^ ((uint64_t)s->stack_id << 32 | s->tgid));
+	return hash_u64(h ^ ((uint64_t)s->cpu << 16 | (uint64_t)s->kind << 8 |
+			     (uint64_t)s->alloc_unseen << 1 | s->from_snapshot));
+}
+
+/* Index of the site with key's identity, created if new; -ENOMEM. Hash
+ * collisions are resolved by probing the next hash value. */
+static int64_t site_findnew(struct outstanding *o, const struct alloc_site *key)
+{
+	uint64_t h = site_hash(key);
+
+	for (;;) {
+		uint64_t *slot = u64map_findnew(o->site_index, h, 0);
+
+		if (!slot)
+			return -ENOMEM;
+		if (*slot == 0) {
+			if (o->nsites == o->sites_cap) {
+				size_t cap = o->sites_cap ? o->sites_cap * 2 : 256;
+				struct alloc_site *grown = realloc(o->sites, cap * sizeof(*grown));
+
+				if (!grown) {
+					u64map_remove(o->site_index, h, NULL);
+					return -ENOMEM;
+				}
+				o->sites = grown;
+				o->sites_cap = cap;
+			}
+			o->sites[o->nsites] = *key;
+			memset(o->sites[o->nsites].count, 0, sizeof(key->count));
+			memset(o->sites[o->nsites].bytes, 0, sizeof(key->bytes));
+			o->sites[o->nsites].oldest_ns = 0;
+			*slot = ++o->nsites;
+			return (int64_t)(*slot - 1);
+		}
+		if (same_site(&o->sites[*slot - 1], key))
+			return (int64_t)(*slot - 1);
+		h++;
+	}
+}
+
+static void count_class(struct outstanding *o, struct alloc_site *s, enum alloc_class c,
+			uint64_t bytes)
+{
+	s->count[c]++;
+	s->bytes[c] += bytes;
+	o->totals.count[c]++;
+	o->totals.bytes[c] += bytes;
+}
+
+static void note_ts(struct outstanding *o, uint64_t ts)
+{
+	if (!o->totals.first_ns || ts < o->totals.first_ns)
+		o->totals.first_ns = ts;
+	if (ts > o->totals.last_ns)
+		o->totals.last_ns = ts;
+}
+
+/* An allocation made at alloc_ns ends at free_ns: fold it into its site. */
+static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, uint64_t free_ns)
+{
+	struct alloc_site *s = &o->sites[site_idx];
+
+	if (free_ns < o->from)
+		return; /* lived and died before the window */
+	if (alloc_ns < o->from) {
+		count_class(o, s, AC_AOFI, s->size);
+		return;
+	}
+	count_class(o, s, AC_AIFI, s->size);
+	if (o->trend)
+		trend__event(o->trend, s, free_ns, -1, -(int64_t)s->size);
+}
+
+static int pool_take(struct outstanding *o, uint32_t *idx)
+{
+	if (o->free_head != NO_FREE) {
+		*idx = o->free_head;
+		o->free_head = o->pool[*idx].next_free;
+		return 0;
+	}
+	if (o->pool_len == o->pool_cap) {
+		uint32_t cap = o->pool_cap ? o->pool_cap * 2 : 4096;
+		struct live_alloc *grown;
+
+		if (cap <= o->pool_cap)
+			return -ENOMEM;
+		grown = realloc(o->pool, (size_t)cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		o->pool = grown;
+		o->pool_cap = cap;
+	}
+	*idx = o->pool_len++;
+	return 0;
+}
+
+static void pool_put(struct outstanding *o, uint32_t idx)
+{
+	o->pool[idx].next_free = o->free_head;
+	o->free_head = idx;
+}
+
+static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
+{
+	struct alloc_site key = {
+		.call_site = a->call_site, .size = a->bytes_alloc, .tag_id = a->tag_id,
+		.comm_id = a->comm_id, .stack_id = a->stack_id, .tgid = a->tgid,
+		.cpu = a->cpu, .kind = a->kind,
+	};
+	unsigned int kind = a->kind % NKINDS;
+	uint64_t *slot;
+	int64_t site;
+	uint32_t idx;
+
+	o->totals.allocs++;
+	note_ts(o, a->ts_ns);
+	if (a->ts_ns > o->to)
+		return 1;
+	site = site_findnew(o, &key);
+	if (site < 0)
+		return (int)site;
+	if (!o->live[kind]) {
+		o->live[kind] = u64map_new(4096);
+		if (!o->live[kind])
+			return -ENOMEM;
+	}
+	slot = u64map_findnew(o->live[kind], a->ptr, UINT64_MAX);
+	if (!slot)
+		return -ENOMEM;
+	if (*slot != UINT64_MAX) {
+		/* The address is live already: its free was lost. Close the old
+		 * allocation here, the best time we know. */
+		struct live_alloc *old = &o->pool[*slot];
+
+		o->totals.reused_ptrs++;
+		retire(o, old->site, old->ts_ns, a->ts_ns);
+		old->ts_ns = a->ts_ns;
+		old->site = (uint32_t)site;
+	} else {
+		if (pool_take(o, &idx)) {
+			u64map_remove(o->live[kind], a->ptr, NULL);
+			return -ENOMEM;
+		}
+		o->pool[idx] = (struct live_alloc){ a->ts_ns, (uint32_t)site, NO_FREE };
+		*slot = idx;
+		if (++o->totals.live > o->totals.peak_live)
+			o->totals.peak_live = o->totals.live;
+	}
+	if (o->trend && a->ts_ns >= o->from)
+		trend__event(o->trend, &o->sites[site], a->ts_ns, 1, (int64_t)a->bytes_alloc);
+	return 0;
+}
+
+static int add_free(struct outstanding *o, const struct trace_free *f)
+{
+	unsigned int kind = f->kind % NKINDS;
+	uint64_t idx;
+
+	o->totals.frees++;
+	note_ts(o, f->ts_ns);
+	if (f->ts_ns > o->to)
+		return 1;
+	if (o->live[kind] && u64map_remove(o->live[kind], f->ptr, &idx)) {
+		struct live_alloc *la = &o->pool[idx];
+
+		retire(o, la->site, la->ts_ns, f->ts_ns);
+		pool_put(o, (uint32_t)idx);
+		o->totals.live--;
+		return 0;
+	}
+	/* Allocated before the trace began: its site is unknown, but its
+	 * tag, process and kind are what the free names. */
+	o->totals.unmatched_frees++;
+	if (f->ts_ns >= o->from) {
+		struct alloc_site key = { .tag_id = f->tag_id, .comm_id = SITE_NO_COMM,
+					  .stack_id = TRACE_NO_STACK, .tgid = f->tgid,
+					  .cpu = f->cpu, .kind = f->kind, .alloc_unseen = true };
+		int64_t site = site_findnew(o, &key);
+
+		if (site < 0)
+			return (int)site;
+		count_class(o, &o->sites[site], AC_AOFI, 0);
+	}
+	return 0;
+}
+
+static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap)
+{
+	bool before_from = snap->ts_ns <= o->from;
+	uint32_t i;
+
+	o->totals.snapshots++;
+	note_ts(o, snap->ts_ns);
+	if (snap->ts_ns > o->to)
+		return 1;
+	if (before_from)
+		o->gen0++;
+	o->gen1++;
+	for (i = 0; i < snap->nentries; i++) {
+		const struct trace_snapshot_entry *e = &snap->entries[i];
+		struct alloc_site key = { .tag_id = e->tag_id, .comm_id = SITE_NO_COMM,
+					  .stack_id = e->stack_id, .tgid = e->tgid,
+					  .kind = e->kind, .from_snapshot = true };
+		int64_t site = site_findnew(o, &key);
+		struct snap_state *st;
+
+		if (site < 0)
+			return (int)site;
+		if ((size_t)site >= o->snaps_cap) {
+			size_t cap = o->snaps_cap ? o->snaps_cap : 64;
+			struct snap_state *grown;
+
+			while (cap <= (size_t)site)
+				cap *= 2;
+			grown = realloc(o->snaps, cap * sizeof(*grown));
+			if (!grown)
+				return -ENOMEM;
+			memset(grown + o->snaps_cap, 0, (cap - o->snaps_cap) * sizeof(*grown));
+			o->snaps = grown;
+			o->snaps_cap = cap;
+		}
+		st = &o->snaps[site];
+		if (before_from) {
+			st->s0 = *e;
+			st->gen0 = o->gen0;
+		}
+		st->s1 = *e;
+		st->gen1 = o->gen1;
+	}
+	return 0;
+}
+
+int outstanding__add_record(struct outstanding *o, const struct trace_record *rec)
+{
+	o->totals.records++;
+	switch (rec->type) {
+	case TR_ALLOC:
+		return add_alloc(o, &rec->alloc);
+	case TR_FREE:
+		return add_free(o, &rec->free);
+	case TR_LOST:
+		o->totals.lost_ringbuf += rec->lost.ringbuf_full;
+		o->totals.lost_map += rec->lost.map_full;
+		o->totals.lost_misses += rec->lost.bpf_misses;
+		return 0;
+	case TR_SNAPSHOT:
+		return add_snapshot(o, &rec->snapshot);
+	}
+	return 0;
+}
+
+static void note_oldest(struct outstanding *o, struct alloc_site *s, uint64_t ts)
+{
+	if (!s->oldest_ns || ts < s->oldest_ns)
+		s->oldest_ns = ts;
+	if (!o->totals.oldest_ns || ts < o->totals.oldest_ns)
+		o->totals.oldest_ns = ts;
+}
+
+static uint64_t sub0(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* Aggregate mode: outstanding counts at `from` and `to` are known per
+ * site, individual objects are not. Objects outstanding at both ends are
+ * taken to be the same ones (AOFO) when the oldest outstanding object
+ * predates `from`: leaks keep their oldest objects. */
+static void finish_snapshots(struct outstanding *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsites && i < o->snaps_cap; i++) {
+		struct snap_state *st = &o->snaps[i];
+		struct alloc_site *s = &o->sites[i];
+		struct trace_snapshot_entry zero = { 0 };
+		const struct trace_snapshot_entry *e0 = st->gen0 == o->gen0 && o->gen0 ? &st->s0 : &zero;
+		const struct trace_snapshot_entry *e1 = st->gen1 == o->gen1 && o->gen1 ? &st->s1 : &zero;
+		uint64_t out0 = e0->outstanding_count, out1 = e1->outstanding_count;
+		uint64_t aofo = 0, per_obj, est[AC_COUNT];
+		int c;
+
+		if (!s->from_snapshot)
+			continue;
+		if (out1 && e1->oldest_ts_ns && e1->oldest_ts_ns < o->from)
+			aofo = out0 < out1 ? out0 : out1;
+		est[AC_AOFO] = aofo;
+		est[AC_AIFO] = out1 - aofo;
+		est[AC_AOFI] = sub0(out0, aofo);
+		est[AC_AIFI] = sub0(sub0(e1->allocs, e0->allocs), est[AC_AIFO]);
+		per_obj = out1 ? e1->outstanding_bytes / out1 : out0 ? e0->outstanding_bytes / out0 : 0;
+		s->size = per_obj;
+		for (c = 0; c < AC_COUNT; c++) {
+			s->count[c] = est[c];
+			s->bytes[c] = est[c] * per_obj;
+			o->totals.count[c] += est[c];
+			o->totals.bytes[c] += est[c] * per_obj;
+		}
+		if (out1 && e1->oldest_ts_ns)
+			note_oldest(o, s, e1->oldest_ts_ns);
+	}
+}
+
+int outstanding__finish(struct outstanding *o, uint64_t end_ns)
+{
+	int k;
+
+	(void)end_ns;
+	if (o->finished)
+		return 0;
+	o->finished = true;
+	for (k = 0; k < NKINDS; k++) {
+		uint64_t ptr, idx;
+		size_t pos = 0;
+
+		if (!o->live[k])
+			continue;
+		while (u64map_next(o->live[k], &pos, &ptr, &idx)) {
+			const struct live_alloc *la = &o->pool[idx];
+			struct alloc_site *s = &o->sites[la->site];
+
+			count_class(o, s, la->ts_ns < o->from ? AC_AOFO : AC_AIFO, s->size);
+			note_oldest(o, s, la->ts_ns);
+		}
+	}
+	/* Snapshots only describe what events do not: with events, ignore them. */
+	if (o->snaps && o->totals.allocs == 0 && o->totals.frees == 0)
+		finish_snapshots(o);
+	return 0;
+}
+
+size_t outstanding__nsites(const struct outstanding *o)
+{
+	return o->nsites;
+}
+
+const struct alloc_site *outstanding__site(const struct outstanding *o, size_t i)
+{
+	return &o->sites[i];
+}
+
+const struct outstanding_totals *outstanding__totals(const struct outstanding *o)
+{
+	return &o->totals;
+}
+
+uint64_t outstanding__from(const struct outstanding *o)
+{
+	return o->from;
+}
+
+uint64_t outstanding__to(const struct outstanding *o)
+{
+	return o->to;
+}

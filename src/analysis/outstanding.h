@@ -1,0 +1,91 @@
+/* Classify every allocation of a trace against a window [from, to]:
+ *   AIFO  allocated inside, freed outside (or never): outstanding at `to`
+ *   AIFI  allocated and freed inside
+ *   AOFI  allocated before `from` (or before the trace), freed inside
+ *   AOFO  allocated before, still outstanding at `to` (seen in the trace, or
+ *         estimated from aggregate snapshots)
+ * Records are pushed one by one (outstanding__add_record), so tests feed
+ * records built in memory and `report` feeds the trace reader's output.
+ * Memory is proportional to the live allocations and the distinct sites,
+ * never to the number of events: a freed allocation is folded straight into
+ * its site's counters. */
+#ifndef POOLSCOPE_ANALYSIS_OUTSTANDING_H
+#define POOLSCOPE_ANALYSIS_OUTSTANDING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/trace.h"
+
+struct trend;
+
+enum alloc_class {
+	AC_AIFO,
+	AC_AIFI,
+	AC_AOFI,
+	AC_AOFO,
+	AC_COUNT,
+};
+
+const char *alloc_class_name(enum alloc_class c);
+/* "AIFO" (any case) → class. 0 or -EINVAL. */
+int alloc_class_parse(const char *s, enum alloc_class *c);
+
+#define SITE_NO_COMM UINT32_MAX /* a free whose allocation was never seen */
+
+/* One distinct allocation site: every attribute `--group` can select. */
+struct alloc_site {
+	uint64_t call_site;
+	uint64_t size; /* bytes_alloc of each allocation (0: allocation not seen) */
+	uint32_t tag_id, comm_id, stack_id, tgid;
+	uint16_t cpu;
+	uint8_t kind;	       /* enum trace_kind */
+	bool alloc_unseen;     /* only frees of allocations made before the trace */
+	bool from_snapshot;    /* counts estimated from aggregate snapshots */
+	uint64_t count[AC_COUNT];
+	uint64_t bytes[AC_COUNT];
+	uint64_t oldest_ns; /* oldest allocation outstanding at `to`; 0 if none */
+	uint32_t trend_tag, trend_stack; /* trend series index + 1, cached by trend.c */
+};
+
+struct outstanding_opts {
+	uint64_t from_ns; /* absolute CLOCK_MONOTONIC; 0 = from the start */
+	uint64_t to_ns;	  /* UINT64_MAX = to the end */
+};
+
+struct outstanding_totals {
+	uint64_t count[AC_COUNT];
+	uint64_t bytes[AC_COUNT];
+	uint64_t records, allocs, frees; /* all pushed, inside the window or not */
+	uint64_t unmatched_frees; /* frees of allocations made before the trace */
+	uint64_t reused_ptrs;	  /* an allocation at a live address: a free was lost */
+	uint64_t lost_ringbuf, lost_map, lost_misses;
+	uint64_t snapshots;
+	uint64_t first_ns, last_ns; /* timestamps seen */
+	uint64_t oldest_ns;	    /* oldest outstanding allocation at `to`; 0 if none */
+	uint64_t live;		    /* allocations still tracked (peak memory driver) */
+	uint64_t peak_live;
+};
+
+struct outstanding;
+
+int outstanding__new(const struct outstanding_opts *opts, struct outstanding **out);
+void outstanding__free(struct outstanding *o);
+/* Optional: feed per-window alloc/free events to a time series (borrowed). */
+void outstanding__set_trend(struct outstanding *o, struct trend *t);
+/* 0 (used or ignored), 1 when the record lies past the window's end (the
+ * caller may stop reading: nothing later changes the result), -ENOMEM. */
+int outstanding__add_record(struct outstanding *o, const struct trace_record *rec);
+/* Classify what is still live. end_ns: the window's effective end (the
+ * trace's stop time when `to` is open), used for ages. 0 or -ENOMEM. */
+int outstanding__finish(struct outstanding *o, uint64_t end_ns);
+
+size_t outstanding__nsites(const struct outstanding *o);
+const struct alloc_site *outstanding__site(const struct outstanding *o, size_t i);
+const struct outstanding_totals *outstanding__totals(const struct outstanding *o);
+/* The window actually applied: from/to clamped to what the trace holds. */
+uint64_t outstanding__from(const struct outstanding *o);
+uint64_t outstanding__to(const struct outstanding *o);
+
+#endif
