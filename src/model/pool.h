@@ -1,0 +1,97 @@
+/* The per-tag snapshot behind `top` (PoolMon's pool tags): one tag per slab
+ * cache with its merged names, type, slabinfo figures, the eBPF counters when
+ * they run, and the change of each since the previous snapshot. Built from
+ * plain reader results; knows nothing of /proc, curses or output formats
+ * beyond filling the one table model. */
+#ifndef POOLSCOPE_MODEL_POOL_H
+#define POOLSCOPE_MODEL_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/slabcount.h"
+#include "kernel/meminfo.h"
+#include "kernel/slabinfo.h"
+#include "kernel/slabsys.h"
+#include "util/globlist.h"
+
+struct ksyms;
+struct table;
+
+struct pool_tag {
+	char name[SLAB_NAME_MAX];
+	const struct slab_group *group; /* borrowed from the slabsys; NULL if unknown */
+	bool have_type;
+	bool reclaimable;
+	bool have_slab; /* slabinfo figures below are known */
+	uint64_t objs;	/* active objects */
+	uint64_t bytes; /* num_slabs * pages per slab * page size */
+	uint32_t size;	/* bytes per object in its slab */
+	bool have_counts; /* eBPF counters below are known */
+	uint64_t allocs, frees;
+	uint64_t owner_call_site;
+	char owner[128]; /* resolved owner_call_site; "" if none */
+	bool have_prev;	 /* the previous snapshot had this tag: changes are known */
+	int64_t allocs_change, frees_change, objs_change, bytes_change;
+};
+
+struct pool_snapshot {
+	struct pool_tag *tags; /* owned, sorted by name */
+	size_t count;
+	size_t cap;
+	uint64_t realtime_ns;
+	struct meminfo mem;
+	bool have_slabinfo;
+	bool have_counters;
+	uint64_t unattributed_frees;
+};
+
+/* What one snapshot is built from; everything borrowed. */
+struct pool_sources {
+	const struct slabinfo *slabinfo; /* NULL: not readable (tags from slabsys) */
+	const struct slabsys *slabsys;	 /* NULL: unknown */
+	const struct slab_count *counts; /* NULL: counters off */
+	size_t ncounts;
+	uint64_t unattributed_frees;
+	const struct ksyms *ksyms; /* NULL: owners shown as addresses */
+	const struct meminfo *mem;
+	uint64_t page_size;
+	uint64_t realtime_ns;
+};
+
+/* Build snap (its previous contents replaced) from src; prev (may be NULL or
+ * empty) gives the changes. A tag that appeared has no changes yet; one that
+ * vanished is simply absent. 0 or -ENOMEM. */
+int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *src,
+			const struct pool_snapshot *prev);
+const struct pool_tag *pool_snapshot_find(const struct pool_snapshot *snap, const char *name);
+void pool_snapshot_release(struct pool_snapshot *snap);
+
+/* Which tags a view shows, and in what order. */
+enum pool_type_filter {
+	POOL_TYPE_ALL,
+	POOL_TYPE_UNRECL,
+	POOL_TYPE_RECL,
+};
+
+struct pool_view {
+	const char *sort_key; /* a JSON key of the table: "bytes", "allocs_change", ... */
+	bool reverse;	      /* flip the key's natural order */
+	enum pool_type_filter type;
+	const struct globlist *filter; /* may be NULL; matches the name or any merged name */
+};
+
+/* The tag table's columns, JSON keys documented in poolscope-top(8). */
+struct table *pool_table_new(void);
+/* Append the tags view selects to t (made by pool_table_new), sorted. */
+int pool_table_fill(struct table *t, const struct pool_snapshot *snap, const struct pool_view *view);
+/* Sort keys: every key above that can be sorted; "tag" sorts by name. */
+bool pool_sort_key_valid(const char *key);
+/* The "change" twin of a key ("bytes" → "bytes_change"), or key itself. */
+const char *pool_sort_key_change(const char *key, bool change);
+/* "recl", "unrecl", "all" → filter. 0 or -EINVAL. */
+int pool_type_parse(const char *s, enum pool_type_filter *type);
+const char *pool_type_name(enum pool_type_filter type);
+
+#endif
