@@ -104,7 +104,8 @@ static int attach_counts(struct pool_snapshot *snap, const struct pool_sources *
 	counts = malloc((n ? n : 1) * sizeof(*counts));
 	if (!counts)
 		return -ENOMEM;
-	memcpy(counts, src->counts, n * sizeof(*counts));
+	if (n)
+		memcpy(counts, src->counts, n * sizeof(*counts));
 	for (i = 0; i < n; i++)
 		counts[i].name[sizeof(counts[i].name) - 1] = '\0';
 	qsort(counts, n, sizeof(*counts), count_cmp);
@@ -180,7 +181,7 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 	else
 		memset(&snap->mem, 0, sizeof(snap->mem));
 	snap->have_slabinfo = src->slabinfo != NULL;
-	snap->have_counters = src->counts != NULL;
+	snap->have_counters = src->counters_on;
 	snap->unattributed_frees = src->unattributed_frees;
 	if (src->slabinfo) {
 		for (i = 0; i < src->slabinfo->count; i++) {
@@ -201,7 +202,7 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 			return err;
 	}
 	qsort(snap->tags, snap->count, sizeof(*snap->tags), tag_cmp);
-	if (src->counts) {
+	if (src->counters_on) {
 		err = attach_counts(snap, src);
 		if (err)
 			return err;

@@ -51,7 +51,8 @@ struct pool_snapshot {
 struct pool_sources {
 	const struct slabinfo *slabinfo; /* NULL: not readable (tags from slabsys) */
 	const struct slabsys *slabsys;	 /* NULL: unknown */
-	const struct slab_count *counts; /* NULL: counters off */
+	bool counters_on;		 /* counts below are meaningful (may be none yet) */
+	const struct slab_count *counts; /* borrowed, ncounts entries */
 	size_t ncounts;
 	uint64_t unattributed_frees;
 	const struct ksyms *ksyms; /* NULL: owners shown as addresses */
