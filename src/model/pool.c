@@ -109,9 +109,10 @@ static int attach_counts(struct pool_snapshot *snap, const struct pool_sources *
 	for (i = 0; i < n; i++)
 		counts[i].name[sizeof(counts[i].name) - 1] = '\0';
 	qsort(counts, n, sizeof(*counts), count_cmp);
-	/* Caches counted but not listed get a row only without slabinfo; with
-	 * it, they vanished between the two reads and vanish here too. */
-	if (!snap->have_slabinfo) {
+	/* Counted names that slabinfo does not list still get a row, with
+	 * Objs/Bytes unknown: a cache destroyed since (its counts remain
+	 * history) or a pseudo-class such as the counters' kmalloc-large. */
+	{
 		size_t before = snap->count;
 
 		for (i = 0; i < n; i++) {

@@ -110,8 +110,13 @@ static void test_counters_and_changes(void **state)
 	src.counts = counts;
 	src.ncounts = 2;
 	assert_int_equal(pool_snapshot_build(&first, &src, NULL), 0);
-	/* A counted cache missing from slabinfo vanished: no row for it. */
-	assert_null(pool_snapshot_find(&first, "gone-cache"));
+	/* A counted name missing from slabinfo keeps a row, Objs/Bytes unknown. */
+	tag = pool_snapshot_find(&first, "gone-cache");
+	assert_non_null(tag);
+	assert_true(tag->have_counts);
+	assert_false(tag->have_slab);
+	assert_int_equal(tag->allocs, 5);
+	assert_int_equal(first.count, f->si.count + 1);
 	tag = pool_snapshot_find(&first, "kmalloc-64");
 	assert_true(tag->have_counts);
 	assert_int_equal(tag->allocs, 0);
