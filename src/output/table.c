@@ -167,6 +167,21 @@ int table_col_find(const struct table *t, const char *key)
 	return -1;
 }
 
+const char *table_col_title(const struct table *t, int col)
+{
+	return t->cols[col].title;
+}
+
+const char *table_col_key(const struct table *t, int col)
+{
+	return t->cols[col].key;
+}
+
+unsigned int table_col_flags(const struct table *t, int col)
+{
+	return t->cols[col].flags;
+}
+
 static struct table_cell *cell_at(const struct table *t, int row, int col)
 {
 	return &t->rows[row][col];

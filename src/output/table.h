@@ -56,6 +56,11 @@ int table_rows(const struct table *t);
 int table_cols(const struct table *t);
 /* Column index by JSON key, or -1. */
 int table_col_find(const struct table *t, const char *key);
+/* A column's header title, JSON key and COL_* flags (renderers outside
+ * this file, e.g. the HTML report). */
+const char *table_col_title(const struct table *t, int col);
+const char *table_col_key(const struct table *t, int col);
+unsigned int table_col_flags(const struct table *t, int col);
 
 /* Setters; a NULL string sets null. 0 or -ENOMEM. */
 int table_set_str(struct table *t, int row, int col, const char *s);
