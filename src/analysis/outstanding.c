@@ -36,6 +36,7 @@ struct outstanding {
 	struct snap_state *snaps; /* parallel to sites once a snapshot is seen */
 	size_t snaps_cap;
 	uint64_t gen0, gen1;
+	struct u64map *lost[3]; /* cpu → latest cumulative count (ringbuf, map, misses) */
 	struct trend *trend; /* borrowed */
 	struct outstanding_totals totals;
 	bool finished;
@@ -89,6 +90,8 @@ void outstanding__free(struct outstanding *o)
 		return;
 	for (k = 0; k < NKINDS; k++)
 		u64map_free(o->live[k]);
+	for (k = 0; k < 3; k++)
+		u64map_free(o->lost[k]);
 	u64map_free(o->site_index);
 	free(o->sites);
 	free(o->pool);
@@ -348,6 +351,33 @@ static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap
 	return 0;
 }
 
+/* LOST counts are cumulative per CPU: keep the latest of each, sum at the end. */
+static int add_lost(struct outstanding *o, const struct trace_lost *l)
+{
+	uint64_t v[3] = { l->ringbuf_full, l->map_full, l->bpf_misses };
+	uint64_t *totals[3] = { &o->totals.lost_ringbuf, &o->totals.lost_map,
+				&o->totals.lost_misses };
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		uint64_t *slot;
+
+		if (!o->lost[k]) {
+			o->lost[k] = u64map_new(16);
+			if (!o->lost[k])
+				return -ENOMEM;
+		}
+		slot = u64map_findnew(o->lost[k], l->cpu, 0);
+		if (!slot)
+			return -ENOMEM;
+		if (v[k] > *slot) {
+			*totals[k] += v[k] - *slot;
+			*slot = v[k];
+		}
+	}
+	return 0;
+}
+
 int outstanding__add_record(struct outstanding *o, const struct trace_record *rec)
 {
 	o->totals.records++;
@@ -357,10 +387,7 @@ int outstanding__add_record(struct outstanding *o, const struct trace_record *re
 	case TR_FREE:
 		return add_free(o, &rec->free);
 	case TR_LOST:
-		o->totals.lost_ringbuf += rec->lost.ringbuf_full;
-		o->totals.lost_map += rec->lost.map_full;
-		o->totals.lost_misses += rec->lost.bpf_misses;
-		return 0;
+		return add_lost(o, &rec->lost);
 	case TR_SNAPSHOT:
 		return add_snapshot(o, &rec->snapshot);
 	}
