@@ -55,7 +55,7 @@ static int rt_write(const char *path, int n_kept, int m_churn)
 	struct trace_writer *w = NULL;
 	struct ksyms *ks = NULL;
 	uint32_t t_eventfd, t_k64, t_page, c_leak, c_kworker;
-	int i, err;
+	int err;
 
 	strcpy(hdr.hostname, "testhost");
 	strcpy(hdr.kernel_release, "6.18.44-test");

@@ -1,0 +1,270 @@
+/* `poolscope report` end to end on a known workload written with the real
+ * trace writer (report_trace.h): exact AIFO/AIFI/AOFI per tag and per stack,
+ * golden output for every format (tests/fixtures/report/, checked by hand),
+ * and bad input giving one line and exit 2. */
+#include "test_util.h"
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <zlib.h>
+
+#include "report_trace.h"
+
+#define N_KEPT 12
+#define M_CHURN 7
+
+static char dir[PATH_MAX];
+static char bin[PATH_MAX];
+
+static int setup(void **state)
+{
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/poolscope-report-golden.XXXXXX");
+	if (!mkdtemp(dir) || !realpath(test_poolscope(), bin))
+		return -1;
+	snprintf(path, sizeof(path), "%s/known.pstrace", dir);
+	return rt_write(path, N_KEPT, M_CHURN);
+}
+
+static int teardown(void **state)
+{
+	char cmd[PATH_MAX + 16];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+/* Run `poolscope report ARGS` in the trace's directory (paths in the
+ * output stay relative, so goldens do not depend on where tests run). */
+static char *report(const char *args, int *status)
+{
+	char cmd[3 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' report %s 2>&1", dir, bin, args);
+	return test_capture(cmd, status);
+}
+
+static void check_golden(const char *args, const char *golden)
+{
+	char path[PATH_MAX];
+	char *want, *got;
+	int status;
+
+	snprintf(path, sizeof(path), FIXTURES_DIR "/report/%s", golden);
+	want = test_slurp(path);
+	assert_non_null(want);
+	got = report(args, &status);
+	assert_non_null(got);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	if (strcmp(want, got) != 0)
+		print_error("report %s differs from %s:\n%s\n", args, path, got);
+	assert_string_equal(want, got);
+	free(want);
+	free(got);
+}
+
+static void test_golden_text(void **state)
+{
+	(void)state;
+	check_golden("known.pstrace", "known.txt");
+}
+
+static void test_golden_group_text(void **state)
+{
+	(void)state;
+	check_golden("--group type,tag,stack,size --type AIFO,AIFI known.pstrace", "known-group.txt");
+}
+
+static void test_golden_csv(void **state)
+{
+	(void)state;
+	check_golden("-f csv -g type,tag,stack,size known.pstrace", "known.csv");
+}
+
+static void test_golden_json(void **state)
+{
+	(void)state;
+	check_golden("-f json -g tag,stack,process,comm known.pstrace", "known.json");
+}
+
+static void test_golden_folded(void **state)
+{
+	(void)state;
+	check_golden("-f folded known.pstrace", "known.folded");
+}
+
+static void test_golden_html(void **state)
+{
+	(void)state;
+	check_golden("-f html known.pstrace", "known.html");
+}
+
+static void test_golden_diff(void **state)
+{
+	char path[PATH_MAX + 32];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fewer.pstrace", dir);
+	assert_int_equal(rt_write(path, 4, M_CHURN), 0);
+	check_golden("--diff -f csv fewer.pstrace known.pstrace", "known-diff.csv");
+}
+
+/* pprof: the gzip'd profile, inflated, equals the golden protobuf. */
+static void test_golden_pprof(void **state)
+{
+	char out[PATH_MAX + 32], golden[PATH_MAX], args[PATH_MAX + 64];
+	unsigned char got[65536];
+	char *want_raw;
+	gzFile gz;
+	int status, n;
+	struct stat st;
+	FILE *f;
+	char *msg;
+
+	(void)state;
+	snprintf(out, sizeof(out), "%s/known.pb.gz", dir);
+	snprintf(args, sizeof(args), "-f pprof -o '%s' known.pstrace", out);
+	msg = report(args, &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(msg, "");
+	free(msg);
+	gz = gzopen(out, "rb");
+	assert_non_null(gz);
+	n = gzread(gz, got, sizeof(got));
+	gzclose(gz);
+	assert_true(n > 100);
+	snprintf(golden, sizeof(golden), FIXTURES_DIR "/report/known.pb");
+	assert_int_equal(stat(golden, &st), 0);
+	assert_int_equal(st.st_size, n);
+	want_raw = malloc((size_t)n);
+	f = fopen(golden, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(want_raw, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	assert_memory_equal(want_raw, got, (size_t)n);
+	free(want_raw);
+}
+
+/* The truth, through the CLI's CSV: per tag and per stack, exact. */
+static void test_exact_counts(void **state)
+{
+	int status;
+	char *csv;
+
+	(void)state;
+	csv = report("-f csv -g tag,stack,type known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* tag,stack_id,stack,type,count,... */
+	assert_non_null(strstr(csv, "eventfd_ctx,1,"));
+	assert_non_null(strstr(csv, "entry_SYSCALL_64_after_hwframe+0x44\",AIFO,12,768,12,0,12,"));
+	assert_non_null(strstr(csv, "entry_SYSCALL_64_after_hwframe+0x44\",AIFI,7,448,7,7,0,"));
+	assert_non_null(strstr(csv, "helper_fn+0x10 [demo_mod]\",AIFI,10,640,10,10,0,"));
+	assert_non_null(strstr(csv, "\nkmalloc-64,,,AOFI,1,0,0,1,0,"));
+	assert_non_null(strstr(csv, "\npage-order-0,3,\"__alloc_pages+0x88,pipe_write+0x99,"
+			       "do_syscall_64+0x33\",AIFI,1,4096,1,1,0,"));
+	free(csv);
+	/* A window that ends at 3.2 s: kept eventfds at 1.0 … 3.0 s are
+	 * AIFO (5), the churn opened before 3.2 s closed inside it (M all). */
+	csv = report("-f csv -g tag,type --to 3.2 --tag eventfd_ctx known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(csv, "eventfd_ctx,AIFO,5,320,"));
+	assert_non_null(strstr(csv, "eventfd_ctx,AIFI,7,448,"));
+	free(csv);
+	/* From 2 s on: the 2 kept before are AOFO, the rest AIFO. */
+	csv = report("-f csv -g tag,type --from 2 --tag eventfd_ctx -s type known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(csv, "eventfd_ctx,AIFO,10,640,"));
+	assert_non_null(strstr(csv, "eventfd_ctx,AOFO,2,128,"));
+	free(csv);
+}
+
+static void test_filters(void **state)
+{
+	int status;
+	char *out;
+
+	(void)state;
+	out = report("-f csv -g tag --pid 17 known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "tag,count,bytes,allocs,frees,outstanding,oldest_age_s\n"
+				 "kmalloc-64,11,640,10,11,0,\n");
+	free(out);
+	out = report("-f csv -g comm --comm 'fd*' --size 4096 known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "comm,count,bytes,allocs,frees,outstanding,oldest_age_s\n"
+				 "fdleak,1,4096,1,1,0,\n");
+	free(out);
+	out = report("-f csv -g function --type AIFO known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "function,count,bytes,allocs,frees,outstanding,oldest_age_s\n"
+				 "eventfd_create,12,768,12,0,12,11.000000\n");
+	free(out);
+	out = report("-f csv -g function --frame 2 --type AIFO -n 1 known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "\ndo_eventfd,12,"));
+	free(out);
+	out = report("-f csv -g tag -s tag:asc known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "\neventfd_ctx,"));
+	assert_true(strstr(out, "eventfd_ctx") < strstr(out, "page-order-0"));
+	free(out);
+}
+
+static void expect_usage(const char *args, const char *needle)
+{
+	int status;
+	char *out = report(args, &status);
+
+	assert_int_equal(WEXITSTATUS(status), 2);
+	if (!strstr(out, needle))
+		print_error("'%s' said: %s\n", args, out);
+	assert_non_null(strstr(out, needle));
+	/* one line */
+	assert_ptr_equal(strchr(out, '\n'), out + strlen(out) - 1);
+	free(out);
+}
+
+static void test_bad_input(void **state)
+{
+	char cmd[3 * PATH_MAX];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "cd '%s' && echo 'hello, not a trace' > junk && "
+		 "head -c 20 known.pstrace > cut && cp known.pstrace flipped && "
+		 "printf '\\377' | dd of=flipped bs=1 seek=200 conv=notrunc 2>/dev/null", dir);
+	assert_int_equal(system(cmd), 0);
+	expect_usage("junk", "junk");
+	expect_usage("cut", "cut");
+	expect_usage("flipped", "offset");
+	expect_usage("missing-file", "missing-file");
+	expect_usage("--group tag,bogus known.pstrace", "bogus");
+	expect_usage("--type AIFX known.pstrace", "--type");
+	expect_usage("--from soon known.pstrace", "--from");
+	expect_usage("--sort nosuch -f csv known.pstrace", "--sort");
+	expect_usage("--vmlinux /boot/vmlinux known.pstrace", "not supported");
+	expect_usage("-f xml known.pstrace", "--format");
+	expect_usage("--diff known.pstrace", "two trace files");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_counts),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_golden_text),
+		cmocka_unit_test(test_golden_group_text),
+		cmocka_unit_test(test_golden_csv),
+		cmocka_unit_test(test_golden_json),
+		cmocka_unit_test(test_golden_folded),
+		cmocka_unit_test(test_golden_html),
+		cmocka_unit_test(test_golden_diff),
+		cmocka_unit_test(test_golden_pprof),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
