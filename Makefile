@@ -120,3 +120,28 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(patsubst tests/%.c,$(BUILD)/tests/%.d,$(UNIT_SRCS) $(INTEG_SRCS))
+
+# --- report: bench/*.c tools (built with the tests: the report tests use
+# bench/gen_trace to write traces) and the reader fuzzer (`make fuzz`). ---
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+tests: $(BENCH_BINS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpoolscope.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libpoolscope.a $(LIBS) $(LDFLAGS)
+
+FUZZ_TIME ?= 60
+fuzz: $(BUILD)/fuzz/fuzz_trace_reader
+	$(Q)mkdir -p $(BUILD)/fuzz/new-corpus
+	$(Q)$(BUILD)/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/new-corpus fuzz/corpus
+
+$(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c src/trace/reader.c src/kernel/ksyms.c \
+		src/util/err.c src/util/hashmap.c src/util/strbuf.c src/util/procfs.c src/util/parse.c src/output/json.c
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc \
+		-o $@ $^ -lz
+# --- end report ---

@@ -210,7 +210,11 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 	a->path = path;
 	rc = trace_reader__open(path, &a->reader, err, sizeof(err));
 	if (rc) {
-		ps_error("report: %s: %s", path, err[0] ? err : strerror(-rc));
+		if (!err[0])
+			snprintf(err, sizeof(err), "%s", strerror(-rc));
+		/* The reader's reason usually names the file already. */
+		ps_error("report: %s%s%s", strncmp(err, path, strlen(path)) ? path : "",
+			 strncmp(err, path, strlen(path)) ? ": " : "", err);
 		return rc == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	}
 	a->hdr = trace_reader__header(a->reader);
@@ -237,7 +241,8 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 			break; /* past the window: nothing later changes the result */
 	}
 	if (rc < 0) {
-		ps_error("report: %s: %s", path, err);
+		ps_error("report: %s%s%s", strncmp(err, path, strlen(path)) ? path : "",
+			 strncmp(err, path, strlen(path)) ? ": " : "", err);
 		return EXIT_USAGE;
 	}
 	if (trend__error(a->trend))

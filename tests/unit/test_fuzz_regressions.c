@@ -1,0 +1,85 @@
+/* Every input in tests/fixtures/fuzz-regressions/ (crashes the fuzzer found
+ * and hand-made malformed files) and fuzz/corpus/ goes through the reader:
+ * it must end cleanly or fail with a one-line reason, never crash. */
+#include "test_util.h"
+
+#include <dirent.h>
+#include <limits.h>
+
+#include "trace/trace.h"
+
+static int read_all(const char *path, char *err, size_t errlen, long *records)
+{
+	struct trace_reader *r = NULL;
+	struct trace_record rec;
+	int rc;
+
+	*records = 0;
+	err[0] = '\0';
+	rc = trace_reader__open(path, &r, err, errlen);
+	if (rc)
+		return rc;
+	while ((rc = trace_reader__next(r, &rec, err, errlen)) == 1)
+		(*records)++;
+	trace_reader__close(r);
+	return rc;
+}
+
+static int replay_dir(const char *dirpath, int *failed_reads)
+{
+	DIR *d = opendir(dirpath);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[PATH_MAX], err[256];
+		long records;
+		int rc;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dirpath, e->d_name);
+		rc = read_all(path, err, sizeof(err), &records);
+		if (rc < 0) {
+			/* A reason, on one line. */
+			assert_true(err[0] != '\0');
+			assert_null(strchr(err, '\n'));
+			(*failed_reads)++;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_regressions(void **state)
+{
+	int failed = 0, n;
+
+	(void)state;
+	n = replay_dir(FIXTURES_DIR "/fuzz-regressions", &failed);
+	assert_true(n >= 4);
+	/* Every regression file is malformed on purpose: each must be refused
+	 * or end early, and at least the malformed ones refused. */
+	assert_true(failed >= 3);
+}
+
+static void test_corpus(void **state)
+{
+	int failed = 0, n;
+
+	(void)state;
+	n = replay_dir("fuzz/corpus", &failed);
+	assert_true(n >= 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_regressions),
+		cmocka_unit_test(test_corpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
