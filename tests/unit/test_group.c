@@ -1,0 +1,200 @@
+/* Grouping: dimension parsing, merge by an ordered column list, class
+ * filters, tag/pid/size filters, sorting and the diff of two groupings. */
+#include "test_util.h"
+
+#include <errno.h>
+
+#include "analysis/group.h"
+#include "output/table.h"
+
+static const char *const strings[] = { "kmalloc-64", "eventfd_ctx", "bash", "sshd" };
+
+static const char *str_of(const void *ctx, uint32_t id)
+{
+	(void)ctx;
+	return id < 4 ? strings[id] : NULL;
+}
+
+static const struct trace_names names = { str_of, NULL, NULL, NULL };
+
+static void push_alloc(struct outstanding *o, uint64_t ts, uint64_t ptr, uint32_t tag,
+		       uint32_t comm, uint32_t tgid, uint64_t size)
+{
+	struct trace_record r = { .type = TR_ALLOC };
+
+	r.alloc = (struct trace_alloc){ .ts_ns = ts, .ptr = ptr, .bytes_alloc = size, .tag_id = tag,
+					.comm_id = comm, .stack_id = TRACE_NO_STACK, .tgid = tgid,
+					.kind = TK_SLAB };
+	assert_int_equal(outstanding__add_record(o, &r), 0);
+}
+
+static void push_free(struct outstanding *o, uint64_t ts, uint64_t ptr)
+{
+	struct trace_record r = { .type = TR_FREE };
+
+	r.free = (struct trace_free){ .ts_ns = ts, .ptr = ptr, .kind = TK_SLAB };
+	assert_int_equal(outstanding__add_record(o, &r), 0);
+}
+
+/* bash (10): 3 eventfd kept, 2 eventfd freed, 4 kmalloc-64 kept (size 64);
+ * sshd (20): 1 eventfd kept, 5 kmalloc-64 of size 96 kept. */
+static struct outstanding *workload(void)
+{
+	struct outstanding *o;
+	uint64_t p = 0x1000, i;
+
+	assert_int_equal(outstanding__new(NULL, &o), 0);
+	for (i = 0; i < 3; i++)
+		push_alloc(o, 10 + i, p++, 1, 2, 10, 64);
+	push_alloc(o, 20, 0x9000, 1, 2, 10, 64);
+	push_alloc(o, 21, 0x9001, 1, 2, 10, 64);
+	push_free(o, 22, 0x9000);
+	push_free(o, 23, 0x9001);
+	for (i = 0; i < 4; i++)
+		push_alloc(o, 30 + i, p++, 0, 2, 10, 64);
+	push_alloc(o, 40, p++, 1, 3, 20, 64);
+	for (i = 0; i < 5; i++)
+		push_alloc(o, 50 + i, p++, 0, 3, 20, 96);
+	assert_int_equal(outstanding__finish(o, 100), 0);
+	return o;
+}
+
+static void test_parse_dims(void **state)
+{
+	enum group_dim dims[GROUP_MAX_DIMS];
+	char err[128];
+	int n;
+
+	(void)state;
+	assert_int_equal(group_parse_dims("type,tag,stack,size", dims, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(dims[0], GD_TYPE);
+	assert_int_equal(dims[3], GD_SIZE);
+	assert_int_equal(group_parse_dims("pid,comm", dims, &n, err, sizeof(err)), 0);
+	assert_int_equal(dims[0], GD_PROCESS);
+	assert_int_equal(group_parse_dims("tag,nope", dims, &n, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "nope"));
+	assert_int_equal(group_parse_dims("tag,tag", dims, &n, err, sizeof(err)), -EINVAL);
+}
+
+static void test_group_by_tag_type(void **state)
+{
+	struct outstanding *o = workload();
+	struct group_opts g;
+	struct grouping *gr;
+	struct table *t;
+
+	(void)state;
+	group_opts_init(&g);
+	g.dims[0] = GD_TAG;
+	g.dims[1] = GD_TYPE;
+	g.ndims = 2;
+	g.names = &names;
+	g.end_ns = 100;
+	assert_int_equal(group__build(o, &g, &gr), 0);
+	/* eventfd_ctx AIFO, eventfd_ctx AIFI, kmalloc-64 AIFO (tags sorted) */
+	assert_int_equal(grouping__nrows(gr), 3);
+	assert_int_equal(grouping__row(gr, 0)->cls, AC_AIFO);
+	assert_int_equal(grouping__row(gr, 0)->count, 4);
+	assert_int_equal(grouping__row(gr, 1)->cls, AC_AIFI);
+	assert_int_equal(grouping__row(gr, 1)->count, 2);
+	assert_int_equal(grouping__row(gr, 1)->frees, 2);
+	assert_int_equal(grouping__row(gr, 2)->count, 9);
+	assert_int_equal(grouping__row(gr, 2)->bytes, 4 * 64 + 5 * 96);
+	assert_int_equal(group__table(gr, &g, &t), 0);
+	assert_string_equal(table_get_str(t, 2, table_col_find(t, "tag")), "kmalloc-64");
+	assert_string_equal(table_get_str(t, 1, table_col_find(t, "type")), "AIFI");
+	assert_int_equal(table_get_uint(t, 0, table_col_find(t, "oldest_age_s")), 0);
+	assert_int_equal(group__sort_table(t, "bytes"), 0);
+	assert_string_equal(table_get_str(t, 0, 0), "kmalloc-64");
+	assert_int_equal(group__sort_table(t, "tag:desc"), 0);
+	assert_string_equal(table_get_str(t, 0, 0), "kmalloc-64");
+	assert_int_equal(group__sort_table(t, "nosuch"), -EINVAL);
+	table_free(t);
+	grouping__free(gr);
+	outstanding__free(o);
+}
+
+static void test_filters(void **state)
+{
+	struct outstanding *o = workload();
+	struct group_opts g;
+	struct grouping *gr;
+
+	(void)state;
+	group_opts_init(&g);
+	g.dims[0] = GD_PROCESS;
+	g.dims[1] = GD_SIZE;
+	g.ndims = 2;
+	g.names = &names;
+	g.classes = 1u << AC_AIFO;
+	assert_int_equal(globlist_add(&g.tags, "kmalloc-*"), 0);
+	assert_int_equal(group__build(o, &g, &gr), 0);
+	assert_int_equal(grouping__nrows(gr), 2);
+	assert_int_equal(grouping__row(gr, 0)->site->tgid, 10);
+	assert_int_equal(grouping__row(gr, 0)->count, 4);
+	assert_int_equal(grouping__row(gr, 1)->site->size, 96);
+	grouping__free(gr);
+	g.size_min = g.size_max = 96;
+	assert_int_equal(group__build(o, &g, &gr), 0);
+	assert_int_equal(grouping__nrows(gr), 1);
+	assert_int_equal(grouping__row(gr, 0)->count, 5);
+	grouping__free(gr);
+	globlist_clear(&g.tags);
+	g.size_min = g.size_max = 0;
+	assert_int_equal(globlist_add(&g.comms, "ssh*"), 0);
+	g.pids[g.npids++] = 20;
+	assert_int_equal(group__build(o, &g, &gr), 0);
+	assert_int_equal(grouping__nrows(gr), 2);
+	assert_int_equal(grouping__row(gr, 0)->count + grouping__row(gr, 1)->count, 6);
+	grouping__free(gr);
+	globlist_clear(&g.comms);
+	outstanding__free(o);
+}
+
+static void test_diff(void **state)
+{
+	struct outstanding *a, *b = workload();
+	struct group_opts g;
+	struct grouping *ga, *gb;
+	struct table *t;
+
+	(void)state;
+	assert_int_equal(outstanding__new(NULL, &a), 0);
+	push_alloc(a, 1, 0x1, 0, 2, 10, 64);
+	push_alloc(a, 2, 0x2, 1, 2, 10, 64);
+	push_alloc(a, 3, 0x3, 1, 2, 10, 64);
+	push_alloc(a, 4, 0x4, 1, 2, 10, 64);
+	push_alloc(a, 5, 0x5, 1, 2, 10, 64);
+	push_alloc(a, 6, 0x6, 1, 2, 10, 64);
+	assert_int_equal(outstanding__finish(a, 10), 0);
+	group_opts_init(&g);
+	g.dims[0] = GD_TAG;
+	g.ndims = 1;
+	g.names = &names;
+	assert_int_equal(group__build(a, &g, &ga), 0);
+	assert_int_equal(group__build(b, &g, &gb), 0);
+	assert_int_equal(group__diff_table(ga, &g, gb, &g, &t), 0);
+	assert_int_equal(table_rows(t), 2);
+	/* kmalloc-64 1 → 9 grew most; eventfd_ctx 5 → 4 shrank */
+	assert_string_equal(table_get_str(t, 0, 0), "kmalloc-64");
+	assert_int_equal(table_get_int(t, 0, table_col_find(t, "change")), 8);
+	assert_int_equal(table_get_int(t, 1, table_col_find(t, "change")), -1);
+	table_free(t);
+	grouping__free(ga);
+	grouping__free(gb);
+	outstanding__free(a);
+	outstanding__free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_dims),
+		cmocka_unit_test(test_group_by_tag_type),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_diff),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
