@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The allocation flight recorder: BTF-typed raw tracepoints (tp_btf, no perf
+ * buffer copy) on the kmem, percpu and vmalloc allocation events.
+ *
+ * --events: every event that passes the filters goes through one BPF ring
+ * buffer to user space. --aggregate: the kernel keeps the outstanding objects
+ * (kind+pointer → origin) and per-origin alloc/free counters, and user space
+ * samples them. Filters run here, before anything is copied: tags (a set of
+ * allowed kmem_cache pointers filled by user space from the name globs),
+ * pids, comm, size range; kinds are chosen by not loading programs.
+ * Nothing is dropped silently: a full ring buffer, a full map and a failed
+ * stack capture each bump a per-CPU counter (enum rec_lost_slot). */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "bpf/record_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile bool aggregate = false;
+const volatile bool stacks = true;
+const volatile __u32 sample_every = 1;	   /* stacks for every Nth alloc per CPU */
+const volatile bool filter_pids = false;
+const volatile bool filter_comm = false;
+const volatile char comm_filter[REC_COMM_LEN] = {};
+const volatile __u64 size_min = 0, size_max = ~0ULL;
+const volatile bool filter_tags = false;	  /* slab/kmalloc: allowed_caches */
+const volatile __u32 page_orders = 0xffffffff;	  /* tag filter for pages: bit per order */
+const volatile bool have_get_kmem_cache = false;
+const volatile __u64 wakeup_bytes = 0;	  /* wake user space once this much is queued */
+const volatile __u64 large_lo[8] = {}, large_hi[8] = {}; /* kmalloc entry points */
+const volatile __u32 large_n = 0;
+
+extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
+
+/* Written by user space while running. Nothing is recorded until `started`:
+ * before it, the page program only collects the struct page addresses of
+ * pages that user space faults in (calib_tid), from which user space
+ * computes the base of the struct page array (randomized with
+ * CONFIG_RANDOMIZE_MEMORY and not exposed to BPF), so pages are keyed by pfn. */
+volatile __u32 started;
+volatile __u32 calib_tid;
+volatile __u64 vmemmap_start; /* 0: pages keyed by struct page address */
+__u64 calib_pages[REC_CALIB_PAGES];
+__u32 calib_n;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24); /* set by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, REC_MAX_DEPTH * sizeof(__u64));
+} stack_traces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, REC_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u8);
+} allowed_caches SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LOST_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} sample_count SEC(".maps");
+
+/* Aggregate mode. Preallocated (the default): an update never allocates,
+ * so tracking an allocation never causes one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct rec_obj_key);
+	__type(value, struct rec_obj);
+} outstanding SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct rec_origin_key);
+	__type(value, struct rec_origin);
+} origins SEC(".maps");
+
+static __always_inline void count_lost(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&lost, &slot);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool tag_allowed(__u8 kind, __u64 cache, __u8 order)
+{
+	if (!filter_tags)
+		return true;
+	if (kind == RK_SLAB || kind == RK_KMALLOC)
+		return bpf_map_lookup_elem(&allowed_caches, &cache) != NULL;
+	if (kind == RK_PAGE)
+		return order < 32 && (page_orders & (1u << order));
+	return true; /* percpu/vmalloc: decided by loading the program or not */
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < REC_COMM_LEN; i++) {
+		if (comm[i] != comm_filter[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline __s32 take_stack(void *ctx)
+{
+	__u32 zero = 0;
+	__u64 *n;
+	long id;
+
+	if (!stacks)
+		return -1;
+	if (sample_every > 1) {
+		n = bpf_map_lookup_elem(&sample_count, &zero);
+		if (!n)
+			return -1;
+		*n += 1;
+		if (*n % sample_every)
+			return -1;
+	}
+	id = bpf_get_stackid(ctx, &stack_traces, 0);
+	if (id < 0) {
+		count_lost(LOST_STACK);
+		return -1;
+	}
+	return (__s32)id;
+}
+
+static __always_inline void submit(void *rec)
+{
+	/* Wake the reader only once a batch has queued up: a wakeup per event
+	 * would cost more than the event. The reader also drains on a timer. */
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+static __always_inline void track_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 cache,
+					__u64 bytes, __u8 order, __u32 tgid)
+{
+	struct rec_obj_key key = { .ptr = ptr, .kind = kind };
+	struct rec_obj obj = { .ts = bpf_ktime_get_ns(), .bytes = bytes, .cache = cache,
+			       .tgid = tgid, .order = order };
+	struct rec_origin_key okey = { .cache = cache, .tgid = tgid, .kind = kind, .order = order };
+	struct rec_origin one = { .allocs = 1 }, *origin;
+
+	obj.stack_id = take_stack(ctx);
+	okey.stack_id = obj.stack_id;
+	if (bpf_map_update_elem(&outstanding, &key, &obj, BPF_ANY))
+		count_lost(LOST_MAP_FULL);
+	origin = bpf_map_lookup_elem(&origins, &okey);
+	if (origin) {
+		__sync_fetch_and_add(&origin->allocs, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&origins, &okey, &one, BPF_NOEXIST) == 0)
+		return;
+	origin = bpf_map_lookup_elem(&origins, &okey); /* another CPU inserted it */
+	if (origin)
+		__sync_fetch_and_add(&origin->allocs, 1);
+	else
+		count_lost(LOST_MAP_FULL);
+}
+
+static __always_inline void track_free(__u8 kind, __u64 ptr)
+{
+	struct rec_obj_key key = { .ptr = ptr, .kind = kind };
+	struct rec_origin_key okey = { .kind = kind };
+	struct rec_origin *origin;
+	struct rec_obj *obj = bpf_map_lookup_elem(&outstanding, &key);
+
+	if (!obj) {
+		count_lost(STAT_UNMATCHED_FREE);
+		return;
+	}
+	okey.cache = obj->cache;
+	okey.tgid = obj->tgid;
+	okey.stack_id = obj->stack_id;
+	okey.order = obj->order;
+	bpf_map_delete_elem(&outstanding, &key);
+	origin = bpf_map_lookup_elem(&origins, &okey);
+	if (origin)
+		__sync_fetch_and_add(&origin->frees, 1);
+}
+
+static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call_site,
+				     __u64 cache, __u64 req, __u64 bytes, __u32 gfp, __u8 order)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct rec_alloc_event *e;
+	char comm[REC_COMM_LEN];
+
+	if (!started || !tag_allowed(kind, cache, order))
+		return;
+	if (req < size_min || req > size_max)
+		return;
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return;
+	if (filter_comm) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!comm_matches(comm))
+			return;
+	}
+	if (aggregate) {
+		track_alloc(ctx, kind, ptr, cache, bytes, order, tgid);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(LOST_RINGBUF);
+		return;
+	}
+	e->ev.ts = bpf_ktime_get_ns();
+	e->ev.ptr = ptr;
+	e->ev.call_site = call_site;
+	e->ev.cache = cache;
+	e->ev.tgid = tgid;
+	e->ev.tid = (__u32)pid_tgid;
+	e->ev.cpu = (__u16)bpf_get_smp_processor_id();
+	e->ev.type = RT_ALLOC;
+	e->ev.kind = kind;
+	e->ev.order = order;
+	e->bytes_req = req;
+	e->bytes_alloc = bytes;
+	e->gfp_flags = gfp;
+	e->stack_id = take_stack(ctx);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	submit(e);
+}
+
+/* Frees are filtered by kind and tag only: an object is often freed by
+ * another task (RCU callbacks, workers) than the one that allocated it. */
+static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64 cache,
+				    __u8 order)
+{
+	struct rec_event *e;
+	__u64 pid_tgid;
+
+	if (!started || !tag_allowed(kind, cache, order))
+		return;
+	if (aggregate) {
+		track_free(kind, ptr);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(LOST_RINGBUF);
+		return;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
+	e->ptr = ptr;
+	e->call_site = call_site;
+	e->cache = cache;
+	e->tgid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->cpu = (__u16)bpf_get_smp_processor_id();
+	e->type = RT_FREE;
+	e->kind = kind;
+	e->order = order;
+	submit(e);
+}
+
+SEC("tp_btf/kmem_cache_alloc")
+int BPF_PROG(rec_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s,
+	     gfp_t gfp)
+{
+	if (ptr)
+		on_alloc(ctx, RK_SLAB, (__u64)ptr, call_site, (__u64)s, BPF_CORE_READ(s, object_size),
+			 BPF_CORE_READ(s, size), gfp, 0);
+	return 0;
+}
+
+SEC("tp_btf/kmem_cache_free")
+int BPF_PROG(rec_cache_free, unsigned long call_site, const void *ptr, struct kmem_cache *s)
+{
+	if (ptr)
+		on_free(RK_SLAB, (__u64)ptr, call_site, (__u64)s, 0);
+	return 0;
+}
+
+/* The slab cache of a kmalloc'd object (kmalloc-N, kmalloc-cg-N, ...); 0 for
+ * a large kmalloc (pages) or when this kernel lacks bpf_get_kmem_cache. */
+static __always_inline __u64 object_cache(const void *ptr)
+{
+	if (!have_get_kmem_cache)
+		return 0;
+	return (__u64)bpf_get_kmem_cache((__u64)ptr);
+}
+
+/* A large kmalloc through __kmalloc*() fires the kmalloc tracepoint twice:
+ * inside __kmalloc_large_node (call site in the kernel's own kmalloc entry
+ * point) and again with the real caller. Keep the second. */
+static __always_inline bool inner_large_kmalloc(__u64 call_site)
+{
+	for (__u32 i = 0; i < 8; i++) {
+		if (i >= large_n)
+			break;
+		if (call_site >= large_lo[i] && call_site < large_hi[i])
+			return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/kmalloc")
+int BPF_PROG(rec_kmalloc, unsigned long call_site, const void *ptr, size_t bytes_req,
+	     size_t bytes_alloc, gfp_t gfp)
+{
+	__u64 cache;
+
+	if (!ptr)
+		return 0;
+	cache = object_cache(ptr);
+	if (!cache && inner_large_kmalloc(call_site))
+		return 0;
+	on_alloc(ctx, RK_KMALLOC, (__u64)ptr, call_site, cache, bytes_req, bytes_alloc, gfp, 0);
+	return 0;
+}
+
+SEC("tp_btf/kfree")
+int BPF_PROG(rec_kfree, unsigned long call_site, const void *ptr)
+{
+	/* kfree(NULL) and kfree(ZERO_SIZE_PTR) fire but free nothing. */
+	if ((unsigned long)ptr <= 16)
+		return 0;
+	on_free(RK_KMALLOC, (__u64)ptr, call_site, object_cache(ptr), 0);
+	return 0;
+}
+
+/* The page argument as a plain number: the verifier forbids arithmetic on
+ * a trusted struct page pointer, so read the raw argument from the context. */
+static __always_inline __u64 page_addr(__u64 *ctx)
+{
+	__u64 p = 0;
+
+	bpf_probe_read_kernel(&p, sizeof(p), &ctx[0]);
+	return p;
+}
+
+static __always_inline __u64 page_key(__u64 p)
+{
+	__u64 base = vmemmap_start;
+
+	if (base && p >= base && p - base < (1ULL << 46))
+		return (p - base) / bpf_core_type_size(struct page);
+	return p;
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(rec_page_alloc, struct page *page, unsigned int order, gfp_t gfp)
+{
+	__u64 bytes = 4096ULL << (order & 31);
+	__u64 p = page_addr(ctx);
+
+	if (calib_tid && (__u32)bpf_get_current_pid_tgid() == calib_tid) {
+		__u32 i = calib_n;
+
+		if (i < REC_CALIB_PAGES) {
+			calib_pages[i] = p;
+			calib_n = i + 1;
+		}
+	}
+	if (p)
+		on_alloc(ctx, RK_PAGE, page_key(p), 0, 0, bytes, bytes, gfp, (__u8)order);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_free")
+int BPF_PROG(rec_page_free, struct page *page, unsigned int order)
+{
+	__u64 p = page_addr(ctx);
+
+	if (p)
+		on_free(RK_PAGE, page_key(p), 0, 0, (__u8)order);
+	return 0;
+}
+
+SEC("tp_btf/mm_page_free_batched")
+int BPF_PROG(rec_page_free_batched, struct page *page)
+{
+	__u64 p = page_addr(ctx);
+
+	if (p)
+		on_free(RK_PAGE, page_key(p), 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/percpu_alloc_percpu")
+int BPF_PROG(rec_percpu_alloc, unsigned long call_site, bool reserved, bool is_atomic,
+	     size_t size, size_t align, void *base_addr, int off, void *ptr, size_t bytes_alloc,
+	     gfp_t gfp)
+{
+	if (ptr)
+		on_alloc(ctx, RK_PERCPU, (__u64)ptr, call_site, 0, size, bytes_alloc, gfp, 0);
+	return 0;
+}
+
+SEC("tp_btf/percpu_free_percpu")
+int BPF_PROG(rec_percpu_free, void *base_addr, int off, void *ptr)
+{
+	if (ptr)
+		on_free(RK_PERCPU, (__u64)ptr, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/alloc_vmap_area")
+int BPF_PROG(rec_vmap_alloc, unsigned long addr, unsigned long size, unsigned long align,
+	     unsigned long vstart, unsigned long vend, int failed)
+{
+	if (!failed && addr)
+		on_alloc(ctx, RK_VMALLOC, addr, 0, 0, size, size, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/free_vmap_area_noflush")
+int BPF_PROG(rec_vmap_free, unsigned long va_start)
+{
+	on_free(RK_VMALLOC, va_start, 0, 0, 0);
+	return 0;
+}
+
+/* Cache pointer → name, for every kmem_cache: user space runs this at start
+ * (and when it meets a cache created since) to name the tags. */
+SEC("iter/kmem_cache")
+int rec_cache_names(struct bpf_iter__kmem_cache *ctx)
+{
+	struct rec_cache_name n = {};
+	struct kmem_cache *s = ctx->s;
+
+	if (!s)
+		return 0;
+	n.cache = (__u64)s;
+	bpf_probe_read_kernel_str(n.name, sizeof(n.name), BPF_CORE_READ(s, name));
+	bpf_seq_write(ctx->meta->seq, &n, sizeof(n));
+	return 0;
+}

@@ -1,0 +1,586 @@
+/* Loader for the flight recorder's BPF side (record.bpf.c): probes which
+ * tracepoints this kernel has through vmlinux BTF (btf_trace_<name>), turns
+ * off the programs it lacks or the user did not ask for, sizes the maps from
+ * the options, loads, fills the filter maps and attaches. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/record.h"
+#include "kernel/ksyms.h"
+#include "record.skel.h"
+#include "util/globlist.h"
+
+struct record_probe {
+	struct record_bpf *skel;
+	struct ring_buffer *ring;
+	const struct globlist *tags; /* borrowed from the options */
+	record_event_fn fn;
+	void *fn_ctx;
+	int ncpus;
+	char note[512];
+};
+
+struct prog_spec {
+	const char *tracepoint;
+	unsigned int kind;
+};
+
+/* In skeleton order of appearance; the kmem_cache iterator is separate. */
+static void prog_table(struct record_bpf *skel, struct bpf_program **progs, struct prog_spec *spec)
+{
+	struct bpf_program *p[] = {
+		skel->progs.rec_cache_alloc,	   skel->progs.rec_cache_free,
+		skel->progs.rec_kmalloc,	   skel->progs.rec_kfree,
+		skel->progs.rec_page_alloc,	   skel->progs.rec_page_free,
+		skel->progs.rec_page_free_batched, skel->progs.rec_percpu_alloc,
+		skel->progs.rec_percpu_free,	   skel->progs.rec_vmap_alloc,
+		skel->progs.rec_vmap_free,
+	};
+	static const struct prog_spec s[] = {
+		{ "kmem_cache_alloc", RK_SLAB },	 { "kmem_cache_free", RK_SLAB },
+		{ "kmalloc", RK_KMALLOC },		 { "kfree", RK_KMALLOC },
+		{ "mm_page_alloc", RK_PAGE },		 { "mm_page_free", RK_PAGE },
+		{ "mm_page_free_batched", RK_PAGE },	 { "percpu_alloc_percpu", RK_PERCPU },
+		{ "percpu_free_percpu", RK_PERCPU },	 { "alloc_vmap_area", RK_VMALLOC },
+		{ "free_vmap_area_noflush", RK_VMALLOC },
+	};
+
+	memcpy(progs, p, sizeof(p));
+	memcpy(spec, s, sizeof(s));
+}
+
+#define NPROGS 11
+
+static char libbpf_last[256];
+
+/* libbpf's own messages: keep the last warning for the one-line reason. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* POOLSCOPE_DEBUG_BPF=1 shows libbpf's log, verifier output included. */
+	if (getenv("POOLSCOPE_DEBUG_BPF"))
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_WARN) {
+		vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
+		libbpf_last[strcspn(libbpf_last, "\n")] = '\0';
+	}
+	return 0;
+}
+
+static bool btf_has_tracepoint(const struct btf *btf, const char *tp)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0;
+}
+
+static uint64_t round_ringbuf(uint64_t bytes)
+{
+	uint64_t size = 4096;
+
+	while (size < bytes && size < (1ULL << 31))
+		size <<= 1;
+	return size;
+}
+
+/* __kmalloc*() entry points: see inner_large_kmalloc in record.bpf.c. */
+static void find_kmalloc_entries(struct record_bpf *skel)
+{
+	struct ksyms *ks = NULL;
+	size_t count, j;
+	__u32 n = 0;
+
+	if (ksyms__load(&ks))
+		return;
+	count = ksyms__count(ks);
+	for (size_t i = 0; i < count && n < 8; i++) {
+		const struct ksym *sym = ksyms__at(ks, i);
+
+		if (sym->module || (strncmp(sym->name, "__kmalloc", 9) && strncmp(sym->name, "__kvmalloc", 10)))
+			continue;
+		for (j = i + 1; j < count && ksyms__at(ks, j)->addr == sym->addr; j++)
+			;
+		if (j == count)
+			continue;
+		skel->rodata->large_lo[n] = sym->addr;
+		skel->rodata->large_hi[n] = ksyms__at(ks, j)->addr;
+		n++;
+	}
+	skel->rodata->large_n = n;
+	ksyms__free(ks);
+}
+
+static int ring_cb(void *ctx, void *rec, size_t size)
+{
+	struct record_probe *rp = ctx;
+
+	return rp->fn(rp->fn_ctx, rec, size);
+}
+
+int record_probe__cache_names(struct record_probe *rp, struct rec_cache_name **names, size_t *n)
+{
+	struct bpf_link *link = bpf_program__attach_iter(rp->skel->progs.rec_cache_names, NULL);
+	struct rec_cache_name *all = NULL;
+	size_t count = 0, cap = 0;
+	int fd = -1, err = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (;;) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 512;
+			struct rec_cache_name *grown = realloc(all, cap * sizeof(*all));
+
+			if (!grown) {
+				err = -ENOMEM;
+				goto out;
+			}
+			all = grown;
+		}
+		ssize_t got = read(fd, &all[count], sizeof(*all));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = -errno;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		if ((size_t)got != sizeof(*all)) {
+			err = -EIO;
+			goto out;
+		}
+		all[count].name[REC_NAME_LEN - 1] = '\0';
+		count++;
+	}
+	if (rp->tags && !globlist_empty(rp->tags)) {
+		int map = bpf_map__fd(rp->skel->maps.allowed_caches);
+		__u8 one = 1;
+
+		for (size_t i = 0; i < count; i++)
+			if (globlist_match(rp->tags, all[i].name))
+				bpf_map_update_elem(map, &all[i].cache, &one, BPF_ANY);
+	}
+	*names = all;
+	*n = count;
+	all = NULL;
+out:
+	free(all);
+	if (fd >= 0)
+		close(fd);
+	bpf_link__destroy(link);
+	return err;
+}
+
+/* Fault in a few pages, read their pfns from /proc/self/pagemap, and match
+ * them with the struct page addresses the page program saw for this thread:
+ * base = page - pfn * sizeof(struct page) is the same for every pair. */
+static uint64_t calibrate_vmemmap(struct record_probe *rp, size_t page_size)
+{
+	enum { NPAGES = 16 };
+	uint64_t pfns[NPAGES], base = 0;
+	long psz = sysconf(_SC_PAGESIZE);
+	int fd, best_votes = 0;
+	char *mem;
+
+	if (!page_size)
+		return 0;
+	mem = mmap(NULL, (size_t)psz * NPAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 0;
+	madvise(mem, (size_t)psz * NPAGES, MADV_NOHUGEPAGE);
+	rp->skel->bss->calib_n = 0;
+	rp->skel->bss->calib_tid = (__u32)syscall(SYS_gettid);
+	for (int i = 0; i < NPAGES; i++)
+		mem[(size_t)i * (size_t)psz] = 1;
+	rp->skel->bss->calib_tid = 0;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	for (int i = 0; i < NPAGES; i++) {
+		uint64_t entry = 0;
+		off_t off = (off_t)(((uintptr_t)mem / (uintptr_t)psz + (uintptr_t)i) * 8);
+
+		if (pread(fd, &entry, 8, off) != 8 || !(entry & (1ULL << 63)))
+			entry = 0;
+		pfns[i] = entry & ((1ULL << 55) - 1);
+	}
+	close(fd);
+	__u32 seen = rp->skel->bss->calib_n;
+
+	if (seen > REC_CALIB_PAGES)
+		seen = REC_CALIB_PAGES;
+	/* Vote: the base shared by most (page, pfn) pairs wins. */
+	for (__u32 a = 0; a < seen; a++) {
+		for (int i = 0; i < NPAGES; i++) {
+			if (!pfns[i])
+				continue;
+			uint64_t cand = rp->skel->bss->calib_pages[a] - pfns[i] * page_size;
+			int votes = 0;
+
+			for (__u32 b = 0; b < seen; b++)
+				for (int j = 0; j < NPAGES; j++)
+					if (pfns[j] &&
+					    rp->skel->bss->calib_pages[b] - pfns[j] * page_size == cand)
+						votes++;
+			if (votes > best_votes) {
+				best_votes = votes;
+				base = cand;
+			}
+		}
+	}
+	if (best_votes < NPAGES / 2)
+		base = 0;
+out:
+	munmap(mem, (size_t)psz * NPAGES);
+	return base;
+}
+
+int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, void *fn_ctx,
+			struct record_probe **out, char *why, size_t whylen)
+{
+	struct record_probe *rp = calloc(1, sizeof(*rp));
+	struct bpf_program *progs[NPROGS];
+	struct prog_spec spec[NPROGS];
+	struct btf *btf = NULL;
+	char missing[256] = "", attached[256] = "";
+	unsigned int kinds = o->kinds ? o->kinds : ~0u;
+	size_t page_size = 0;
+	int err = -ENOMEM, nattach = 0;
+
+	*out = NULL;
+	if (!rp) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	libbpf_set_print(libbpf_print);
+	rp->tags = o->tags;
+	rp->ncpus = libbpf_num_possible_cpus();
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err = -errno;
+		snprintf(why, whylen, "kernel BTF (/sys/kernel/btf/vmlinux) is unavailable: "
+				      "record needs CONFIG_DEBUG_INFO_BTF");
+		goto out;
+	}
+	rp->skel = record_bpf__open();
+	if (!rp->skel) {
+		err = -errno;
+		snprintf(why, whylen, "cannot open the BPF object: %s", strerror(errno));
+		goto out;
+	}
+	prog_table(rp->skel, progs, spec);
+	for (int i = 0; i < NPROGS; i++) {
+		bool want = kinds & RK_MASK(spec[i].kind);
+		bool have = btf_has_tracepoint(btf, spec[i].tracepoint);
+
+		if (!want || !have)
+			bpf_program__set_autoload(progs[i], false);
+		if (want && !have)
+			snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
+				 missing[0] ? ", " : "", spec[i].tracepoint);
+		if (want && have) {
+			snprintf(attached + strlen(attached), sizeof(attached) - strlen(attached),
+				 "%s%s", attached[0] ? " " : "", spec[i].tracepoint);
+			nattach++;
+		}
+	}
+	if (!nattach) {
+		err = -EOPNOTSUPP;
+		snprintf(why, whylen, "this kernel has none of the requested allocation tracepoints");
+		goto out;
+	}
+	bpf_program__set_autoattach(rp->skel->progs.rec_cache_names, false);
+	bool have_kfunc = btf__find_by_name_kind(btf, "bpf_get_kmem_cache", BTF_KIND_FUNC) >= 0;
+	int page_id = btf__find_by_name_kind(btf, "page", BTF_KIND_STRUCT);
+
+	if (page_id >= 0)
+		page_size = (size_t)btf__resolve_size(btf, page_id);
+
+	struct record_bpf__rodata *ro = rp->skel->rodata;
+
+	ro->aggregate = o->aggregate;
+	ro->stacks = o->stacks;
+	ro->sample_every = o->sample_every ? o->sample_every : 1;
+	ro->filter_pids = o->npids > 0;
+	if (o->comm) {
+		ro->filter_comm = true;
+		strncpy((char *)ro->comm_filter, o->comm, REC_COMM_LEN - 1);
+	}
+	ro->size_min = o->size_min;
+	ro->size_max = o->size_max ? o->size_max : ~0ULL;
+	ro->have_get_kmem_cache = have_kfunc;
+	if (o->tags && !globlist_empty(o->tags)) {
+		char name[32];
+
+		ro->filter_tags = true;
+		ro->page_orders = 0;
+		for (int order = 0; order < 32; order++) {
+			snprintf(name, sizeof(name), "page-order-%d", order);
+			if (globlist_match(o->tags, name))
+				ro->page_orders |= 1u << order;
+		}
+	}
+	uint64_t ring = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes : 32u << 20);
+
+	ro->wakeup_bytes = ring / 8;
+	find_kmalloc_entries(rp->skel);
+	bpf_map__set_max_entries(rp->skel->maps.events, o->aggregate ? 4096 : (__u32)ring);
+	bpf_map__set_max_entries(rp->skel->maps.stack_traces,
+				 o->stacks ? (o->max_stacks ? o->max_stacks : 16384) : 1);
+	bpf_map__set_max_entries(rp->skel->maps.outstanding,
+				 o->aggregate ? (o->max_outstanding ? o->max_outstanding : 262144) : 1);
+	bpf_map__set_max_entries(rp->skel->maps.origins, o->aggregate ? 65536 : 1);
+
+	err = record_bpf__load(rp->skel);
+	if (err) {
+		snprintf(why, whylen, "loading the BPF programs failed: %s%s", strerror(-err),
+			 err == -EPERM ? " (record needs root, or CAP_BPF and CAP_PERFMON)" : "");
+		if (err != -EPERM && libbpf_last[0])
+			snprintf(why + strlen(why), whylen - strlen(why), " (libbpf: %s)", libbpf_last);
+		goto out;
+	}
+	for (size_t i = 0; i < o->npids; i++) {
+		__u8 one = 1;
+
+		bpf_map_update_elem(bpf_map__fd(rp->skel->maps.pids), &o->pids[i], &one, BPF_ANY);
+	}
+	if (ro->filter_tags) {
+		struct rec_cache_name *names;
+		size_t n;
+
+		err = record_probe__cache_names(rp, &names, &n);
+		free(names);
+		if (err) {
+			snprintf(why, whylen, "cannot list slab caches (kmem_cache iterator): %s",
+				 strerror(-err));
+			goto out;
+		}
+	}
+	err = record_bpf__attach(rp->skel);
+	if (err) {
+		snprintf(why, whylen, "attaching to the allocation tracepoints failed: %s",
+			 strerror(-err));
+		goto out;
+	}
+	if (!o->aggregate) {
+		rp->fn = fn;
+		rp->fn_ctx = fn_ctx;
+		rp->ring = ring_buffer__new(bpf_map__fd(rp->skel->maps.events), ring_cb, rp, NULL);
+		if (!rp->ring) {
+			err = -errno;
+			snprintf(why, whylen, "cannot open the BPF ring buffer: %s", strerror(errno));
+			goto out;
+		}
+	}
+	uint64_t base = 0;
+
+	if (kinds & RK_MASK(RK_PAGE))
+		base = calibrate_vmemmap(rp, page_size);
+	rp->skel->bss->vmemmap_start = base;
+	snprintf(rp->note, sizeof(rp->note), "attached: %s%s%s%s%s", attached,
+		 missing[0] ? "; not on this kernel: " : "", missing,
+		 have_kfunc ? "" : "; kmalloc tags unknown (no bpf_get_kmem_cache)",
+		 (kinds & RK_MASK(RK_PAGE)) && !base ? "; pages keyed by struct page address (pfn base unknown)" : "");
+	__sync_synchronize();
+	rp->skel->bss->started = 1;
+	btf__free(btf);
+	*out = rp;
+	return 0;
+out:
+	btf__free(btf);
+	record_probe__stop(rp);
+	return err;
+}
+
+int record_probe__poll(struct record_probe *rp, int timeout_ms)
+{
+	int n;
+
+	if (!rp->ring)
+		return 0;
+	n = ring_buffer__poll(rp->ring, timeout_ms);
+	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	/* Events are submitted without a wakeup until a batch has queued up:
+	 * take whatever is there, woken or not. */
+	int more = ring_buffer__consume(rp->ring);
+
+	return more < 0 ? more : n + more;
+}
+
+int record_probe__stack(struct record_probe *rp, uint32_t stack_id, uint64_t *ips, int max)
+{
+	__u64 frames[REC_MAX_DEPTH] = { 0 };
+	int depth = 0;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(rp->skel->maps.stack_traces), &stack_id, frames))
+		return -errno;
+	while (depth < REC_MAX_DEPTH && depth < max && frames[depth]) {
+		ips[depth] = frames[depth];
+		depth++;
+	}
+	return depth;
+}
+
+int record_probe__ncpus(const struct record_probe *rp)
+{
+	return rp->ncpus;
+}
+
+int record_probe__lost(struct record_probe *rp, uint64_t *counts)
+{
+	int fd = bpf_map__fd(rp->skel->maps.lost);
+	__u64 *percpu = calloc((size_t)rp->ncpus, sizeof(__u64));
+
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 slot = 0; slot < LOST_NR; slot++) {
+		if (bpf_map_lookup_elem(fd, &slot, percpu)) {
+			int err = -errno;
+
+			free(percpu);
+			return err;
+		}
+		for (int cpu = 0; cpu < rp->ncpus; cpu++)
+			counts[(size_t)cpu * LOST_NR + slot] = percpu[cpu];
+	}
+	free(percpu);
+	return 0;
+}
+
+uint64_t record_probe__recursion_misses(const struct record_probe *rp)
+{
+	struct bpf_program *progs[NPROGS];
+	struct prog_spec spec[NPROGS];
+	uint64_t misses = 0;
+
+	prog_table(rp->skel, progs, spec);
+	for (int i = 0; i < NPROGS; i++) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(progs[i]);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+			misses += info.recursion_misses;
+	}
+	return misses;
+}
+
+/* Walk a hash map in batches (one syscall per few thousand entries). */
+static int walk_map(int fd, size_t key_size, size_t value_size,
+		    int (*visit)(void *ctx, const void *key, const void *value), void *ctx)
+{
+	enum { BATCH = 4096 };
+	char *keys = malloc(BATCH * key_size), *values = malloc(BATCH * value_size);
+	__u64 in_batch = 0, out_batch = 0;
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !values) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 count = BATCH;
+		int ret = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, keys, values,
+					       &count, NULL);
+		int saved = errno;
+
+		if (ret && saved != ENOENT) {
+			err = -saved;
+			goto out;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			err = visit(ctx, keys + i * key_size, values + i * value_size);
+			if (err)
+				goto out;
+		}
+		if (ret)
+			break; /* ENOENT: that was the last batch */
+		in_batch = out_batch;
+		first = false;
+	}
+out:
+	free(keys);
+	free(values);
+	return err;
+}
+
+struct walk_ctx {
+	void *fn;
+	void *ctx;
+};
+
+static int visit_obj(void *ctx, const void *key, const void *value)
+{
+	struct walk_ctx *w = ctx;
+	int (*fn)(void *, const struct rec_obj_key *, const struct rec_obj *) = w->fn;
+
+	return fn(w->ctx, key, value);
+}
+
+static int visit_origin(void *ctx, const void *key, const void *value)
+{
+	struct walk_ctx *w = ctx;
+	int (*fn)(void *, const struct rec_origin_key *, const struct rec_origin *) = w->fn;
+
+	return fn(w->ctx, key, value);
+}
+
+int record_probe__outstanding(struct record_probe *rp,
+			      int (*fn)(void *ctx, const struct rec_obj_key *key, const struct rec_obj *obj),
+			      void *ctx)
+{
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return walk_map(bpf_map__fd(rp->skel->maps.outstanding), sizeof(struct rec_obj_key),
+			sizeof(struct rec_obj), visit_obj, &w);
+}
+
+int record_probe__origins(struct record_probe *rp,
+			  int (*fn)(void *ctx, const struct rec_origin_key *key,
+				    const struct rec_origin *val),
+			  void *ctx)
+{
+	struct walk_ctx w = { (void *)fn, ctx };
+
+	return walk_map(bpf_map__fd(rp->skel->maps.origins), sizeof(struct rec_origin_key),
+			sizeof(struct rec_origin), visit_origin, &w);
+}
+
+const char *record_probe__note(const struct record_probe *rp)
+{
+	return rp->note;
+}
+
+void record_probe__stop(struct record_probe *rp)
+{
+	if (!rp)
+		return;
+	ring_buffer__free(rp->ring);
+	record_bpf__destroy(rp->skel);
+	free(rp);
+}

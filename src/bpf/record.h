@@ -1,0 +1,69 @@
+/* Loader for record.bpf.c: probe the kernel, configure, load and attach one
+ * skeleton, then hand its events and maps to the recorder. Links are plain
+ * fds (never pinned), so nothing stays attached once the process is gone,
+ * however it ends. */
+#ifndef POOLSCOPE_BPF_RECORD_H
+#define POOLSCOPE_BPF_RECORD_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/record_abi.h"
+
+struct globlist;
+
+struct record_probe_opts {
+	bool aggregate;
+	bool stacks;
+	uint32_t sample_every; /* stacks for 1 alloc in N per CPU; 0 or 1 = all */
+	uint32_t kinds;	       /* RK_MASK() bits; 0 = all */
+	const uint32_t *pids;  /* tgids; npids 0 = any */
+	size_t npids;
+	const char *comm;	     /* NULL = any */
+	uint64_t size_min, size_max; /* requested bytes; max 0 = no limit */
+	const struct globlist *tags; /* NULL or empty = all */
+	uint64_t ringbuf_bytes;	     /* rounded up to a power of two pages */
+	uint32_t max_stacks;
+	uint32_t max_outstanding;
+};
+
+/* Called for every ring buffer record (struct rec_event or
+ * rec_alloc_event, by size). Non-zero return stops the poll. */
+typedef int (*record_event_fn)(void *ctx, const void *rec, size_t size);
+
+struct record_probe;
+
+/* On failure returns -errno and writes one sentence into why. */
+int record_probe__start(const struct record_probe_opts *opts, record_event_fn fn, void *fn_ctx,
+		      struct record_probe **out, char *why, size_t whylen);
+/* Consume queued events (events mode). Returns how many, or -errno. */
+int record_probe__poll(struct record_probe *rp, int timeout_ms);
+/* Run the kmem_cache iterator: every cache's pointer and name. *names is
+ * malloc'd (caller frees). With a tag filter, also allows newly matching caches. */
+int record_probe__cache_names(struct record_probe *rp, struct rec_cache_name **names, size_t *n);
+/* Frames of a stack id (innermost first) into ips; returns the depth or -errno. */
+int record_probe__stack(struct record_probe *rp, uint32_t stack_id, uint64_t *ips, int max);
+int record_probe__ncpus(const struct record_probe *rp);
+/* Per-CPU loss counters: counts[cpu * LOST_NR + slot], ncpus × LOST_NR. */
+int record_probe__lost(struct record_probe *rp, uint64_t *counts);
+/* Runs the kernel skipped for recursion, summed over our programs. */
+uint64_t record_probe__recursion_misses(const struct record_probe *rp);
+
+/* Aggregate mode: walk the outstanding objects / per-origin counters. The
+ * callback's non-zero return stops the walk and is returned. */
+int record_probe__outstanding(struct record_probe *rp,
+			    int (*fn)(void *ctx, const struct rec_obj_key *key, const struct rec_obj *obj),
+			    void *ctx);
+int record_probe__origins(struct record_probe *rp,
+			int (*fn)(void *ctx, const struct rec_origin_key *key,
+				  const struct rec_origin *val),
+			void *ctx);
+
+/* Which event kinds are attached, and what this kernel could not give. */
+const char *record_probe__note(const struct record_probe *rp);
+/* Detach and unload; accepts NULL. */
+void record_probe__stop(struct record_probe *rp);
+
+#endif

@@ -1,0 +1,96 @@
+/* Fixed-width layouts shared by record.bpf.c and its loader record.c. Include
+ * vmlinux.h (BPF side) or <linux/types.h> (user side) first. */
+#ifndef POOLSCOPE_BPF_RECORD_ABI_H
+#define POOLSCOPE_BPF_RECORD_ABI_H
+
+#define REC_COMM_LEN 16
+#define REC_NAME_LEN 64
+#define REC_MAX_DEPTH 64 /* frames per stack: the stack map's value size */
+#define REC_MAX_PIDS 64
+#define REC_CALIB_PAGES 64
+
+/* Same values as enum trace_kind (src/trace/trace.h). */
+enum rec_kind {
+	RK_SLAB = 1,
+	RK_KMALLOC = 2,
+	RK_PAGE = 3,
+	RK_PERCPU = 4,
+	RK_VMALLOC = 5,
+};
+
+#define RK_MASK(k) (1u << (k))
+
+enum rec_type {
+	RT_ALLOC = 1,
+	RT_FREE = 2,
+};
+
+/* Ring buffer record. Frees stop after `ev`; allocs carry the rest. */
+struct rec_event {
+	__u64 ts;
+	__u64 ptr;	 /* object address; pfn for pages */
+	__u64 call_site;
+	__u64 cache;	 /* struct kmem_cache * for slab/kmalloc; 0 otherwise */
+	__u32 tgid, tid;
+	__u16 cpu;
+	__u8 type;	 /* enum rec_type */
+	__u8 kind;	 /* enum rec_kind */
+	__u8 order;	 /* page order */
+	__u8 pad[3];
+};
+
+struct rec_alloc_event {
+	struct rec_event ev;
+	__u64 bytes_req, bytes_alloc;
+	__u32 gfp_flags;
+	__s32 stack_id; /* < 0: none (off, not sampled, or lost: counted) */
+	char comm[REC_COMM_LEN];
+};
+
+/* Aggregate mode: one outstanding allocation, keyed by kind and pointer so
+ * that pfns and addresses never collide. */
+struct rec_obj_key {
+	__u64 ptr;
+	__u32 kind;
+	__u32 pad;
+};
+
+struct rec_obj {
+	__u64 ts;
+	__u64 bytes;
+	__u64 cache;
+	__u32 tgid;
+	__s32 stack_id;
+	__u8 order;
+	__u8 pad[7];
+};
+
+/* Aggregate mode: alloc/free counters per allocation origin. */
+struct rec_origin_key {
+	__u64 cache;
+	__u32 tgid;
+	__s32 stack_id;
+	__u32 kind;
+	__u32 order;
+};
+
+struct rec_origin {
+	__u64 allocs, frees;
+};
+
+/* Slots of the per-CPU loss counters. */
+enum rec_lost_slot {
+	LOST_RINGBUF,	    /* bpf_ringbuf_reserve failed: ring buffer full */
+	LOST_MAP_FULL,	    /* outstanding or origin map full */
+	LOST_STACK,	    /* bpf_get_stackid failed: stack map full or hash collision */
+	STAT_UNMATCHED_FREE, /* aggregate: free of an object allocated before the start */
+	LOST_NR,
+};
+
+/* What the kmem_cache iterator writes per cache. */
+struct rec_cache_name {
+	__u64 cache;
+	char name[REC_NAME_LEN];
+};
+
+#endif

@@ -1,0 +1,709 @@
+/* Recording session: BPF probe → trace writer. See recorder.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "kernel/ksyms.h"
+#include "trace/recorder.h"
+#include "trace/trace.h"
+#include "util/err.h"
+#include "util/hashmap.h"
+#include "util/procfs.h"
+#include "util/signals.h"
+#include "util/timeutil.h"
+
+#define NO_TAG UINT32_MAX
+#define EVENT_SLOT sizeof(struct rec_alloc_event)
+
+struct tag_stat {
+	uint64_t allocs, frees, last_bytes;
+	int64_t net, net_bytes;
+};
+
+struct recorder {
+	const struct recorder_opts *opts;
+	struct trace_writer *w;
+	struct record_probe *rp;
+	struct recorder_summary *sum;
+	int err; /* first failure inside the ring buffer callback */
+
+	struct u64map *cache_tags;   /* kmem_cache pointer → tag id */
+	struct u64map *stacks_known; /* BPF stack id → 1 when written */
+	uint32_t page_tags[32], percpu_tag, vmalloc_tag, large_tag, empty_tag;
+	uint64_t last_name_refresh;
+
+	/* The symbol subset: every address met is resolved once; each symbol
+	 * it lands in is stored once. */
+	struct ksyms *kallsyms; /* NULL when unreadable: stacks stay addresses */
+	struct u64map *addrs_seen, *syms_stored;
+	struct ksyms *pending_syms;
+	size_t npending;
+
+	struct tag_stat *tag_stats; /* by tag id */
+	uint32_t tag_stats_cap;
+	char **tag_names; /* by string id; NULL where the id is not a tag */
+	uint32_t tag_names_cap;
+
+	/* --ring: the last events, oldest overwritten first. */
+	uint8_t *flight;
+	size_t flight_slots, flight_head, flight_count;
+
+	uint64_t *lost_now, *lost_written; /* ncpus × LOST_NR */
+	uint64_t misses_written;
+};
+
+static uint32_t tag_id(struct recorder *rc, const char *name)
+{
+	uint32_t id = trace_writer__string(rc->w, name);
+
+	if (id == UINT32_MAX)
+		return id;
+	if (id >= rc->tag_names_cap) {
+		uint32_t cap = rc->tag_names_cap ? rc->tag_names_cap : 256;
+
+		while (cap <= id)
+			cap *= 2;
+		char **grown = realloc(rc->tag_names, cap * sizeof(*grown));
+
+		if (!grown)
+			return UINT32_MAX;
+		memset(grown + rc->tag_names_cap, 0, (cap - rc->tag_names_cap) * sizeof(*grown));
+		rc->tag_names = grown;
+		rc->tag_names_cap = cap;
+	}
+	if (!rc->tag_names[id] && !(rc->tag_names[id] = strdup(name)))
+		return UINT32_MAX;
+	return id;
+}
+
+static struct tag_stat *tag_stat(struct recorder *rc, uint32_t id)
+{
+	if (id == UINT32_MAX)
+		return NULL;
+	if (id >= rc->tag_stats_cap) {
+		uint32_t cap = rc->tag_stats_cap ? rc->tag_stats_cap : 64;
+
+		while (cap <= id)
+			cap *= 2;
+		struct tag_stat *grown = realloc(rc->tag_stats, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		memset(grown + rc->tag_stats_cap, 0, (cap - rc->tag_stats_cap) * sizeof(*grown));
+		rc->tag_stats = grown;
+		rc->tag_stats_cap = cap;
+	}
+	return &rc->tag_stats[id];
+}
+
+/* Name every kmem_cache that exists now. Caches are named once; a pointer
+ * seen before its cache was listed triggers one refresh (rate-limited). */
+static int refresh_cache_names(struct recorder *rc)
+{
+	struct rec_cache_name *names;
+	size_t n;
+	int err = record_probe__cache_names(rc->rp, &names, &n);
+
+	rc->last_name_refresh = monotonic_ns();
+	if (err)
+		return err;
+	for (size_t i = 0; i < n && !err; i++) {
+		if (u64map_find(rc->cache_tags, names[i].cache))
+			continue;
+		uint32_t id = tag_id(rc, names[i].name);
+
+		err = id == UINT32_MAX ? -ENOMEM : u64map_set(rc->cache_tags, names[i].cache, id);
+	}
+	free(names);
+	return err;
+}
+
+static uint32_t event_tag(struct recorder *rc, const struct rec_event *ev)
+{
+	uint64_t *found;
+	char name[64];
+
+	switch (ev->kind) {
+	case RK_PAGE:
+		return rc->page_tags[ev->order & 31];
+	case RK_PERCPU:
+		return rc->percpu_tag;
+	case RK_VMALLOC:
+		return rc->vmalloc_tag;
+	}
+	if (!ev->cache)
+		return ev->kind == RK_KMALLOC ? rc->large_tag : rc->empty_tag;
+	found = u64map_find(rc->cache_tags, ev->cache);
+	if (found)
+		return (uint32_t)*found;
+	if (monotonic_ns() - rc->last_name_refresh > 100000000ull) {
+		refresh_cache_names(rc);
+		found = u64map_find(rc->cache_tags, ev->cache);
+		if (found)
+			return (uint32_t)*found;
+	}
+	/* A cache destroyed before we could list it: say so, keyed by address. */
+	snprintf(name, sizeof(name), "slab-%llx", (unsigned long long)ev->cache);
+	uint32_t id = tag_id(rc, name);
+
+	if (id != UINT32_MAX)
+		u64map_set(rc->cache_tags, ev->cache, id);
+	return id;
+}
+
+static void note_addr(struct recorder *rc, uint64_t addr)
+{
+	const struct ksym *sym;
+
+	if (!rc->kallsyms || !addr || u64map_find(rc->addrs_seen, addr))
+		return;
+	u64map_set(rc->addrs_seen, addr, 1);
+	sym = ksyms__resolve(rc->kallsyms, addr);
+	if (!sym || u64map_find(rc->syms_stored, sym->addr))
+		return;
+	u64map_set(rc->syms_stored, sym->addr, 1);
+	if (!rc->pending_syms)
+		rc->pending_syms = ksyms__new();
+	if (rc->pending_syms && ksyms__add(rc->pending_syms, sym->addr, sym->name, sym->module) == 0)
+		rc->npending++;
+}
+
+static int write_pending_syms(struct recorder *rc)
+{
+	int err = 0;
+
+	if (!rc->npending)
+		return 0;
+	ksyms__finish(rc->pending_syms);
+	err = trace_writer__ksyms(rc->w, rc->pending_syms);
+	ksyms__free(rc->pending_syms);
+	rc->pending_syms = NULL;
+	rc->npending = 0;
+	return err;
+}
+
+/* The trace's stack id for a BPF stack id, writing the stack the first time. */
+static uint32_t event_stack(struct recorder *rc, int32_t bpf_id)
+{
+	uint64_t ips[REC_MAX_DEPTH];
+	int depth;
+
+	if (bpf_id < 0)
+		return TRACE_NO_STACK;
+	if (u64map_find(rc->stacks_known, (uint64_t)bpf_id))
+		return (uint32_t)bpf_id;
+	depth = record_probe__stack(rc->rp, (uint32_t)bpf_id, ips, REC_MAX_DEPTH);
+	if (depth < 0) {
+		rc->sum->lost_stack++;
+		return TRACE_NO_STACK;
+	}
+	for (int i = 0; i < depth; i++)
+		note_addr(rc, ips[i]);
+	if (trace_writer__stack(rc->w, (uint32_t)bpf_id, ips, depth) ||
+	    u64map_set(rc->stacks_known, (uint64_t)bpf_id, 1))
+		return TRACE_NO_STACK;
+	return (uint32_t)bpf_id;
+}
+
+static int write_event(struct recorder *rc, const void *rec, size_t size)
+{
+	const struct rec_event *ev = rec;
+	uint32_t tag = event_tag(rc, ev);
+	struct tag_stat *ts = tag_stat(rc, tag);
+
+	if (tag == UINT32_MAX)
+		return -ENOMEM;
+	note_addr(rc, ev->call_site);
+	if (ev->type == RT_ALLOC && size >= sizeof(struct rec_alloc_event)) {
+		const struct rec_alloc_event *ae = rec;
+		char comm[REC_COMM_LEN + 1];
+
+		memcpy(comm, ae->comm, REC_COMM_LEN);
+		comm[REC_COMM_LEN] = '\0';
+		struct trace_alloc a = {
+			.ts_ns = ev->ts, .ptr = ev->ptr, .call_site = ev->call_site,
+			.bytes_req = ae->bytes_req, .bytes_alloc = ae->bytes_alloc, .tag_id = tag,
+			.comm_id = trace_writer__string(rc->w, comm),
+			.stack_id = event_stack(rc, ae->stack_id), .gfp_flags = ae->gfp_flags,
+			.tgid = ev->tgid, .tid = ev->tid, .cpu = ev->cpu, .kind = ev->kind,
+			.order = ev->order,
+		};
+
+		if (a.comm_id == UINT32_MAX)
+			return -ENOMEM;
+		rc->sum->allocs++;
+		if (ts) {
+			ts->allocs++;
+			ts->net++;
+			ts->net_bytes += (int64_t)ae->bytes_alloc;
+			ts->last_bytes = ae->bytes_alloc;
+		}
+		return trace_writer__alloc(rc->w, &a);
+	}
+	if (ev->type != RT_FREE)
+		return 0;
+	struct trace_free f = {
+		.ts_ns = ev->ts, .ptr = ev->ptr, .call_site = ev->call_site, .tag_id = tag,
+		.tgid = ev->tgid, .tid = ev->tid, .cpu = ev->cpu, .kind = ev->kind,
+	};
+
+	rc->sum->frees++;
+	if (ts) {
+		ts->frees++;
+		ts->net--;
+		ts->net_bytes -= (int64_t)ts->last_bytes;
+	}
+	return trace_writer__free(rc->w, &f);
+}
+
+static int on_event(void *ctx, const void *rec, size_t size)
+{
+	struct recorder *rc = ctx;
+
+	if (size < sizeof(struct rec_event) || rc->err)
+		return 0;
+	if (rc->flight) {
+		uint8_t *slot = rc->flight + ((rc->flight_head + rc->flight_count) % rc->flight_slots) * EVENT_SLOT;
+
+		memcpy(slot, rec, size < EVENT_SLOT ? size : EVENT_SLOT);
+		if (rc->flight_count < rc->flight_slots)
+			rc->flight_count++;
+		else
+			rc->flight_head = (rc->flight_head + 1) % rc->flight_slots;
+		return 0;
+	}
+	rc->err = write_event(rc, rec, size);
+	return rc->err ? 1 : 0;
+}
+
+static int dump_flight(struct recorder *rc)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < rc->flight_count && !err; i++) {
+		const uint8_t *slot = rc->flight + ((rc->flight_head + i) % rc->flight_slots) * EVENT_SLOT;
+		const struct rec_event *ev = (const void *)slot;
+
+		err = write_event(rc, slot, ev->type == RT_ALLOC ? EVENT_SLOT : sizeof(*ev));
+	}
+	rc->flight_head = rc->flight_count = 0;
+	rc->sum->flight_dumps++;
+	return err;
+}
+
+/* Per-CPU loss counts since the last TR_LOST of that CPU (deltas, so a
+ * reader sums them), and the BPF recursion misses under cpu 0xffff. */
+static int write_lost(struct recorder *rc)
+{
+	int ncpus = record_probe__ncpus(rc->rp), err;
+	uint64_t now = monotonic_ns();
+
+	err = record_probe__lost(rc->rp, rc->lost_now);
+	if (err)
+		return err;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		uint64_t *cur = &rc->lost_now[(size_t)cpu * LOST_NR];
+		uint64_t *old = &rc->lost_written[(size_t)cpu * LOST_NR];
+		struct trace_lost l = {
+			.ts_ns = now, .cpu = (uint16_t)cpu,
+			.ringbuf_full = cur[LOST_RINGBUF] - old[LOST_RINGBUF],
+			.map_full = cur[LOST_MAP_FULL] - old[LOST_MAP_FULL] + cur[LOST_STACK] -
+				    old[LOST_STACK],
+		};
+
+		rc->sum->lost_ringbuf += l.ringbuf_full;
+		rc->sum->lost_map += cur[LOST_MAP_FULL] - old[LOST_MAP_FULL];
+		rc->sum->lost_stack += cur[LOST_STACK] - old[LOST_STACK];
+		rc->sum->unmatched_frees += cur[STAT_UNMATCHED_FREE] - old[STAT_UNMATCHED_FREE];
+		memcpy(old, cur, LOST_NR * sizeof(*cur));
+		if ((l.ringbuf_full || l.map_full) && (err = trace_writer__lost(rc->w, &l)))
+			return err;
+	}
+	uint64_t misses = record_probe__recursion_misses(rc->rp);
+
+	if (misses != rc->misses_written) {
+		struct trace_lost l = { .ts_ns = now, .cpu = UINT16_MAX,
+					.bpf_misses = misses - rc->misses_written };
+
+		rc->sum->bpf_misses += l.bpf_misses;
+		rc->misses_written = misses;
+		err = trace_writer__lost(rc->w, &l);
+	}
+	return err;
+}
+
+/* Aggregate mode: group the outstanding objects by origin and join the
+ * per-origin alloc/free counters. */
+struct snap_build {
+	struct recorder *rc;
+	struct u64map *index; /* origin hash (probed) → entry index */
+	struct trace_snapshot_entry *entries;
+	struct rec_origin_key *keys;
+	uint32_t n, cap;
+	int err;
+};
+
+static uint64_t origin_hash(const struct rec_origin_key *k)
+{
+	return hash_bytes(k, sizeof(*k));
+}
+
+static struct trace_snapshot_entry *snap_entry(struct snap_build *sb, const struct rec_origin_key *k)
+{
+	uint64_t key = origin_hash(k), *found;
+
+	while ((found = u64map_find(sb->index, key))) {
+		if (!memcmp(&sb->keys[*found], k, sizeof(*k)))
+			return &sb->entries[*found];
+		key++;
+	}
+	if (sb->n == sb->cap) {
+		uint32_t cap = sb->cap ? sb->cap * 2 : 1024;
+		struct trace_snapshot_entry *e = realloc(sb->entries, cap * sizeof(*e));
+
+		if (e)
+			sb->entries = e;
+		struct rec_origin_key *ks = realloc(sb->keys, cap * sizeof(*ks));
+
+		if (ks)
+			sb->keys = ks;
+		if (!e || !ks)
+			return NULL;
+		sb->cap = cap;
+	}
+	if (u64map_set(sb->index, key, sb->n))
+		return NULL;
+	sb->keys[sb->n] = *k;
+	struct trace_snapshot_entry *e = &sb->entries[sb->n++];
+
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static int visit_outstanding(void *ctx, const struct rec_obj_key *key, const struct rec_obj *obj)
+{
+	struct snap_build *sb = ctx;
+	struct rec_origin_key ok = { .cache = obj->cache, .tgid = obj->tgid,
+				     .stack_id = obj->stack_id, .kind = key->kind,
+				     .order = obj->order };
+	struct trace_snapshot_entry *e = snap_entry(sb, &ok);
+
+	if (!e)
+		return -ENOMEM;
+	e->outstanding_count++;
+	e->outstanding_bytes += obj->bytes;
+	if (!e->oldest_ts_ns || obj->ts < e->oldest_ts_ns)
+		e->oldest_ts_ns = obj->ts;
+	return 0;
+}
+
+static int visit_origin(void *ctx, const struct rec_origin_key *key, const struct rec_origin *val)
+{
+	struct snap_build *sb = ctx;
+	struct rec_origin_key ok = *key;
+	struct trace_snapshot_entry *e;
+
+	ok.kind = key->kind;
+	e = snap_entry(sb, &ok);
+	if (!e)
+		return -ENOMEM;
+	e->allocs = val->allocs;
+	e->frees = val->frees;
+	return 0;
+}
+
+static int write_snapshot(struct recorder *rc)
+{
+	struct snap_build sb = { .rc = rc, .index = u64map_new(4096) };
+	int err;
+
+	if (!sb.index)
+		return -ENOMEM;
+	err = record_probe__outstanding(rc->rp, visit_outstanding, &sb);
+	if (!err)
+		err = record_probe__origins(rc->rp, visit_origin, &sb);
+	if (err)
+		goto out;
+	for (uint32_t i = 0; i < rc->tag_stats_cap; i++)
+		rc->tag_stats[i] = (struct tag_stat){ 0 };
+	rc->sum->allocs = rc->sum->frees = 0;
+	for (uint32_t i = 0; i < sb.n; i++) {
+		struct trace_snapshot_entry *e = &sb.entries[i];
+		const struct rec_origin_key *k = &sb.keys[i];
+		struct rec_event ev = { .cache = k->cache, .kind = (uint8_t)k->kind,
+					.order = (uint8_t)k->order };
+
+		e->tag_id = event_tag(rc, &ev);
+		e->stack_id = event_stack(rc, k->stack_id);
+		e->tgid = k->tgid;
+		e->kind = (uint8_t)k->kind;
+		struct tag_stat *ts = tag_stat(rc, e->tag_id);
+
+		if (ts) {
+			ts->allocs += e->allocs;
+			ts->frees += e->frees;
+			ts->net += (int64_t)e->outstanding_count;
+			ts->net_bytes += (int64_t)e->outstanding_bytes;
+		}
+		rc->sum->allocs += e->allocs;
+		rc->sum->frees += e->frees;
+	}
+	struct trace_snapshot snap = { .ts_ns = monotonic_ns(), .nentries = sb.n,
+				       .entries = sb.entries };
+
+	err = trace_writer__snapshot(rc->w, &snap);
+	rc->sum->snapshots++;
+out:
+	u64map_free(sb.index);
+	free(sb.entries);
+	free(sb.keys);
+	return err;
+}
+
+/* End of one period: what makes the file consistent up to now. */
+static int checkpoint(struct recorder *rc)
+{
+	int err = 0;
+
+	if (rc->opts->probe.aggregate)
+		err = write_snapshot(rc);
+	if (!err)
+		err = write_lost(rc);
+	if (!err)
+		err = write_pending_syms(rc);
+	if (!err)
+		err = trace_writer__flush(rc->w);
+	return err;
+}
+
+static void fill_header(struct trace_header *hdr, const struct recorder_opts *o)
+{
+	struct utsname uts;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->version = 1;
+	if (uname(&uts) == 0) {
+		snprintf(hdr->hostname, sizeof(hdr->hostname), "%s", uts.nodename);
+		snprintf(hdr->kernel_release, sizeof(hdr->kernel_release), "%s", uts.release);
+	}
+	procfs_read_line(-1, "/proc/sys/kernel/random/boot_id", hdr->boot_id, sizeof(hdr->boot_id));
+	hdr->boot_id[strcspn(hdr->boot_id, "\n")] = '\0';
+	hdr->aggregate = o->probe.aggregate;
+	hdr->stacks = o->probe.stacks;
+	hdr->sample_every = o->probe.sample_every ? o->probe.sample_every : 1;
+	hdr->options = o->options_text;
+}
+
+static int setup_tags(struct recorder *rc)
+{
+	char name[32];
+
+	rc->empty_tag = tag_id(rc, ""); /* id 0: the comm of every free */
+	rc->percpu_tag = tag_id(rc, "percpu");
+	rc->vmalloc_tag = tag_id(rc, "vmalloc");
+	rc->large_tag = tag_id(rc, "kmalloc-large");
+	for (int order = 0; order < 11; order++) {
+		snprintf(name, sizeof(name), "page-order-%d", order);
+		rc->page_tags[order] = tag_id(rc, name);
+	}
+	for (int order = 11; order < 32; order++)
+		rc->page_tags[order] = rc->page_tags[10];
+	return rc->page_tags[10] == UINT32_MAX ? -ENOMEM : 0;
+}
+
+static int cmp_tag_net(const void *a, const void *b)
+{
+	const struct recorder_tag *x = a, *y = b;
+
+	if (x->net_bytes != y->net_bytes)
+		return x->net_bytes < y->net_bytes ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static void fill_summary_tags(struct recorder *rc)
+{
+	struct recorder_summary *sum = rc->sum;
+	size_t n = 0;
+
+	sum->tags = calloc(rc->tag_stats_cap ? rc->tag_stats_cap : 1, sizeof(*sum->tags));
+	if (!sum->tags)
+		return;
+	for (uint32_t id = 0; id < rc->tag_stats_cap; id++) {
+		const struct tag_stat *ts = &rc->tag_stats[id];
+		struct recorder_tag *t;
+
+		if (!ts->allocs && !ts->frees && !ts->net)
+			continue;
+		t = &sum->tags[n++];
+		t->allocs = ts->allocs;
+		t->frees = ts->frees;
+		t->net = ts->net;
+		t->net_bytes = ts->net_bytes;
+		snprintf(t->name, sizeof(t->name), "%s",
+			 id < rc->tag_names_cap && rc->tag_names[id] ? rc->tag_names[id] : "?");
+	}
+	sum->ntags = n;
+	qsort(sum->tags, n, sizeof(*sum->tags), cmp_tag_net);
+}
+
+int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, char *why,
+		 size_t whylen)
+{
+	struct recorder rc = { .opts = o, .sum = sum };
+	struct trace_header hdr;
+	uint64_t start, period = o->interval_ns ? o->interval_ns : 1000000000ull, next_tick;
+	int ncpus, err;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->stop_reason = "stopped";
+	rc.cache_tags = u64map_new(1024);
+	rc.stacks_known = u64map_new(4096);
+	rc.addrs_seen = u64map_new(4096);
+	rc.syms_stored = u64map_new(4096);
+	if (!rc.cache_tags || !rc.stacks_known || !rc.addrs_seen || !rc.syms_stored) {
+		err = -ENOMEM;
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (o->flight_bytes && !o->probe.aggregate) {
+		rc.flight_slots = o->flight_bytes / EVENT_SLOT;
+		if (!rc.flight_slots)
+			rc.flight_slots = 1;
+		rc.flight = malloc(rc.flight_slots * EVENT_SLOT);
+		if (!rc.flight) {
+			err = -ENOMEM;
+			snprintf(why, whylen, "cannot allocate the %llu-byte flight-recorder buffer",
+				 (unsigned long long)o->flight_bytes);
+			goto out;
+		}
+	}
+	if (ksyms__load(&rc.kallsyms))
+		rc.kallsyms = NULL; /* stacks stay addresses; said in the note */
+	err = record_probe__start(&o->probe, on_event, &rc, &rc.rp, why, whylen);
+	if (err)
+		goto out;
+	snprintf(sum->note, sizeof(sum->note), "%s%s", record_probe__note(rc.rp),
+		 rc.kallsyms ? "" : "; /proc/kallsyms unreadable: stacks are stored without names");
+	ncpus = record_probe__ncpus(rc.rp);
+	rc.lost_now = calloc((size_t)ncpus * LOST_NR, sizeof(uint64_t));
+	rc.lost_written = calloc((size_t)ncpus * LOST_NR, sizeof(uint64_t));
+	if (!rc.lost_now || !rc.lost_written) {
+		err = -ENOMEM;
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	fill_header(&hdr, o);
+	start = monotonic_ns();
+	hdr.start_ns = start;
+	hdr.start_realtime_ns = realtime_ns();
+	err = trace_writer__open(o->path, &hdr, &rc.w);
+	if (err) {
+		snprintf(why, whylen, "cannot write %s: %s", o->path, strerror(-err));
+		goto out;
+	}
+	err = setup_tags(&rc);
+	if (!err)
+		err = refresh_cache_names(&rc);
+	if (err) {
+		snprintf(why, whylen, "cannot name the slab caches: %s", strerror(-err));
+		goto out;
+	}
+	next_tick = start + period;
+	while (!should_stop()) {
+		uint64_t now = monotonic_ns();
+
+		if (o->duration_ns && now - start >= o->duration_ns) {
+			sum->stop_reason = "duration reached";
+			break;
+		}
+		if (o->probe.aggregate) {
+			sleep_ns_interruptible(next_tick > now ? (next_tick - now < 100000000ull ? next_tick - now : 100000000ull) : 0);
+		} else {
+			int n = record_probe__poll(rc.rp, 50);
+
+			if (n < 0) {
+				err = n;
+				snprintf(why, whylen, "reading the BPF ring buffer failed: %s", strerror(-n));
+				goto out;
+			}
+			if (rc.err) {
+				err = rc.err;
+				snprintf(why, whylen, "writing %s failed: %s", o->path, strerror(-err));
+				goto out;
+			}
+		}
+		if (usr1_requested && rc.flight) {
+			usr1_requested = 0;
+			err = dump_flight(&rc);
+			if (!err)
+				err = checkpoint(&rc);
+			if (err)
+				goto write_failed;
+		}
+		now = monotonic_ns();
+		if (now >= next_tick) {
+			next_tick = now + period;
+			err = checkpoint(&rc);
+			if (err)
+				goto write_failed;
+		}
+		if (o->max_size && trace_writer__bytes(rc.w) >= o->max_size) {
+			sum->stop_reason = "size limit reached";
+			break;
+		}
+	}
+	if (should_stop())
+		sum->stop_reason = "stopped by signal";
+	/* Drain what the ring buffer still holds. */
+	for (int i = 0; i < 64 && record_probe__poll(rc.rp, 0) > 0 && !rc.err; i++)
+		;
+	err = rc.err;
+	if (!err && rc.flight)
+		err = dump_flight(&rc);
+	if (!err)
+		err = checkpoint(&rc);
+	if (err)
+		goto write_failed;
+	sum->bytes_written = trace_writer__bytes(rc.w);
+	sum->elapsed_ns = monotonic_ns() - start;
+	err = trace_writer__close(rc.w, monotonic_ns());
+	rc.w = NULL;
+	sum->bytes_written += 16;
+	if (err)
+		goto write_failed;
+	fill_summary_tags(&rc);
+	goto out;
+write_failed:
+	snprintf(why, whylen, "writing %s failed: %s", o->path, strerror(-err));
+out:
+	if (rc.w)
+		trace_writer__close(rc.w, 0);
+	record_probe__stop(rc.rp);
+	ksyms__free(rc.kallsyms);
+	ksyms__free(rc.pending_syms);
+	u64map_free(rc.cache_tags);
+	u64map_free(rc.stacks_known);
+	u64map_free(rc.addrs_seen);
+	u64map_free(rc.syms_stored);
+	free(rc.tag_stats);
+	for (uint32_t i = 0; i < rc.tag_names_cap; i++)
+		free(rc.tag_names[i]);
+	free(rc.tag_names);
+	free(rc.flight);
+	free(rc.lost_now);
+	free(rc.lost_written);
+	return err;
+}
+
+void recorder_summary_release(struct recorder_summary *sum)
+{
+	if (!sum)
+		return;
+	free(sum->tags);
+	sum->tags = NULL;
+	sum->ntags = 0;
+}
