@@ -124,6 +124,8 @@ static void node_sort(struct stack_node *n)
 {
 	size_t i;
 
+	if (!n->nchildren)
+		return; /* leaves have no array to sort (qsort wants non-NULL) */
 	qsort(n->children, n->nchildren, sizeof(*n->children), by_count);
 	for (i = 0; i < n->nchildren; i++)
 		node_sort(n->children[i]);
