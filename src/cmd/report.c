@@ -491,9 +491,11 @@ static int stacks_table(const struct report_opts *ro, const struct analysis *a,
 	return 0;
 }
 
+#define FRAMES_SHOWN 6
+
 struct shown_stacks {
-	uint32_t ids[256];
-	int n;
+	uint32_t ids[FRAMES_SHOWN];
+	int n, more;
 };
 
 /* The frames of every stack a text table shows, once each. */
@@ -518,8 +520,13 @@ static void print_frames(FILE *out, const struct analysis *a, const struct table
 		for (k = 0; k < nshown; k++)
 			if (shown[k] == id)
 				break;
-		if (k < nshown || nshown == 256)
+		if (k < nshown)
 			continue;
+		/* Readable without a pager: the first few stacks in full. */
+		if (nshown == FRAMES_SHOWN) {
+			seen->more++;
+			continue;
+		}
 		shown[nshown++] = id;
 		depth = trace_names__stack(&a->names, id, &ips);
 		fprintf(out, "Stack %u:\n", id);
@@ -712,6 +719,8 @@ static int run_tables(FILE *out, const struct report_opts *ro, const struct anal
 		render_table(out, rows, FMT_TEXT);
 		section(out, "Frames");
 		print_frames(out, a, rows, &seen);
+		if (seen.more)
+			fprintf(out, "(frames of the other stacks above: -f json or -f csv)\n");
 		rc = EXIT_OK;
 		goto out;
 	}
@@ -729,6 +738,8 @@ static int run_tables(FILE *out, const struct report_opts *ro, const struct anal
 	section(out, "Frames (innermost first)");
 	print_frames(out, a, stacks, &seen);
 	print_frames(out, a, suspects, &seen);
+	if (seen.more)
+		fprintf(out, "(frames of the other stacks above: -f json, or --group stack -f csv)\n");
 	rc = EXIT_OK;
 	goto out;
 nomem:
