@@ -175,12 +175,39 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 	return s ? s : "?";
 }
 
+/* The recorder's own machinery on top of a kernel stack (the BPF program,
+ * bpf_trace_runN, the tracepoint's iterator): not the allocation's story. */
+static bool tracing_frame(const struct ksyms *ks, uint64_t ip)
+{
+	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__traceiter_",
+						"__bpf_trace_", "__bpf_prog_run", "trace_call_bpf",
+						"perf_trace_", "trace_event_raw_event_" };
+	const struct ksym *sym = ksyms__resolve(ks, ip);
+	size_t i;
+
+	if (!sym)
+		return false;
+	if (sym->module && strcmp(sym->module, "bpf") == 0)
+		return true;
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (strncmp(sym->name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
 int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips)
 {
+	int depth;
+
 	*ips = NULL;
 	if (stack_id == TRACE_NO_STACK || !n || !n->stack)
 		return 0;
-	return n->stack(n->ctx, stack_id, ips);
+	depth = n->stack(n->ctx, stack_id, ips);
+	while (n->ksyms && depth > 1 && tracing_frame(n->ksyms, (*ips)[0])) {
+		(*ips)++;
+		depth--;
+	}
+	return depth;
 }
 
 const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *buf, size_t len)

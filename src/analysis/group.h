@@ -25,7 +25,9 @@ struct trace_names {
 
 /* The string for id ("?" when unknown, never NULL). */
 const char *trace_names__string(const struct trace_names *n, uint32_t id);
-/* Frames of a stack, innermost first; 0 when unknown. */
+/* Frames of a stack, innermost first; 0 when unknown. Leading frames of
+ * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are
+ * skipped when symbols are known. */
 int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips);
 /* "func+0x1a [mod]" (or hex) into buf. */
 const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *buf, size_t len);

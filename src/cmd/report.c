@@ -483,8 +483,9 @@ static int stacks_table(const struct report_opts *ro, const struct analysis *a,
 	grouping__free(grouping);
 	if (err)
 		return err;
-	/* The type-independent counts are the stacks table's; Count/Bytes add
-	 * nothing here. */
+	/* Most outstanding first, then most allocations: frees of objects
+	 * allocated before the trace (no stack) sink to the bottom. */
+	table_sort(*out, table_col_find(*out, "allocs"), true);
 	table_sort(*out, table_col_find(*out, "outstanding"), true);
 	if (ro->top > 0)
 		table_truncate(*out, ro->top);
