@@ -18,7 +18,7 @@
 struct alloc_site {
 	uint64_t bytes;
 	uint64_t calls;
-	const char *file;     /* borrowed from the parsed text */
+	const char *file; /* borrowed from the parsed text */
 	unsigned int line;
 	const char *module;   /* borrowed; NULL for the core kernel */
 	const char *function; /* borrowed */

@@ -11,11 +11,15 @@
 #include "util/procfs.h"
 
 static const char *const field_names[MI_NR_FIELDS] = {
-	[MI_MEM_TOTAL] = "MemTotal",	   [MI_MEM_AVAILABLE] = "MemAvailable",
-	[MI_SLAB] = "Slab",		   [MI_SRECLAIMABLE] = "SReclaimable",
-	[MI_SUNRECLAIM] = "SUnreclaim",	   [MI_KERNEL_STACK] = "KernelStack",
-	[MI_PAGE_TABLES] = "PageTables",   [MI_VMALLOC_USED] = "VmallocUsed",
-	[MI_PERCPU] = "Percpu",
+    [MI_MEM_TOTAL] = "MemTotal",
+    [MI_MEM_AVAILABLE] = "MemAvailable",
+    [MI_SLAB] = "Slab",
+    [MI_SRECLAIMABLE] = "SReclaimable",
+    [MI_SUNRECLAIM] = "SUnreclaim",
+    [MI_KERNEL_STACK] = "KernelStack",
+    [MI_PAGE_TABLES] = "PageTables",
+    [MI_VMALLOC_USED] = "VmallocUsed",
+    [MI_PERCPU] = "Percpu",
 };
 
 const char *meminfo_field_name(enum meminfo_field f)
@@ -65,7 +69,7 @@ int meminfo_parse(char *text, struct meminfo *mi)
 		mi->bytes[idx] = v * 1024;
 		mi->present |= 1u << idx;
 		continue;
-malformed:
+	malformed:
 		mi->skipped++;
 		ps_warn_once("meminfo-malformed",
 			     "/proc/meminfo line %u is malformed; skipping such lines", it.lineno);

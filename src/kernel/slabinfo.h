@@ -14,7 +14,7 @@ struct slabinfo_row {
 	char name[SLAB_NAME_MAX];
 	uint64_t active_objs;
 	uint64_t num_objs;
-	uint32_t objsize;	/* bytes one object occupies in its slab */
+	uint32_t objsize; /* bytes one object occupies in its slab */
 	uint32_t objperslab;
 	uint32_t pagesperslab;
 	uint64_t active_slabs;

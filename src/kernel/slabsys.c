@@ -254,7 +254,8 @@ int slabsys_read(struct slabsys *ss, const char *root)
 				aerr = read_attr(dirfd(d), de->d_name, "slab_size", &slabsize);
 			if (aerr == -EACCES || aerr == -EPERM)
 				ss->attrs_denied = true;
-			err = slabsys_add_dir(ss, de->d_name, aerr == 0, recl != 0, objsize, slabsize);
+			err = slabsys_add_dir(ss, de->d_name, aerr == 0, recl != 0, objsize,
+					      slabsize);
 		}
 		if (err == -EINVAL)
 			err = 0; /* a name we cannot hold; the rest still counts */
@@ -271,7 +272,7 @@ int slabsys_read(struct slabsys *ss, const char *root)
 
 const struct slab_group *slabsys_find(const struct slabsys *ss, const char *name)
 {
-	struct slabsys_name key = { .name = name };
+	struct slabsys_name key = {.name = name};
 	const struct slabsys_name *hit;
 
 	if (!ss->nby_name)

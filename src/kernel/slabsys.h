@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 struct slab_group {
-	char *dir;	/* owned: directory name, "filp" or ":0000048" */
-	char **names;	/* owned: every cache name sharing the directory, sorted */
+	char *dir;    /* owned: directory name, "filp" or ":0000048" */
+	char **names; /* owned: every cache name sharing the directory, sorted */
 	int nnames;
 	bool have_attrs;
 	bool reclaimable; /* reclaim_account: SReclaimable, PoolMon's "Paged" */
@@ -28,8 +28,8 @@ struct slabsys_name;  /* internal */
 struct slabsys {
 	struct slab_group *groups; /* owned, sorted by dir */
 	size_t count;
-	unsigned int skipped;	/* malformed fixture lines skipped */
-	bool attrs_denied;	/* attribute files unreadable (not root) */
+	unsigned int skipped; /* malformed fixture lines skipped */
+	bool attrs_denied;    /* attribute files unreadable (not root) */
 	/* internal: the entries being collected, and the name → group index */
 	struct slabsys_entry *entries;
 	size_t nentries, cap;

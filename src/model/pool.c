@@ -258,26 +258,24 @@ static const struct pool_col {
 	bool natural_desc; /* numbers sort largest first, names A to Z */
 	bool sortable;
 } pool_cols[PC_NR] = {
-	/* CSV only: JSON has the time in its envelope, text in its header. */
-	[PC_TIME] = { "time", "time", COL_STR, COL_TEXT_HIDDEN | COL_JSON_HIDDEN, false, false },
-	[PC_TAG] = { "Tag", "tag", COL_STR, COL_LEFT, false, true },
-	[PC_TYPE] = { "Type", "type", COL_STR, COL_LEFT, false, true },
-	[PC_ALLOCS] = { "Allocs", "allocs", COL_UINT, 0, true, true },
-	[PC_ALLOCS_CHANGE] = { "+Allocs", "allocs_change", COL_INT, 0, true, true },
-	[PC_FREES] = { "Frees", "frees", COL_UINT, 0, true, true },
-	[PC_FREES_CHANGE] = { "+Frees", "frees_change", COL_INT, 0, true, true },
-	[PC_DIFF] = { "Diff", "diff", COL_INT, 0, true, true },
-	[PC_DIFF_CHANGE] = { "+Diff", "diff_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true,
-			     true },
-	[PC_OBJS] = { "Objs", "objs", COL_UINT, 0, true, true },
-	[PC_OBJS_CHANGE] = { "+Objs", "objs_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true,
-			     true },
-	[PC_BYTES] = { "Bytes", "bytes", COL_UINT, COL_HUMAN_BYTES, true, true },
-	[PC_BYTES_CHANGE] = { "+Bytes", "bytes_change", COL_INT, COL_SIGNED | COL_HUMAN_BYTES,
-			      true, true },
-	[PC_SIZE] = { "PerObj", "size", COL_UINT, 0, true, true },
-	[PC_OWNER] = { "Owner", "owner", COL_STR, COL_LEFT | COL_SQUEEZE, false, true },
-	[PC_ALIASES] = { "Merged", "aliases", COL_STRLIST, COL_LEFT | COL_SQUEEZE, false, false },
+    /* CSV only: JSON has the time in its envelope, text in its header. */
+    [PC_TIME] = {"time", "time", COL_STR, COL_TEXT_HIDDEN | COL_JSON_HIDDEN, false, false},
+    [PC_TAG] = {"Tag", "tag", COL_STR, COL_LEFT, false, true},
+    [PC_TYPE] = {"Type", "type", COL_STR, COL_LEFT, false, true},
+    [PC_ALLOCS] = {"Allocs", "allocs", COL_UINT, 0, true, true},
+    [PC_ALLOCS_CHANGE] = {"+Allocs", "allocs_change", COL_INT, 0, true, true},
+    [PC_FREES] = {"Frees", "frees", COL_UINT, 0, true, true},
+    [PC_FREES_CHANGE] = {"+Frees", "frees_change", COL_INT, 0, true, true},
+    [PC_DIFF] = {"Diff", "diff", COL_INT, 0, true, true},
+    [PC_DIFF_CHANGE] = {"+Diff", "diff_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true, true},
+    [PC_OBJS] = {"Objs", "objs", COL_UINT, 0, true, true},
+    [PC_OBJS_CHANGE] = {"+Objs", "objs_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true, true},
+    [PC_BYTES] = {"Bytes", "bytes", COL_UINT, COL_HUMAN_BYTES, true, true},
+    [PC_BYTES_CHANGE] = {"+Bytes", "bytes_change", COL_INT, COL_SIGNED | COL_HUMAN_BYTES, true,
+			 true},
+    [PC_SIZE] = {"PerObj", "size", COL_UINT, 0, true, true},
+    [PC_OWNER] = {"Owner", "owner", COL_STR, COL_LEFT | COL_SQUEEZE, false, true},
+    [PC_ALIASES] = {"Merged", "aliases", COL_STRLIST, COL_LEFT | COL_SQUEEZE, false, false},
 };
 
 struct table *pool_table_new(void)
@@ -319,9 +317,8 @@ const char *pool_sort_key_change(const char *key, bool change)
 	static const struct {
 		const char *value, *change;
 	} twins[] = {
-		{ "allocs", "allocs_change" }, { "frees", "frees_change" },
-		{ "diff", "diff_change" },     { "objs", "objs_change" },
-		{ "bytes", "bytes_change" },
+	    {"allocs", "allocs_change"}, {"frees", "frees_change"}, {"diff", "diff_change"},
+	    {"objs", "objs_change"},	 {"bytes", "bytes_change"},
 	};
 	unsigned int i;
 
@@ -350,12 +347,9 @@ int pool_type_parse(const char *s, enum pool_type_filter *type)
 const char *pool_type_name(enum pool_type_filter type)
 {
 	switch (type) {
-	case POOL_TYPE_UNRECL:
-		return "unrecl";
-	case POOL_TYPE_RECL:
-		return "recl";
-	default:
-		return "all";
+	case POOL_TYPE_UNRECL: return "unrecl";
+	case POOL_TYPE_RECL: return "recl";
+	default: return "all";
 	}
 }
 

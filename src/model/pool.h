@@ -24,10 +24,10 @@ struct pool_tag {
 	const struct slab_group *group; /* borrowed from the slabsys; NULL if unknown */
 	bool have_type;
 	bool reclaimable;
-	bool have_slab; /* slabinfo figures below are known */
-	uint64_t objs;	/* active objects */
-	uint64_t bytes; /* num_slabs * pages per slab * page size */
-	uint32_t size;	/* bytes per object in its slab */
+	bool have_slab;	  /* slabinfo figures below are known */
+	uint64_t objs;	  /* active objects */
+	uint64_t bytes;	  /* num_slabs * pages per slab * page size */
+	uint32_t size;	  /* bytes per object in its slab */
 	bool have_counts; /* eBPF counters below are known */
 	uint64_t allocs, frees;
 	uint64_t owner_call_site;
@@ -86,7 +86,8 @@ struct pool_view {
 /* The tag table's columns, JSON keys documented in poolscope-top(8). */
 struct table *pool_table_new(void);
 /* Append the tags view selects to t (made by pool_table_new), sorted. */
-int pool_table_fill(struct table *t, const struct pool_snapshot *snap, const struct pool_view *view);
+int pool_table_fill(struct table *t, const struct pool_snapshot *snap,
+		    const struct pool_view *view);
 /* Sort keys: every key above that can be sorted; "tag" sorts by name. */
 bool pool_sort_key_valid(const char *key);
 /* The "change" twin of a key ("bytes" → "bytes_change"), or key itself. */

@@ -21,21 +21,21 @@ struct top_screen {
 };
 
 static const char *const help_lines[] = {
-	"poolscope top: keys",
-	"",
-	"  t  sort by tag name       a  sort by allocs       f  sort by frees",
-	"  d  sort by diff           b  sort by bytes        m  sort by per-object size",
-	"  o  sort by objects        (  sort by the change since the last refresh (toggle)",
-	"  r  reverse the order      p  cycle type: unrecl, recl, all",
-	"  /  filter: globs, comma-separated, '!' excludes (empty: none)",
-	"  space  pause/resume       +/-  refresh slower/faster   s  set refresh seconds",
-	"  up/down, PgUp/PgDn, Home/End  scroll",
-	"  h or ?  this help         q  quit",
-	"",
-	"Allocs/Frees/Diff count events since poolscope started; +X columns are the",
-	"change since the previous refresh. '-' means not known (see the header).",
-	"",
-	"Press any key to return.",
+    "poolscope top: keys",
+    "",
+    "  t  sort by tag name       a  sort by allocs       f  sort by frees",
+    "  d  sort by diff           b  sort by bytes        m  sort by per-object size",
+    "  o  sort by objects        (  sort by the change since the last refresh (toggle)",
+    "  r  reverse the order      p  cycle type: unrecl, recl, all",
+    "  /  filter: globs, comma-separated, '!' excludes (empty: none)",
+    "  space  pause/resume       +/-  refresh slower/faster   s  set refresh seconds",
+    "  up/down, PgUp/PgDn, Home/End  scroll",
+    "  h or ?  this help         q  quit",
+    "",
+    "Allocs/Frees/Diff count events since poolscope started; +X columns are the",
+    "change since the previous refresh. '-' means not known (see the header).",
+    "",
+    "Press any key to return.",
 };
 
 int top_screen_open(struct top_screen **out)
@@ -101,7 +101,7 @@ static void draw_help(void)
  * the Owner and Merged columns first. Returns a malloc'd buffer. */
 static char *render_table(const struct table *t, size_t *len)
 {
-	struct table_render_opts opts = { .max_width = COLS };
+	struct table_render_opts opts = {.max_width = COLS};
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 
@@ -204,7 +204,7 @@ static bool prompt(const char *label, char *buf, size_t size)
 
 static void apply_filter(struct top_controls *c, const char *text)
 {
-	struct globlist fresh = { 0 };
+	struct globlist fresh = {0};
 
 	if (text[0] && globlist_add(&fresh, text)) {
 		globlist_clear(&fresh);
@@ -237,9 +237,7 @@ static bool handle_key(struct top_screen *s, struct top_controls *c, int ch, boo
 	}
 	switch (ch) {
 	case 'q':
-	case 'Q':
-		*quit = true;
-		return false;
+	case 'Q': *quit = true; return false;
 	case 't': set_sort(c, "tag"); break;
 	case 'a': set_sort(c, "allocs"); break;
 	case 'f': set_sort(c, "frees"); break;
@@ -251,24 +249,28 @@ static bool handle_key(struct top_screen *s, struct top_controls *c, int ch, boo
 	case ')': c->by_change = !c->by_change; break;
 	case 'r': c->reverse = !c->reverse; break;
 	case 'p':
-		c->type = c->type == POOL_TYPE_ALL ? POOL_TYPE_UNRECL :
-			  c->type == POOL_TYPE_UNRECL ? POOL_TYPE_RECL : POOL_TYPE_ALL;
+		c->type = c->type == POOL_TYPE_ALL	? POOL_TYPE_UNRECL
+			  : c->type == POOL_TYPE_UNRECL ? POOL_TYPE_RECL
+							: POOL_TYPE_ALL;
 		break;
 	case ' ': c->paused = !c->paused; break;
 	case 'h':
 	case '?': c->help = true; break;
 	case '+':
-		c->delay_ns = c->delay_ns * 2 > TOP_DELAY_MAX_NS ? TOP_DELAY_MAX_NS : c->delay_ns * 2;
+		c->delay_ns =
+		    c->delay_ns * 2 > TOP_DELAY_MAX_NS ? TOP_DELAY_MAX_NS : c->delay_ns * 2;
 		break;
 	case '-':
-		c->delay_ns = c->delay_ns / 2 < TOP_DELAY_MIN_NS ? TOP_DELAY_MIN_NS : c->delay_ns / 2;
+		c->delay_ns =
+		    c->delay_ns / 2 < TOP_DELAY_MIN_NS ? TOP_DELAY_MIN_NS : c->delay_ns / 2;
 		break;
 	case 's':
 		text[0] = '\0';
 		if (prompt("refresh every (seconds): ", text, sizeof(text)) &&
 		    parse_duration_ns(text, &ns) == 0)
-			c->delay_ns = ns < TOP_DELAY_MIN_NS ? TOP_DELAY_MIN_NS :
-				      ns > TOP_DELAY_MAX_NS ? TOP_DELAY_MAX_NS : ns;
+			c->delay_ns = ns < TOP_DELAY_MIN_NS   ? TOP_DELAY_MIN_NS
+				      : ns > TOP_DELAY_MAX_NS ? TOP_DELAY_MAX_NS
+							      : ns;
 		break;
 	case '/':
 		snprintf(text, sizeof(text), "%s", c->filter_text);
@@ -283,8 +285,7 @@ static bool handle_key(struct top_screen *s, struct top_controls *c, int ch, boo
 	case KEY_HOME: s->scroll = 0; break;
 	case KEY_END: s->scroll = s->nrows; break;
 	case KEY_RESIZE: break;
-	default:
-		return false;
+	default: return false;
 	}
 	return true;
 }
@@ -310,7 +311,8 @@ enum top_event top_screen_wait(struct top_screen *s, struct top_controls *c, uin
 		if (now >= deadline)
 			return TOP_EV_TIMEOUT;
 		/* Short slices so signals are noticed even if getch restarts. */
-		timeout((int)((deadline - now) / 1000000 > 250 ? 250 : (deadline - now) / 1000000 + 1));
+		timeout(
+		    (int)((deadline - now) / 1000000 > 250 ? 250 : (deadline - now) / 1000000 + 1));
 		ch = getch();
 		if (ch == ERR)
 			continue;

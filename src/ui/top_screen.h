@@ -15,15 +15,15 @@ struct top_screen;
 
 /* What the user can change with keys; top.c applies it to the next view. */
 struct top_controls {
-	char sort_key[32];	   /* value key: "tag", "allocs", "bytes", ... */
-	bool by_change;		   /* '(' : sort by the change of the key instead */
-	bool reverse;		   /* 'r' */
+	char sort_key[32];	    /* value key: "tag", "allocs", "bytes", ... */
+	bool by_change;		    /* '(' : sort by the change of the key instead */
+	bool reverse;		    /* 'r' */
 	enum pool_type_filter type; /* 'p' cycles unrecl, recl, all */
-	char filter_text[256];	   /* '/' : comma-separated globs, '!' excludes */
-	struct globlist filter;	   /* compiled filter_text (owned) */
-	bool paused;		   /* space */
-	uint64_t delay_ns;	   /* refresh interval: '+', '-', 's' */
-	bool help;		   /* 'h', '?' */
+	char filter_text[256];	    /* '/' : comma-separated globs, '!' excludes */
+	struct globlist filter;	    /* compiled filter_text (owned) */
+	bool paused;		    /* space */
+	uint64_t delay_ns;	    /* refresh interval: '+', '-', 's' */
+	bool help;		    /* 'h', '?' */
 };
 
 enum top_event {
@@ -44,7 +44,7 @@ enum top_event top_screen_wait(struct top_screen *s, struct top_controls *c, uin
 void top_screen_close(struct top_screen *s);
 
 /* Bounds of the refresh interval the keys move within. */
-#define TOP_DELAY_MIN_NS 100000000ull	      /* 0.1 s */
-#define TOP_DELAY_MAX_NS 3600000000000ull     /* 1 h */
+#define TOP_DELAY_MIN_NS 100000000ull	  /* 0.1 s */
+#define TOP_DELAY_MAX_NS 3600000000000ull /* 1 h */
 
 #endif

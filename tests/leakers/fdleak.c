@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 {
 	enum kind kind;
 	long keep, churn, i, kept = 0;
-	int (*held)[2] = NULL;
+	int(*held)[2] = NULL;
 	struct rlimit rl;
 	int rc = 0;
 

@@ -11,7 +11,7 @@
 static void test_documented_format(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/allocinfo");
-	struct allocinfo ai = { 0 };
+	struct allocinfo ai = {0};
 	const struct alloc_site *s;
 
 	(void)state;
@@ -43,7 +43,7 @@ static void test_documented_format(void **state)
 static void test_broken_lines_skipped(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/allocinfo.broken");
-	struct allocinfo ai = { 0 };
+	struct allocinfo ai = {0};
 
 	(void)state;
 	assert_non_null(text);
@@ -60,7 +60,7 @@ static void test_version1_and_no_header(void **state)
 	char v1[] = "allocinfo - version: 1.0\n# <size> <calls> <tag info>\n"
 		    "512 1 arch/x86/events/rapl.c:681 func:init_rapl_pmus\n";
 	char none[] = "512 1 arch/x86/events/rapl.c:681 func:init_rapl_pmus\n";
-	struct allocinfo ai = { 0 };
+	struct allocinfo ai = {0};
 
 	(void)state;
 	assert_int_equal(allocinfo_parse(v1, &ai), 0);
@@ -75,7 +75,7 @@ static void test_version1_and_no_header(void **state)
 /* This kernel has no /proc/allocinfo: the reader says ENOENT, not garbage. */
 static void test_live_absent(void **state)
 {
-	struct allocinfo ai = { 0 };
+	struct allocinfo ai = {0};
 	struct strbuf sb = STRBUF_INIT;
 	int err;
 
@@ -94,10 +94,10 @@ static void test_live_absent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_documented_format),
-		cmocka_unit_test(test_broken_lines_skipped),
-		cmocka_unit_test(test_version1_and_no_header),
-		cmocka_unit_test(test_live_absent),
+	    cmocka_unit_test(test_documented_format),
+	    cmocka_unit_test(test_broken_lines_skipped),
+	    cmocka_unit_test(test_version1_and_no_header),
+	    cmocka_unit_test(test_live_absent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

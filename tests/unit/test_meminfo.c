@@ -10,7 +10,7 @@
 static void test_real_capture(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/meminfo");
-	struct meminfo mi = { 0 };
+	struct meminfo mi = {0};
 
 	(void)state;
 	assert_non_null(text);
@@ -35,7 +35,7 @@ static void test_real_capture(void **state)
 static void test_broken_lines_skipped(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/meminfo.broken");
-	struct meminfo mi = { 0 };
+	struct meminfo mi = {0};
 
 	(void)state;
 	assert_non_null(text);
@@ -52,7 +52,7 @@ static void test_broken_lines_skipped(void **state)
 static void test_nothing_useful(void **state)
 {
 	char text[] = "Foo: 1 kB\nBar: 2 kB\n";
-	struct meminfo mi = { 0 };
+	struct meminfo mi = {0};
 
 	(void)state;
 	assert_int_equal(meminfo_parse(text, &mi), -ENODATA);
@@ -63,7 +63,7 @@ static void test_filenr_and_uptime(void **state)
 {
 	char *filenr = test_slurp(FIXTURES_DIR "/file-nr");
 	char *uptime = test_slurp(FIXTURES_DIR "/uptime");
-	struct meminfo mi = { 0 };
+	struct meminfo mi = {0};
 
 	(void)state;
 	assert_non_null(filenr);
@@ -92,7 +92,7 @@ static void test_filenr_and_uptime(void **state)
 
 static void test_live_read(void **state)
 {
-	struct meminfo mi = { 0 };
+	struct meminfo mi = {0};
 	struct strbuf sb = STRBUF_INIT;
 
 	(void)state;
@@ -109,11 +109,9 @@ static void test_live_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_capture),
-		cmocka_unit_test(test_broken_lines_skipped),
-		cmocka_unit_test(test_nothing_useful),
-		cmocka_unit_test(test_filenr_and_uptime),
-		cmocka_unit_test(test_live_read),
+	    cmocka_unit_test(test_real_capture),   cmocka_unit_test(test_broken_lines_skipped),
+	    cmocka_unit_test(test_nothing_useful), cmocka_unit_test(test_filenr_and_uptime),
+	    cmocka_unit_test(test_live_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,11 +49,11 @@ static int teardown(void **state)
 static struct pool_sources sources(struct fixture *f)
 {
 	struct pool_sources src = {
-		.slabinfo = &f->si,
-		.slabsys = &f->ss,
-		.mem = &f->mi,
-		.page_size = 4096,
-		.realtime_ns = 1764093600000000000ull,
+	    .slabinfo = &f->si,
+	    .slabsys = &f->ss,
+	    .mem = &f->mi,
+	    .page_size = 4096,
+	    .realtime_ns = 1764093600000000000ull,
 	};
 
 	return src;
@@ -63,7 +63,7 @@ static void test_tags_from_slabinfo(void **state)
 {
 	struct fixture *f = *state;
 	struct pool_sources src = sources(f);
-	struct pool_snapshot snap = { 0 };
+	struct pool_snapshot snap = {0};
 	const struct pool_tag *tag;
 
 	assert_int_equal(pool_snapshot_build(&snap, &src, NULL), 0);
@@ -95,8 +95,8 @@ static void test_counters_and_changes(void **state)
 {
 	struct fixture *f = *state;
 	struct pool_sources src = sources(f);
-	struct pool_snapshot first = { 0 }, second = { 0 };
-	struct slab_count counts[2] = { 0 };
+	struct pool_snapshot first = {0}, second = {0};
+	struct slab_count counts[2] = {0};
 	struct slabinfo_row *filp = NULL;
 	const struct pool_tag *tag;
 	size_t i;
@@ -158,9 +158,9 @@ static void test_table_view(void **state)
 {
 	struct fixture *f = *state;
 	struct pool_sources src = sources(f);
-	struct pool_snapshot snap = { 0 };
-	struct globlist gl = { 0 };
-	struct pool_view view = { .sort_key = "bytes", .type = POOL_TYPE_ALL };
+	struct pool_snapshot snap = {0};
+	struct globlist gl = {0};
+	struct pool_view view = {.sort_key = "bytes", .type = POOL_TYPE_ALL};
 	struct table *t;
 	int r, c_bytes, c_alias, c_type, c_allocs;
 
@@ -218,9 +218,9 @@ static void test_json_schema(void **state)
 {
 	struct fixture *f = *state;
 	struct pool_sources src = sources(f);
-	struct pool_snapshot snap = { 0 };
-	struct globlist gl = { 0 };
-	struct pool_view view = { .sort_key = "tag", .filter = &gl };
+	struct pool_snapshot snap = {0};
+	struct globlist gl = {0};
+	struct pool_view view = {.sort_key = "tag", .filter = &gl};
 	struct table *t = pool_table_new();
 	char *out = NULL;
 	size_t len = 0;
@@ -234,11 +234,12 @@ static void test_json_schema(void **state)
 	fclose(mem);
 	/* Exactly the documented keys, in order; aliases exclude the row's name.
 	 * UDP: 24 objects in 2 slabs of 4 pages each = 32768 bytes. */
-	assert_string_equal(out, "[{\"tag\":\"UDP\",\"type\":\"Unrecl\",\"allocs\":null,"
-				 "\"allocs_change\":null,\"frees\":null,\"frees_change\":null,"
-				 "\"diff\":null,\"diff_change\":null,\"objs\":24,\"objs_change\":null,"
-				 "\"bytes\":32768,\"bytes_change\":null,\"size\":1344,\"owner\":null,"
-				 "\"aliases\":[\"PINGv6\",\"UDP-Lite\"]}]\n");
+	assert_string_equal(out,
+			    "[{\"tag\":\"UDP\",\"type\":\"Unrecl\",\"allocs\":null,"
+			    "\"allocs_change\":null,\"frees\":null,\"frees_change\":null,"
+			    "\"diff\":null,\"diff_change\":null,\"objs\":24,\"objs_change\":null,"
+			    "\"bytes\":32768,\"bytes_change\":null,\"size\":1344,\"owner\":null,"
+			    "\"aliases\":[\"PINGv6\",\"UDP-Lite\"]}]\n");
 	free(out);
 	table_free(t);
 	globlist_clear(&gl);
@@ -266,11 +267,9 @@ static void test_sort_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tags_from_slabinfo),
-		cmocka_unit_test(test_counters_and_changes),
-		cmocka_unit_test(test_table_view),
-		cmocka_unit_test(test_json_schema),
-		cmocka_unit_test(test_sort_keys),
+	    cmocka_unit_test(test_tags_from_slabinfo), cmocka_unit_test(test_counters_and_changes),
+	    cmocka_unit_test(test_table_view),	       cmocka_unit_test(test_json_schema),
+	    cmocka_unit_test(test_sort_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -9,7 +9,7 @@
 static void test_real_capture(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/slabinfo");
-	struct slabinfo si = { 0 };
+	struct slabinfo si = {0};
 	const struct slabinfo_row *r;
 
 	(void)state;
@@ -45,7 +45,7 @@ static void test_real_capture(void **state)
 static void test_broken_lines_skipped(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/slabinfo.broken");
-	struct slabinfo si = { 0 };
+	struct slabinfo si = {0};
 
 	(void)state;
 	assert_non_null(text);
@@ -66,7 +66,7 @@ static void test_broken_lines_skipped(void **state)
 static void test_foreign_version_refused(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/slabinfo");
-	struct slabinfo si = { 0 };
+	struct slabinfo si = {0};
 
 	(void)state;
 	assert_non_null(text);
@@ -83,7 +83,7 @@ static void test_empty_and_header_only(void **state)
 {
 	char empty[] = "";
 	char header[] = "slabinfo - version: 2.1\n# name <active_objs>\n";
-	struct slabinfo si = { 0 };
+	struct slabinfo si = {0};
 
 	(void)state;
 	assert_int_equal(slabinfo_parse(empty, &si), -EPROTO);
@@ -96,7 +96,7 @@ static void test_empty_and_header_only(void **state)
 /* The live file, when readable: as many rows as lines, all parsed. */
 static void test_live_read(void **state)
 {
-	struct slabinfo si = { 0 };
+	struct slabinfo si = {0};
 	struct strbuf sb = STRBUF_INIT;
 	int err;
 
@@ -118,11 +118,11 @@ static void test_live_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_capture),
-		cmocka_unit_test(test_broken_lines_skipped),
-		cmocka_unit_test(test_foreign_version_refused),
-		cmocka_unit_test(test_empty_and_header_only),
-		cmocka_unit_test(test_live_read),
+	    cmocka_unit_test(test_real_capture),
+	    cmocka_unit_test(test_broken_lines_skipped),
+	    cmocka_unit_test(test_foreign_version_refused),
+	    cmocka_unit_test(test_empty_and_header_only),
+	    cmocka_unit_test(test_live_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@ static bool group_has(const struct slab_group *g, const char *name)
 static void test_capture_groups(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/slabsys.txt");
-	struct slabsys ss = { 0 };
+	struct slabsys ss = {0};
 	const struct slab_group *g, *g2;
 
 	(void)state;
@@ -67,8 +67,8 @@ static void test_capture_matches_slabinfo(void **state)
 {
 	char *sys_text = test_slurp(FIXTURES_DIR "/slabsys.txt");
 	char *si_text = test_slurp(FIXTURES_DIR "/slabinfo");
-	struct slabsys ss = { 0 };
-	struct slabinfo si = { 0 };
+	struct slabsys ss = {0};
+	struct slabinfo si = {0};
 	const struct slab_group **seen;
 	size_t i, j, found = 0;
 
@@ -101,7 +101,7 @@ static void test_capture_matches_slabinfo(void **state)
 static void test_broken_lines_skipped(void **state)
 {
 	char *text = test_slurp(FIXTURES_DIR "/slabsys.broken");
-	struct slabsys ss = { 0 };
+	struct slabsys ss = {0};
 	const struct slab_group *g;
 
 	(void)state;
@@ -122,7 +122,7 @@ static void test_broken_lines_skipped(void **state)
 /* A link whose directory is missing from the listing: a group without attrs. */
 static void test_link_without_dir(void **state)
 {
-	struct slabsys ss = { 0 };
+	struct slabsys ss = {0};
 	const struct slab_group *g;
 
 	(void)state;
@@ -144,7 +144,7 @@ static void test_link_without_dir(void **state)
 
 static void test_live_tree(void **state)
 {
-	struct slabsys ss = { 0 };
+	struct slabsys ss = {0};
 	const struct slab_group *g;
 
 	(void)state;
@@ -168,11 +168,11 @@ static void test_live_tree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_capture_groups),
-		cmocka_unit_test(test_capture_matches_slabinfo),
-		cmocka_unit_test(test_broken_lines_skipped),
-		cmocka_unit_test(test_link_without_dir),
-		cmocka_unit_test(test_live_tree),
+	    cmocka_unit_test(test_capture_groups),
+	    cmocka_unit_test(test_capture_matches_slabinfo),
+	    cmocka_unit_test(test_broken_lines_skipped),
+	    cmocka_unit_test(test_link_without_dir),
+	    cmocka_unit_test(test_live_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
