@@ -184,6 +184,7 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 	snap->have_slabinfo = src->slabinfo != NULL;
 	snap->have_counters = src->counters_on;
 	snap->unattributed_frees = src->unattributed_frees;
+	snap->missed_events = src->missed_events;
 	if (src->slabinfo) {
 		for (i = 0; i < src->slabinfo->count; i++) {
 			const struct slabinfo_row *row = &src->slabinfo->rows[i];

@@ -45,6 +45,7 @@ struct pool_snapshot {
 	bool have_slabinfo;
 	bool have_counters;
 	uint64_t unattributed_frees;
+	uint64_t missed_events; /* events in no cache's counts; 0 means exact */
 };
 
 /* What one snapshot is built from; everything borrowed. */
@@ -55,6 +56,7 @@ struct pool_sources {
 	const struct slab_count *counts; /* borrowed, ncounts entries */
 	size_t ncounts;
 	uint64_t unattributed_frees;
+	uint64_t missed_events;
 	const struct ksyms *ksyms; /* NULL: owners shown as addresses */
 	const struct meminfo *mem;
 	uint64_t page_size;
