@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz_input.h"
 #include "kernel/ksyms.h"
 #include "trace/trace.h"
 
@@ -17,12 +18,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)
 	struct trace_record rec;
 	int fd = mkstemp(path), rc;
 	long guard = 0;
+	size_t flen;
+	uint8_t *file = fuzz_build_file(bytes, len, &flen);
 
 	if (fd < 0)
 		abort();
-	if (write(fd, bytes, len) != (ssize_t)len)
+	if (write(fd, file, flen) != (ssize_t)flen)
 		abort();
 	close(fd);
+	free(file);
 	if (trace_reader__open(path, &r, err, sizeof(err)) == 0) {
 		while ((rc = trace_reader__next(r, &rec, err, sizeof(err))) == 1) {
 			const uint64_t *ips;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "analysis/group.h"
 #include "analysis/outstanding.h"
@@ -73,7 +74,8 @@ static void report_help(FILE *out)
 "  -f, --format FMT    text (default), csv, json, folded, pprof, html\n"
 "  -o, --output FILE   write there instead of stdout\n"
 "      --from T        window start: seconds from the trace's start (\"2.5\",\n"
-"                      \"250ms\") or an absolute timestamp \"@NS\" (CLOCK_MONOTONIC)\n"
+"                      \"250ms\"), an absolute timestamp \"@NS\" (CLOCK_MONOTONIC)\n"
+"                      or a UTC time \"2026-11-25T18:05:51Z\"\n"
 "      --to T          window end, same forms\n"
 "  -g, --group LIST    group by columns in order: type, kind, tag, stack, size,\n"
 "                      process (pid), comm, callsite, function, cpu\n"
@@ -109,11 +111,49 @@ static int parse_format(const char *s, enum report_format *f)
 	return -EINVAL;
 }
 
-/* "2.5" / "250ms" from the trace start, or "@NS" absolute. */
-static int parse_time(const char *s, uint64_t start_ns, uint64_t *abs_ns)
+/* "2026-11-25T18:05:51.5Z" (UTC; the trailing Z optional) → wall-clock ns. */
+static int parse_iso8601(const char *s, uint64_t *realtime_ns)
 {
-	uint64_t v;
+	struct tm tm = { 0 };
+	double frac = 0;
+	int consumed = 0;
+	time_t t;
 
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+		return -EINVAL;
+	s += consumed;
+	if (*s == '.') {
+		char *end;
+
+		frac = strtod(s, &end);
+		s = end;
+	}
+	if (*s == 'Z')
+		s++;
+	if (*s || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t < 0)
+		return -EINVAL;
+	*realtime_ns = (uint64_t)t * 1000000000ULL + (uint64_t)(frac * 1e9);
+	return 0;
+}
+
+/* "2.5" / "250ms" from the trace start, "@NS" absolute (CLOCK_MONOTONIC)
+ * or an ISO-8601 UTC wall-clock time, mapped through the header's clocks. */
+static int parse_time(const char *s, const struct trace_header *h, uint64_t *abs_ns)
+{
+	uint64_t start_ns = h->start_ns, v;
+
+	if (strchr(s, 'T') && strchr(s, ':')) {
+		if (parse_iso8601(s, &v) || v < h->start_realtime_ns)
+			return -EINVAL;
+		*abs_ns = start_ns + (v - h->start_realtime_ns);
+		return 0;
+	}
 	if (s[0] == '@') {
 		if (parse_u64(s + 1, &v))
 			return -EINVAL;
@@ -218,12 +258,12 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 		return rc == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	}
 	a->hdr = trace_reader__header(a->reader);
-	if (ro->from && parse_time(ro->from, a->hdr->start_ns, &oo.from_ns))
-		return ps_usage("report", "--from: '%s' is not a time (seconds, \"250ms\" or \"@NS\")",
-				ro->from);
-	if (ro->to && parse_time(ro->to, a->hdr->start_ns, &oo.to_ns))
-		return ps_usage("report", "--to: '%s' is not a time (seconds, \"250ms\" or \"@NS\")",
-				ro->to);
+	if (ro->from && parse_time(ro->from, a->hdr, &oo.from_ns))
+		return ps_usage("report", "--from: '%s' is not a time in this trace (seconds, "
+				"\"250ms\", \"@NS\" or UTC \"YYYY-MM-DDTHH:MM:SSZ\")", ro->from);
+	if (ro->to && parse_time(ro->to, a->hdr, &oo.to_ns))
+		return ps_usage("report", "--to: '%s' is not a time in this trace (seconds, "
+				"\"250ms\", \"@NS\" or UTC \"YYYY-MM-DDTHH:MM:SSZ\")", ro->to);
 	if (oo.to_ns < oo.from_ns)
 		return ps_usage("report", "--to is before --from");
 	if (outstanding__new(&oo, &a->outstanding))

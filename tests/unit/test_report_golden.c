@@ -174,6 +174,17 @@ static void test_exact_counts(void **state)
 	assert_non_null(strstr(csv, "eventfd_ctx,AIFO,5,320,"));
 	assert_non_null(strstr(csv, "eventfd_ctx,AIFI,7,448,"));
 	free(csv);
+	/* The same end as a UTC wall-clock time (the trace started at
+	 * 2025-11-24T16:00:00Z), and as an absolute monotonic timestamp. */
+	csv = report("-f csv -g tag,type --to 2025-11-24T16:00:03.2Z --tag eventfd_ctx known.pstrace",
+		     &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(csv, "eventfd_ctx,AIFO,5,320,"));
+	free(csv);
+	csv = report("-f csv -g tag,type --to @1003200000000 --tag eventfd_ctx known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(csv, "eventfd_ctx,AIFO,5,320,"));
+	free(csv);
 	/* From 2 s on: the 2 kept before are AOFO, the rest AIFO. */
 	csv = report("-f csv -g tag,type --from 2 --tag eventfd_ctx -s type known.pstrace", &status);
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -244,6 +255,8 @@ static void test_bad_input(void **state)
 	expect_usage("--group tag,bogus known.pstrace", "bogus");
 	expect_usage("--type AIFX known.pstrace", "--type");
 	expect_usage("--from soon known.pstrace", "--from");
+	expect_usage("--from 2020-01-01T00:00:00Z known.pstrace", "--from");
+	expect_usage("--from 5 --to 2 known.pstrace", "before --from");
 	expect_usage("--sort nosuch -f csv known.pstrace", "--sort");
 	expect_usage("--vmlinux /boot/vmlinux known.pstrace", "not supported");
 	expect_usage("-f xml known.pstrace", "--format");
