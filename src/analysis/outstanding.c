@@ -10,11 +10,21 @@
 
 #define NKINDS 8 /* enum trace_kind fits; pages and slab pointers get separate maps */
 
-/* One live allocation: 16 bytes, plus its slot in the per-kind map. */
-struct live_alloc {
+/* Live allocations of one kind: open addressing, linear probing, the
+ * record stored in the slot (24 bytes), so a lookup is one cache miss; tables
+ * are 42-85% full, so 28-57 bytes per live object. Kinds get separate tables: a
+ * page's pfn and a slab pointer with equal values are different objects. */
+struct live_slot {
+	uint64_t ptr;
 	uint64_t ts_ns;
 	uint32_t site;
-	uint32_t next_free; /* free list link when unused */
+	uint32_t used;
+};
+
+struct live_table {
+	struct live_slot *slots;
+	size_t cap; /* power of two, or 0 before the first insert */
+	size_t count;
 };
 
 /* Aggregate-mode state of a site: the last snapshot at or before `from`
@@ -30,9 +40,7 @@ struct outstanding {
 	struct alloc_site *sites;
 	size_t nsites, sites_cap;
 	struct u64map *site_index; /* hash of the site's identity → index + 1 */
-	struct u64map *live[NKINDS]; /* (kind) ptr → live_alloc index */
-	struct live_alloc *pool;
-	uint32_t pool_len, pool_cap, free_head;
+	struct live_table live[NKINDS];
 	struct snap_state *snaps; /* parallel to sites once a snapshot is seen */
 	size_t snaps_cap;
 	uint64_t gen0, gen1;
@@ -41,8 +49,6 @@ struct outstanding {
 	struct outstanding_totals totals;
 	bool finished;
 };
-
-#define NO_FREE UINT32_MAX
 
 static const char *const class_names[AC_COUNT] = { "AIFO", "AIFI", "AOFI", "AOFO" };
 
@@ -72,7 +78,6 @@ int outstanding__new(const struct outstanding_opts *opts, struct outstanding **o
 		return -ENOMEM;
 	o->from = opts ? opts->from_ns : 0;
 	o->to = opts ? opts->to_ns : UINT64_MAX;
-	o->free_head = NO_FREE;
 	o->site_index = u64map_new(1024);
 	if (!o->site_index) {
 		free(o);
@@ -89,12 +94,11 @@ void outstanding__free(struct outstanding *o)
 	if (!o)
 		return;
 	for (k = 0; k < NKINDS; k++)
-		u64map_free(o->live[k]);
+		free(o->live[k].slots);
 	for (k = 0; k < 3; k++)
 		u64map_free(o->lost[k]);
 	u64map_free(o->site_index);
 	free(o->sites);
-	free(o->pool);
 	free(o->snaps);
 	free(o);
 }
@@ -192,33 +196,59 @@ static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, 
 		trend__event(o->trend, s, free_ns, -1, -(int64_t)s->size);
 }
 
-static int pool_take(struct outstanding *o, uint32_t *idx)
+static size_t live_home(const struct live_table *t, uint64_t ptr)
 {
-	if (o->free_head != NO_FREE) {
-		*idx = o->free_head;
-		o->free_head = o->pool[*idx].next_free;
-		return 0;
-	}
-	if (o->pool_len == o->pool_cap) {
-		uint32_t cap = o->pool_cap ? o->pool_cap * 2 : 4096;
-		struct live_alloc *grown;
+	return hash_u64(ptr) & (t->cap - 1);
+}
 
-		if (cap <= o->pool_cap)
-			return -ENOMEM;
-		grown = realloc(o->pool, (size_t)cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		o->pool = grown;
-		o->pool_cap = cap;
-	}
-	*idx = o->pool_len++;
+/* The slot holding ptr, or the empty slot where it would go. */
+static struct live_slot *live_slot(const struct live_table *t, uint64_t ptr)
+{
+	size_t i = live_home(t, ptr);
+
+	while (t->slots[i].used && t->slots[i].ptr != ptr)
+		i = (i + 1) & (t->cap - 1);
+	return &t->slots[i];
+}
+
+static int live_grow(struct live_table *t)
+{
+	struct live_table bigger = { .cap = t->cap ? t->cap * 2 : 4096 };
+	size_t i;
+
+	bigger.slots = calloc(bigger.cap, sizeof(*bigger.slots));
+	if (!bigger.slots)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++)
+		if (t->slots[i].used)
+			*live_slot(&bigger, t->slots[i].ptr) = t->slots[i];
+	bigger.count = t->count;
+	free(t->slots);
+	*t = bigger;
 	return 0;
 }
 
-static void pool_put(struct outstanding *o, uint32_t idx)
+/* Remove a slot, shifting later members of its probe run back so that
+ * lookups never stop early (no tombstones). */
+static void live_remove(struct live_table *t, struct live_slot *slot)
 {
-	o->pool[idx].next_free = o->free_head;
-	o->free_head = idx;
+	size_t mask = t->cap - 1, i = (size_t)(slot - t->slots), j = i;
+
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!t->slots[j].used)
+			break;
+		k = live_home(t, t->slots[j].ptr);
+		/* Leave j where it is if its home lies cyclically in (i, j]. */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->slots[i].used = 0;
+	t->count--;
 }
 
 static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
@@ -228,10 +258,9 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 		.comm_id = a->comm_id, .stack_id = a->stack_id, .tgid = a->tgid,
 		.cpu = a->cpu, .kind = a->kind,
 	};
-	unsigned int kind = a->kind % NKINDS;
-	uint64_t *slot;
+	struct live_table *t = &o->live[a->kind % NKINDS];
+	struct live_slot *slot;
 	int64_t site;
-	uint32_t idx;
 
 	o->totals.allocs++;
 	note_ts(o, a->ts_ns);
@@ -240,33 +269,24 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 	site = site_findnew(o, &key);
 	if (site < 0)
 		return (int)site;
-	if (!o->live[kind]) {
-		o->live[kind] = u64map_new(4096);
-		if (!o->live[kind])
-			return -ENOMEM;
-	}
-	slot = u64map_findnew(o->live[kind], a->ptr, UINT64_MAX);
-	if (!slot)
+	/* Grow past 85% full: linear probing copes, and memory stays near 28 B
+	 * per live object. */
+	if ((t->count + 1) * 20 > t->cap * 17 && live_grow(t))
 		return -ENOMEM;
-	if (*slot != UINT64_MAX) {
+	slot = live_slot(t, a->ptr);
+	if (slot->used) {
 		/* The address is live already: its free was lost. Close the old
 		 * allocation here, the best time we know. */
-		struct live_alloc *old = &o->pool[*slot];
-
 		o->totals.reused_ptrs++;
-		retire(o, old->site, old->ts_ns, a->ts_ns);
-		old->ts_ns = a->ts_ns;
-		old->site = (uint32_t)site;
+		retire(o, slot->site, slot->ts_ns, a->ts_ns);
 	} else {
-		if (pool_take(o, &idx)) {
-			u64map_remove(o->live[kind], a->ptr, NULL);
-			return -ENOMEM;
-		}
-		o->pool[idx] = (struct live_alloc){ a->ts_ns, (uint32_t)site, NO_FREE };
-		*slot = idx;
+		*slot = (struct live_slot){ .ptr = a->ptr, .used = 1 };
+		t->count++;
 		if (++o->totals.live > o->totals.peak_live)
 			o->totals.peak_live = o->totals.live;
 	}
+	slot->ts_ns = a->ts_ns;
+	slot->site = (uint32_t)site;
 	if (o->trend && a->ts_ns >= o->from)
 		trend__event(o->trend, &o->sites[site], a->ts_ns, 1, (int64_t)a->bytes_alloc);
 	return 0;
@@ -274,20 +294,21 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 
 static int add_free(struct outstanding *o, const struct trace_free *f)
 {
-	unsigned int kind = f->kind % NKINDS;
-	uint64_t idx;
+	struct live_table *t = &o->live[f->kind % NKINDS];
 
 	o->totals.frees++;
 	note_ts(o, f->ts_ns);
 	if (f->ts_ns > o->to)
 		return 1;
-	if (o->live[kind] && u64map_remove(o->live[kind], f->ptr, &idx)) {
-		struct live_alloc *la = &o->pool[idx];
+	if (t->count) {
+		struct live_slot *slot = live_slot(t, f->ptr);
 
-		retire(o, la->site, la->ts_ns, f->ts_ns);
-		pool_put(o, (uint32_t)idx);
-		o->totals.live--;
-		return 0;
+		if (slot->used) {
+			retire(o, slot->site, slot->ts_ns, f->ts_ns);
+			live_remove(t, slot);
+			o->totals.live--;
+			return 0;
+		}
 	}
 	/* Allocated before the trace began: its site is unknown, but its
 	 * tag, process and kind are what the free names. */
@@ -455,15 +476,16 @@ int outstanding__finish(struct outstanding *o, uint64_t end_ns)
 		return 0;
 	o->finished = true;
 	for (k = 0; k < NKINDS; k++) {
-		uint64_t ptr, idx;
-		size_t pos = 0;
+		const struct live_table *t = &o->live[k];
+		size_t i;
 
-		if (!o->live[k])
-			continue;
-		while (u64map_next(o->live[k], &pos, &ptr, &idx)) {
-			const struct live_alloc *la = &o->pool[idx];
-			struct alloc_site *s = &o->sites[la->site];
+		for (i = 0; i < t->cap; i++) {
+			const struct live_slot *la = &t->slots[i];
+			struct alloc_site *s;
 
+			if (!la->used)
+				continue;
+			s = &o->sites[la->site];
 			count_class(o, s, la->ts_ns < o->from ? AC_AOFO : AC_AIFO, s->size);
 			note_oldest(o, s, la->ts_ns);
 		}

@@ -6,7 +6,8 @@
  *         estimated from aggregate snapshots)
  * Records are pushed one by one (outstanding__add_record), so tests feed
  * records built in memory and `report` feeds the trace reader's output.
- * Memory is proportional to the live allocations and the distinct sites,
+ * Memory is proportional to the live allocations (a 24-byte slot each in a
+ * per-kind open-addressing table) and the distinct sites,
  * never to the number of events: a freed allocation is folded straight into
  * its site's counters. */
 #ifndef POOLSCOPE_ANALYSIS_OUTSTANDING_H

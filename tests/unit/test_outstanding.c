@@ -155,6 +155,48 @@ static void test_memory_follows_live_set(void **state)
 	outstanding__free(o);
 }
 
+/* The live table against a plain array: random allocs and frees over
+ * 50,000 addresses (tables grow, probe runs collide, removals shift), every
+ * count must match the reference exactly. */
+static void test_live_table_stress(void **state)
+{
+	enum { NPTR = 50000 };
+	static bool live[NPTR];
+	const struct outstanding_totals *t;
+	struct outstanding *o;
+	uint64_t rng = 12345, i, frees = 0, nlive = 0;
+
+	(void)state;
+	memset(live, 0, sizeof(live));
+	assert_int_equal(outstanding__new(NULL, &o), 0);
+	for (i = 1; i <= 2000000; i++) {
+		uint64_t k;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		k = rng % NPTR;
+		if (live[k]) {
+			push(o, free_rec(i, 0xffff888000000000ULL + k * 4096, TK_SLAB), 0);
+			live[k] = false;
+			frees++;
+			nlive--;
+		} else {
+			push(o, alloc_rec(i, 0xffff888000000000ULL + k * 4096, 1, TK_SLAB, 32, 1), 0);
+			live[k] = true;
+			nlive++;
+		}
+	}
+	assert_int_equal(outstanding__finish(o, i), 0);
+	t = outstanding__totals(o);
+	assert_int_equal(t->reused_ptrs, 0);
+	assert_int_equal(t->unmatched_frees, 0);
+	assert_int_equal(t->count[AC_AIFI], frees);
+	assert_int_equal(t->count[AC_AIFO], nlive);
+	assert_int_equal(t->live, nlive);
+	outstanding__free(o);
+}
+
 /* Aggregate mode: outstanding per stack at two snapshots. */
 static void test_snapshots(void **state)
 {
@@ -207,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_kinds_never_collide),
 		cmocka_unit_test(test_unmatched_and_reused),
 		cmocka_unit_test(test_memory_follows_live_set),
+		cmocka_unit_test(test_live_table_stress),
 		cmocka_unit_test(test_snapshots),
 		cmocka_unit_test(test_class_names),
 	};
