@@ -263,6 +263,23 @@ static void test_bad_input(void **state)
 	expect_usage("--diff known.pstrace", "two trace files");
 }
 
+/* --help documents every option and exits 0. */
+static void test_help(void **state)
+{
+	static const char *const options[] = { "--format", "--output", "--from", "--to", "--group",
+						"--type", "--tag", "--pid", "--comm", "--size",
+						"--sort", "--top", "--frame", "--diff", "--vmlinux" };
+	int status;
+	size_t i;
+	char *out = report("--help", &status);
+
+	(void)state;
+	assert_int_equal(WEXITSTATUS(status), 0);
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		assert_non_null(strstr(out, options[i]));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_golden_diff),
 		cmocka_unit_test(test_golden_pprof),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_help),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
