@@ -128,7 +128,7 @@ void top_screen_draw(struct top_screen *s, const char *const *header, int nheade
 	erase();
 	for (i = 0; i < nheader && y < LINES; i++)
 		draw_line(y++, header[i], i == 0 ? A_BOLD : 0);
-	snprintf(delay, sizeof(delay), "%.1fs", (double)c->delay_ns / 1e9);
+	snprintf(delay, sizeof(delay), "%gs", (double)c->delay_ns / 1e9);
 	snprintf(status, sizeof(status), "sort %s%s%s  type %s  filter %s  every %s%s  (h: help)",
 		 c->sort_key, c->by_change ? " change" : "", c->reverse ? " reversed" : "",
 		 pool_type_name(c->type), c->filter_text[0] ? c->filter_text : "none", delay,
