@@ -144,6 +144,38 @@ static void test_counters_and_changes(void **state)
 	pool_snapshot_release(&second);
 }
 
+/* A cache that appears or vanishes between refreshes is normal: the new one
+ * has no changes yet, the gone one is simply absent. */
+static void test_cache_appears_and_vanishes(void **state)
+{
+	struct fixture *f = *state;
+	struct pool_sources src = sources(f);
+	struct pool_snapshot first = { 0 }, second = { 0 };
+	struct slabinfo_row saved;
+	const struct pool_tag *tag;
+	size_t last = f->si.count - 1;
+
+	assert_int_equal(pool_snapshot_build(&first, &src, NULL), 0);
+	/* The last row vanishes; a new cache takes its place. */
+	saved = f->si.rows[last];
+	assert_non_null(pool_snapshot_find(&first, saved.name));
+	snprintf(f->si.rows[last].name, sizeof(f->si.rows[last].name), "brand-new-cache");
+	assert_int_equal(pool_snapshot_build(&second, &src, &first), 0);
+	assert_null(pool_snapshot_find(&second, saved.name));
+	tag = pool_snapshot_find(&second, "brand-new-cache");
+	assert_non_null(tag);
+	assert_true(tag->have_slab);
+	assert_false(tag->have_prev);
+	assert_null(tag->group); /* not in the slabsys capture */
+	assert_false(tag->have_type);
+	tag = pool_snapshot_find(&second, "filp");
+	assert_true(tag->have_prev);
+	assert_int_equal(tag->bytes_change, 0);
+	f->si.rows[last] = saved;
+	pool_snapshot_release(&first);
+	pool_snapshot_release(&second);
+}
+
 static int row_of(const struct table *t, const char *tag)
 {
 	int r, col = table_col_find(t, "tag");
