@@ -299,9 +299,12 @@ static void test_sort_keys(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tags_from_slabinfo), cmocka_unit_test(test_counters_and_changes),
-	    cmocka_unit_test(test_table_view),	       cmocka_unit_test(test_json_schema),
-	    cmocka_unit_test(test_sort_keys),
+		cmocka_unit_test(test_tags_from_slabinfo),
+		cmocka_unit_test(test_counters_and_changes),
+		cmocka_unit_test(test_cache_appears_and_vanishes),
+		cmocka_unit_test(test_table_view),
+		cmocka_unit_test(test_json_schema),
+		cmocka_unit_test(test_sort_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
