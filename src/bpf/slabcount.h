@@ -23,8 +23,14 @@ int slab_counters__start(struct slab_counters **out, char *why, size_t whylen);
 /* Current totals for every cache seen so far; *counts is malloc'd (caller
  * frees), *n its length. 0 or -errno. */
 int slab_counters__read(struct slab_counters *sc, struct slab_count **counts, size_t *n);
-/* Frees that could not be attributed to a cache exactly (counted, not guessed). */
+/* Frees that could not be attributed to a cache exactly (counted, not guessed),
+ * as of the last slab_counters__read. */
 uint64_t slab_counters__unattributed(const struct slab_counters *sc);
+/* Events not in any cache's Allocs/Frees, as of the last read: the
+ * unattributed frees, unattributed kmallocs, events lost to full maps, and
+ * events the kernel skipped because they fired inside our own program on
+ * that CPU (BPF recursion protection, e.g. an interrupt). 0 means exact. */
+uint64_t slab_counters__missed(const struct slab_counters *sc);
 /* One line on how attribution works on this kernel, for the header/man page. */
 const char *slab_counters__note(const struct slab_counters *sc);
 /* Detach and unload; accepts NULL. */
