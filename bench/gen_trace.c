@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < ntags; i++) {
-		char name[32];
+		char name[40]; /* "bench-cache-" + up to 20 digits */
 
 		snprintf(name, sizeof(name), "bench-cache-%02" PRIu64, i);
 		tag_ids[i] = trace_writer__string(w, name);
