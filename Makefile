@@ -17,6 +17,7 @@ CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 WERROR    ?= $(if $(CI),-Werror,)
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
 ifeq ($(V),1)
 Q :=
@@ -99,8 +100,8 @@ run: deps all
 
 # The test run: plain build, then the same suite under ASan+UBSan.
 check: deps
-	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SAN=1 all tests
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) all tests
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=1 all tests
 	$(Q)bash tests/run.sh build build/asan
 
 tests: $(TEST_BINS) $(HELPER_BINS) $(BUILD)/poolscope
