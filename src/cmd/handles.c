@@ -393,11 +393,18 @@ static void scan_opts_init(const struct handles_opts *o, struct handles_scan_opt
 
 static void warn_skipped(const struct handles_snapshot *snap)
 {
-	if (snap->skipped_denied)
+	if (!snap->skipped_denied)
+		return;
+	if (geteuid() == 0)
 		ps_warn_once("handles-denied",
-			     "skipped %d processes whose fds this user may not read: "
-			     "/proc/PID/fd of another user's process needs root (CAP_SYS_PTRACE)",
-			     snap->skipped_denied);
+			     "skipped %d process%s whose fds even root may not read here (the "
+			     "kernel's ptrace access check refused /proc/PID/fd)",
+			     snap->skipped_denied, snap->skipped_denied == 1 ? "" : "es");
+	else
+		ps_warn_once("handles-denied",
+			     "skipped %d process%s of other users: reading another user's "
+			     "/proc/PID/fd needs root (CAP_SYS_PTRACE)",
+			     snap->skipped_denied, snap->skipped_denied == 1 ? "" : "es");
 }
 
 /* "{"tcp":5,"pipe":2}" and "tcp:5 pipe:2 file:1" (top kinds) for one process. */
@@ -485,14 +492,16 @@ out:
 }
 
 /* Ranking by total needs no readlink: stat("fd").st_size gives each count,
- * so with --top N by fds only the N shown processes are classified. */
+ * so with --top N by fds only the N shown processes are classified. A
+ * candidate that exits before its turn is replaced by the next one. */
 static int scan_top_by_count(const struct handles_opts *o, struct handles_scan_opts *s,
 			     struct handles_snapshot *snap)
 {
 	struct handles_scan_opts count_opts = *s;
-	struct handles_snapshot counted;
-	int *top_pids = NULL, i, n, err;
+	struct handles_snapshot counted, part = { 0 };
+	int *batch = NULL, pos = 0, i, n, err;
 
+	memset(snap, 0, sizeof(*snap));
 	count_opts.classify = false;
 	count_opts.threads_maps = false;
 	count_opts.limits = false;
@@ -500,25 +509,47 @@ static int scan_top_by_count(const struct handles_opts *o, struct handles_scan_o
 	if (err)
 		goto out;
 	sort_procs(&counted, o, NULL);
-	n = counted.count < o->top ? counted.count : o->top;
-	top_pids = malloc((size_t)(n ? n : 1) * sizeof(*top_pids));
-	if (!top_pids) {
+	snap->skipped_denied = counted.skipped_denied;
+	snap->taken_ns = counted.taken_ns;
+	batch = malloc((size_t)o->top * sizeof(*batch));
+	if (!batch) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		top_pids[i] = counted.procs[i].pid;
-	s->pids = top_pids;
-	s->npids = n;
 	s->names = NULL;
-	if (n)
-		err = handles_scan(s, snap);
-	else
-		memset(snap, 0, sizeof(*snap));
-	snap->skipped_denied = counted.skipped_denied;
+	while (snap->count < o->top && pos < counted.count) {
+		n = o->top - snap->count;
+		if (n > counted.count - pos)
+			n = counted.count - pos;
+		for (i = 0; i < n; i++)
+			batch[i] = counted.procs[pos + i].pid;
+		pos += n;
+		s->pids = batch;
+		s->npids = n;
+		err = handles_scan(s, &part);
+		if (err)
+			goto out;
+		snap->skipped_denied += part.skipped_denied;
+		for (i = 0; i < part.count; i++) {
+			struct proc_handles *grown;
+
+			if (snap->count == snap->cap) {
+				snap->cap = snap->cap ? snap->cap * 2 : 16;
+				grown = realloc(snap->procs, (size_t)snap->cap * sizeof(*grown));
+				if (!grown) {
+					err = -ENOMEM;
+					goto out;
+				}
+				snap->procs = grown;
+			}
+			snap->procs[snap->count++] = part.procs[i];
+		}
+		handles_snapshot_free(&part);
+	}
 out:
 	handles_snapshot_free(&counted);
-	free(top_pids);
+	handles_snapshot_free(&part);
+	free(batch);
 	s->pids = NULL;
 	return err;
 }

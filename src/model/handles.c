@@ -118,8 +118,17 @@ static int scan_one(const struct handles_scan_opts *opts, int pid, int pid_dirfd
 		memcpy(p->kinds, counts.kinds, sizeof(p->kinds));
 		p->inotify_watches = iv.watches;
 	} else {
+		char exe[8];
 		uint64_t n;
 
+		/* Counting needs no readlink, but a process whose fds cannot be
+		 * named must not be ranked either: "exe" has the same ptrace
+		 * check as the fd links, for one readlink per process. */
+		if (readlinkat(pid_dirfd, "exe", exe, sizeof(exe)) < 0 &&
+		    (errno == EACCES || errno == EPERM)) {
+			err = -EACCES;
+			goto fail;
+		}
 		err = procfd_count(pid_dirfd, &n);
 		if (err)
 			goto fail;

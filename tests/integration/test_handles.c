@@ -1,0 +1,833 @@
+/* poolscope handles against this kernel: exact per-type counts and names for
+ * a process that holds a known set of fds (handleholder), agreement with
+ * lsof, scans during a fork/exit storm, a non-root run, --interval growth,
+ * the summary's JSON, and usage errors. Every process started here is in its
+ * own process group and killed with it at the end. */
+#include "test_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "util/procfs.h"
+
+#define MAX_FACTS 128
+
+struct holder {
+	pid_t pid;	   /* the handleholder (its own process group) */
+	pid_t child;	   /* its helper child */
+	int stdin_fd;	   /* closing it makes the holder exit */
+	char *facts[MAX_FACTS];
+	int nfacts;
+};
+
+/* Every process group started here, killed by the teardown even when an
+ * assertion ended the test early. */
+static pid_t spawned[16];
+static int nspawned;
+
+static void spawned_add(pid_t pid)
+{
+	if (nspawned < 16)
+		spawned[nspawned++] = pid;
+}
+
+static void spawned_kill(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nspawned; i++) {
+		if (spawned[i] != pid)
+			continue;
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		spawned[i] = spawned[--nspawned];
+		return;
+	}
+}
+
+static int teardown_spawned(void **state)
+{
+	(void)state;
+	while (nspawned)
+		spawned_kill(spawned[0]);
+	return 0;
+}
+
+static const char *leakers_dir(void)
+{
+	const char *d = getenv("LEAKERS");
+
+	return d ? d : "build/leakers";
+}
+
+/* Start handleholder N and read its facts up to "ready". */
+static void holder_start(struct holder *h, int n)
+{
+	int in[2], out[2];
+	char path[512], arg[16], line[256];
+	FILE *f;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(path, sizeof(path), "%s/handleholder", leakers_dir());
+	snprintf(arg, sizeof(arg), "%d", n);
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		setpgid(0, 0);
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(null, 2);
+		execl(path, "handleholder", arg, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(h->pid, h->pid);
+	spawned_add(h->pid);
+	close(in[0]);
+	close(out[1]);
+	h->stdin_fd = in[1];
+	f = fdopen(out[0], "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "ready") == 0)
+			break;
+		if (h->nfacts < MAX_FACTS)
+			h->facts[h->nfacts++] = strdup(line);
+		if (strncmp(line, "child ", 6) == 0)
+			h->child = atoi(line + 6);
+	}
+	fclose(f);
+	assert_true(h->child > 0);
+}
+
+static void holder_stop(struct holder *h)
+{
+	int i;
+
+	close(h->stdin_fd);
+	spawned_kill(h->pid);
+	for (i = 0; i < h->nfacts; i++)
+		free(h->facts[i]);
+}
+
+/* The value of fact "KEY ..." as the text after the key, or NULL. */
+static const char *fact(const struct holder *h, const char *key, int nth)
+{
+	size_t len = strlen(key);
+	int i;
+
+	for (i = 0; i < h->nfacts; i++)
+		if (strncmp(h->facts[i], key, len) == 0 && h->facts[i][len] == ' ' && nth-- == 0)
+			return h->facts[i] + len + 1;
+	return NULL;
+}
+
+/* Run a command; capture stdout and stderr separately. Returns exit status. */
+static int run(const char *cmdline, char **out, char **err)
+{
+	int o[2], e[2], status;
+	pid_t pid;
+	struct pollfd p[2];
+	struct { char *buf; size_t len, cap; } acc[2] = { 0 };
+	int open_fds = 2, i;
+
+	assert_int_equal(pipe(o), 0);
+	assert_int_equal(pipe(e), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execl("/bin/sh", "sh", "-c", cmdline, (char *)NULL);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	p[0] = (struct pollfd){ .fd = o[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = e[0], .events = POLLIN };
+	while (open_fds) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			if (acc[i].cap - acc[i].len < 4096) {
+				acc[i].cap = acc[i].cap ? acc[i].cap * 2 : 65536;
+				acc[i].buf = realloc(acc[i].buf, acc[i].cap);
+				assert_non_null(acc[i].buf);
+			}
+			n = read(p[i].fd, acc[i].buf + acc[i].len, acc[i].cap - acc[i].len - 1);
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			acc[i].len += (size_t)n;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		if (!acc[i].buf)
+			acc[i].buf = calloc(1, 1);
+		acc[i].buf[acc[i].len] = '\0';
+	}
+	waitpid(pid, &status, 0);
+	*out = acc[0].buf;
+	if (err)
+		*err = acc[1].buf;
+	else
+		free(acc[1].buf);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The number after "key": inside the JSON object that starts at obj, or -1. */
+static long json_num(const char *obj, const char *key)
+{
+	char needle[64];
+	const char *end = strchr(obj, '}'), *p;
+
+	snprintf(needle, sizeof(needle), "\"%s\":", key);
+	p = strstr(obj, needle);
+	if (!p || (end && p > end))
+		return -1;
+	return strtol(p + strlen(needle), NULL, 10);
+}
+
+/* The number after "key": in one row of a JSON array (up to the next row). */
+static long json_row_num(const char *row, const char *key)
+{
+	char needle[64];
+	const char *end = strstr(row + 1, "{\"pid\":"), *p;
+
+	snprintf(needle, sizeof(needle), "\"%s\":", key);
+	p = strstr(row, needle);
+	if (!p || (end && p > end))
+		return -1;
+	return strtol(p + strlen(needle), NULL, 10);
+}
+
+/* The process row object of pid in a processes JSON array. */
+static const char *json_row(const char *json, pid_t pid)
+{
+	char needle[32];
+
+	snprintf(needle, sizeof(needle), "{\"pid\":%d,", pid);
+	return strstr(json, needle);
+}
+
+static char *handles_json(pid_t pid)
+{
+	char cmd[512], *out, *err;
+
+	snprintf(cmd, sizeof(cmd), "%s handles -p %d --format json", test_poolscope(), pid);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	return out;
+}
+
+/* Assert the holder's row matches its own account of what it opened. */
+static void check_holder_counts(const struct holder *h, const char *json)
+{
+	const char *row = json_row(json, h->pid), *types;
+	long total = 0;
+	int i;
+
+	assert_non_null(row);
+	types = strstr(row, "\"types\":{");
+	assert_non_null(types);
+	for (i = 0; i < h->nfacts; i++) {
+		char kind[32];
+		int count;
+
+		if (sscanf(h->facts[i], "expect %31s %d", kind, &count) != 2)
+			continue;
+		total += count;
+		if (json_num(types, kind) != (count ? count : -1)) {
+			print_error("kind %s: holder opened %d, poolscope says %ld\n%s\n", kind,
+				    count, json_num(types, kind), row);
+			fail();
+		}
+	}
+	assert_int_equal(json_row_num(row, "fds"), total);
+}
+
+static void test_counts_exact(void **state)
+{
+	struct holder h;
+	struct rlimit lim;
+	char *json;
+	const char *row;
+
+	(void)state;
+	REQUIRE_ROOT();
+	holder_start(&h, 3);
+	json = handles_json(h.pid);
+	check_holder_counts(&h, json);
+	row = json_row(json, h.pid);
+	assert_non_null(strstr(row, "\"comm\":\"handleholder\""));
+	assert_non_null(strstr(row, "\"user\":\"root\""));
+	assert_int_equal(json_row_num(row, "threads"), 1);
+	assert_true(json_row_num(row, "maps") > 5);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
+	assert_int_equal(json_row_num(row, "fd_limit"), (long)lim.rlim_cur);
+	free(json);
+	holder_stop(&h);
+}
+
+/* Split one CSV line (RFC 4180 quoting) in place. */
+static int csv_split(char *line, char **fields, int max)
+{
+	int n = 0;
+	char *w = line, *r = line;
+
+	while (n < max) {
+		bool quoted = *r == '"';
+
+		fields[n++] = w;
+		if (quoted)
+			r++;
+		for (; *r; r++) {
+			if (quoted && *r == '"' && r[1] == '"') {
+				*w++ = '"';
+				r++;
+			} else if (quoted && *r == '"') {
+				quoted = false;
+			} else if (!quoted && *r == ',') {
+				break;
+			} else {
+				*w++ = *r;
+			}
+		}
+		if (!*r) {
+			*w = '\0';
+			break;
+		}
+		*w++ = '\0';
+		r++;
+		w = r;
+	}
+	return n;
+}
+
+/* The name of fd in the -a CSV output for pid, or NULL. */
+static const char *csv_name(char *csv, pid_t pid, int fd, char *type_out)
+{
+	static char name[1024];
+	char *copy = strdup(csv), *line, *save = NULL;
+	const char *found = NULL;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[6];
+
+		if (csv_split(line, f, 6) != 6 || atoi(f[0]) != pid || atoi(f[2]) != fd)
+			continue;
+		snprintf(name, sizeof(name), "%s", f[5]);
+		if (type_out)
+			strcpy(type_out, f[3]);
+		found = name;
+		break;
+	}
+	free(copy);
+	return found;
+}
+
+static void test_names_and_peers(void **state)
+{
+	struct holder h;
+	char cmd[512], want[256], type[32], *csv, *err;
+	const char *v, *name;
+	int fd, n, i;
+
+	(void)state;
+	REQUIRE_ROOT();
+	holder_start(&h, 2);
+	snprintf(cmd, sizeof(cmd), "%s handles -a -p %d --format csv", test_poolscope(), h.pid);
+	assert_int_equal(run(cmd, &csv, &err), 0);
+	assert_string_equal(err, "");
+	assert_true(strncmp(csv, "pid,comm,fd,type,flags,name\n", 28) == 0);
+
+	/* UNIX peer: the child holds the other end. */
+	v = fact(&h, "unix_peer", 0);
+	assert_non_null(v);
+	fd = atoi(v);
+	name = csv_name(csv, h.pid, fd, type);
+	assert_non_null(name);
+	assert_string_equal(type, "unix");
+	snprintf(want, sizeof(want), "peer %d holderchild (fd", h.child);
+	assert_non_null(strstr(name, want));
+
+	/* Pipe: the other end is in the child. */
+	fd = atoi(fact(&h, "pipe_peer", 0));
+	name = csv_name(csv, h.pid, fd, type);
+	assert_string_equal(type, "pipe");
+	snprintf(want, sizeof(want), "peers %d holderchild (fd", h.child);
+	assert_non_null(strstr(name, want));
+
+	/* TCP: every connection and the listener, by address. */
+	for (i = 0; (v = fact(&h, "tcp_conn", i)); i++) {
+		char local[64], remote[64];
+
+		assert_int_equal(sscanf(v, "%63s %63s", local, remote), 2);
+		snprintf(want, sizeof(want), "TCP %s->%s (ESTABLISHED)", local, remote);
+		assert_non_null(strstr(csv, want));
+		snprintf(want, sizeof(want), "TCP %s->%s (ESTABLISHED)", remote, local);
+		assert_non_null(strstr(csv, want));
+	}
+	assert_int_equal(i, 2);
+	snprintf(want, sizeof(want), "TCP %s (LISTEN)", fact(&h, "tcp_listen", 0));
+	assert_non_null(strstr(csv, want));
+	v = fact(&h, "udp_conn", 0);
+	assert_non_null(v);
+	{
+		char local[64], remote[64];
+
+		assert_int_equal(sscanf(v, "%63s %63s", local, remote), 2);
+		snprintf(want, sizeof(want), "UDP %s->%s", local, remote);
+		assert_non_null(strstr(csv, want));
+	}
+
+	/* Anon inodes with their fdinfo detail. */
+	for (i = 0; (v = fact(&h, "eventfd", i)); i++) {
+		assert_int_equal(sscanf(v, "%d %d", &fd, &n), 2);
+		snprintf(want, sizeof(want), "eventfd count=%d", n);
+		assert_string_equal(csv_name(csv, h.pid, fd, NULL), want);
+	}
+	for (i = 0; (v = fact(&h, "epoll", i)); i++) {
+		assert_int_equal(sscanf(v, "%d %d", &fd, &n), 2);
+		snprintf(want, sizeof(want), "epoll targets=%d", n);
+		assert_string_equal(csv_name(csv, h.pid, fd, NULL), want);
+	}
+	for (i = 0; (v = fact(&h, "inotify", i)); i++) {
+		assert_int_equal(sscanf(v, "%d %d", &fd, &n), 2);
+		snprintf(want, sizeof(want), "inotify watches=%d", n);
+		assert_string_equal(csv_name(csv, h.pid, fd, NULL), want);
+	}
+	for (i = 0; (v = fact(&h, "timerfd", i)); i++) {
+		fd = atoi(v);
+		assert_non_null(strstr(csv_name(csv, h.pid, fd, NULL),
+				       "timerfd clock=monotonic interval=1.500s next="));
+	}
+	for (i = 0; (v = fact(&h, "signalfd", i)); i++) {
+		fd = atoi(v);
+		assert_string_equal(csv_name(csv, h.pid, fd, NULL), "signalfd mask=USR1,USR2");
+	}
+	snprintf(want, sizeof(want), "pidfd pid=%d", h.child);
+	assert_non_null(strstr(csv, want));
+	assert_non_null(strstr(csv, "/tmp/handleholder."));
+	assert_non_null(strstr(csv, " (deleted)\n"));
+	assert_non_null(strstr(csv, ",memfd,rw,/memfd:handleholder (deleted)"));
+	assert_non_null(strstr(csv, ",file,\"r,cloexec\",/etc/passwd"));
+	free(csv);
+	free(err);
+	holder_stop(&h);
+}
+
+/* lsof's fd rows ("3u", "12r", …) for pid: what a second tool counts. */
+static long lsof_fd_count(pid_t pid)
+{
+	char cmd[128], *out, *line, *save = NULL;
+	long n = 0;
+
+	snprintf(cmd, sizeof(cmd), "lsof -n -P -p %d", pid);
+	run(cmd, &out, NULL);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[5];
+		int nf = split_fields(line, f, 5);
+
+		if (nf >= 4 && f[3][0] >= '0' && f[3][0] <= '9')
+			n++;
+	}
+	free(out);
+	return n;
+}
+
+static void test_lsof_agrees(void **state)
+{
+	struct holder h;
+	char *json;
+	pid_t pids[2];
+	int i;
+
+	(void)state;
+	REQUIRE_ROOT();
+	if (access("/usr/bin/lsof", X_OK) != 0) {
+		print_message("skipped: lsof is not installed (deps.txt lists it)\n");
+		skip();
+	}
+	holder_start(&h, 4);
+	pids[0] = h.pid;
+	pids[1] = h.child;
+	for (i = 0; i < 2; i++) {
+		long ours, theirs;
+
+		json = handles_json(pids[i]);
+		ours = json_row_num(json_row(json, pids[i]), "fds");
+		theirs = lsof_fd_count(pids[i]);
+		if (ours != theirs) {
+			print_error("pid %d: poolscope %ld fds, lsof %ld\n", pids[i], ours, theirs);
+			fail();
+		}
+		assert_true(ours > 0);
+		free(json);
+	}
+	holder_stop(&h);
+}
+
+/* A process that forks short-lived children as fast as it can; every third
+ * child opens pipes and eventfds before exiting. Runs in its own group. */
+static pid_t storm_start(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		unsigned int i;
+
+		setpgid(0, 0);
+		signal(SIGCHLD, SIG_DFL);
+		for (i = 0;; i++) {
+			pid_t c = fork();
+
+			if (c == 0) {
+				if (i % 3 == 0) {
+					int p[2], k;
+
+					for (k = 0; k < 8; k++) {
+						if (pipe(p) < 0 || eventfd(0, 0) < 0)
+							break;
+					}
+					usleep(200);
+				}
+				_exit(0);
+			}
+			if (c > 0)
+				waitpid(c, NULL, 0);
+		}
+	}
+	setpgid(pid, pid);
+	spawned_add(pid);
+	return pid;
+}
+
+static void test_scan_during_fork_storm(void **state)
+{
+	struct holder h;
+	char cmd[512], *out, *err;
+	pid_t storm;
+	int round;
+	const char *views[] = { "", "-s", "-a", "--sort comm", "-s --format json", "-t pipe",
+				"--top 5" };
+	char *control[7];
+
+	(void)state;
+	REQUIRE_ROOT();
+	holder_start(&h, 3);
+	/* What each view says on stderr when nothing races (processes that even
+	 * root may not read, e.g. a ptrace-protected init, are said once). */
+	for (round = 0; round < 7; round++) {
+		snprintf(cmd, sizeof(cmd), "%s handles %s", test_poolscope(), views[round]);
+		assert_int_equal(run(cmd, &out, &control[round]), 0);
+		free(out);
+	}
+	storm = storm_start();
+	usleep(100000);
+	for (round = 0; round < 7; round++) {
+		/* The whole system, mid-storm: no new message, no crash. */
+		snprintf(cmd, sizeof(cmd), "%s handles %s", test_poolscope(), views[round]);
+		assert_int_equal(run(cmd, &out, &err), 0);
+		if (strcmp(err, control[round]) != 0) {
+			print_error("stderr of '%s' mid-storm: %s\n(without the storm: %s)\n",
+				    cmd, err, control[round]);
+			fail();
+		}
+		free(control[round]);
+		assert_true(strlen(out) > 0);
+		free(out);
+		free(err);
+		/* The stable process keeps exact counts. */
+		out = handles_json(h.pid);
+		check_holder_counts(&h, out);
+		free(out);
+	}
+	spawned_kill(storm);
+	holder_stop(&h);
+}
+
+static void test_non_root(void **state)
+{
+	char cmd[768], *out, *err, *line, *save = NULL;
+	int status, skipped_lines = 0;
+
+	(void)state;
+	REQUIRE_ROOT();
+	if (access("/usr/bin/setpriv", X_OK) != 0) {
+		print_message("skipped: setpriv (util-linux) is missing\n");
+		skip();
+	}
+	/* LeakSanitizer needs ptrace of itself, which nobody is not granted
+	 * here; the leak check of this binary runs in the root tests. */
+	snprintf(cmd, sizeof(cmd),
+		 "ASAN_OPTIONS=detect_leaks=0 setpriv --reuid nobody --regid nogroup --clear-groups "
+		 "%s handles --format json",
+		 test_poolscope());
+	status = run(cmd, &out, &err);
+	assert_int_equal(status, 0);
+	/* Its own process is visible; root's are not. */
+	assert_non_null(strstr(out, "\"user\":\"nobody\""));
+	assert_null(strstr(out, "\"user\":\"root\""));
+	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strstr(line, "skipped"))
+			skipped_lines++;
+	assert_int_equal(skipped_lines, 1);
+	assert_non_null(strstr(err, "of other users"));
+	assert_non_null(strstr(err, "CAP_SYS_PTRACE"));
+	free(out);
+	free(err);
+
+	/* The summary works too, and also says it once. */
+	snprintf(cmd, sizeof(cmd),
+		 "ASAN_OPTIONS=detect_leaks=0 setpriv --reuid nobody --regid nogroup --clear-groups "
+		 "%s handles -s --format json",
+		 test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(strstr(out, "\"total\":"));
+	assert_non_null(strstr(err, "skipped"));
+	assert_null(strstr(strstr(err, "skipped") + 1, "skipped"));
+	free(out);
+	free(err);
+}
+
+static void test_summary_json(void **state)
+{
+	struct holder h;
+	char cmd[512], *out, *err;
+	const char *types;
+	long total, sum = 0, eventfds;
+	const char *p;
+
+	(void)state;
+	REQUIRE_ROOT();
+	holder_start(&h, 5);
+	snprintf(cmd, sizeof(cmd), "%s handles -s --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	types = strstr(out, "{\"types\":{");
+	assert_non_null(types);
+	total = json_num(strstr(out, "\"total\":"), "total");
+	/* The types add up to the total. */
+	for (p = types + 10; *p && *p != '}';) {
+		p = strchr(p, ':');
+		sum += strtol(p + 1, (char **)&p, 10);
+		if (*p == ',')
+			p++;
+	}
+	assert_int_equal(sum, total);
+	eventfds = json_num(types + 9, "eventfd");
+	assert_true(eventfds >= 5); /* at least the holder's */
+	assert_non_null(strstr(out, "{\"name\":\"file handles (fs.file-nr)\",\"used\":"));
+	assert_non_null(strstr(out, "{\"name\":\"threads (kernel.threads-max)\""));
+	assert_non_null(strstr(out, "{\"name\":\"inotify watches (root)\",\"used\":"));
+	assert_non_null(strstr(out, "{\"name\":\"keys (root)\""));
+	assert_non_null(strstr(out, "{\"name\":\"sysv shm segments (kernel.shmmni)\""));
+	assert_non_null(strstr(out, "{\"name\":\"posix mqueues (fs.mqueue.queues_max)\""));
+	free(out);
+	free(err);
+	/* -t narrows the summary to one type. */
+	snprintf(cmd, sizeof(cmd), "%s handles -s -t eventfd --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(strstr(out, "{\"types\":{\"eventfd\":"));
+	assert_true(json_num(strstr(out, "\"total\":"), "total") >= 5);
+	assert_null(strstr(out, "\"pipe\":"));
+	free(out);
+	free(err);
+	holder_stop(&h);
+}
+
+static void test_sysv_objects_listed(void **state)
+{
+	char cmd[256], *out, *err, want[128];
+	int id;
+
+	(void)state;
+	REQUIRE_ROOT();
+	/* A segment whose creator is this test: listed with owner and cpid. */
+	id = (int)syscall(SYS_shmget, 0 /* IPC_PRIVATE */, 8192, 01000 | 0600);
+	assert_true(id >= 0);
+	snprintf(cmd, sizeof(cmd), "%s handles -s --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	snprintf(want, sizeof(want), "{\"kind\":\"shm\",\"key\":\"0x00000000\",\"id\":%d,", id);
+	syscall(SYS_shmctl, id, 0 /* IPC_RMID */, NULL);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "\"owner\":\"root\",\"creator\":\"root\",\"cpid\":%d,"
+				     "\"bytes\":8192", getpid());
+	assert_non_null(strstr(out, want));
+	free(out);
+	free(err);
+}
+
+static void test_interval_growth(void **state)
+{
+	char cmd[256], *out, *err;
+	int go[2];
+	pid_t grower;
+
+	(void)state;
+	REQUIRE_ROOT();
+	assert_int_equal(pipe(go), 0);
+	grower = fork();
+	assert_true(grower >= 0);
+	if (grower == 0) {
+		char c;
+		int i;
+
+		setpgid(0, 0);
+		close(go[1]);
+		/* Wait for the first snapshot, then grow 40 eventfds. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < 40; i++)
+			eventfd(0, 0);
+		pause();
+		_exit(0);
+	}
+	setpgid(grower, grower);
+	spawned_add(grower);
+	close(go[0]);
+	/* Start poolscope; after its first snapshot (it takes ~ms), grow. */
+	snprintf(cmd, sizeof(cmd),
+		 "(sleep 0.3; printf x >&%d) & %s handles -p %d --interval 800ms --count 2 "
+		 "--format json",
+		 go[1], test_poolscope(), grower);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	close(go[1]);
+	spawned_kill(grower);
+	/* Two interval objects; each shows +40 eventfds at a positive rate. */
+	assert_non_null(strstr(out, "{\"elapsed_s\":"));
+	assert_non_null(strstr(strstr(out, "{\"elapsed_s\":") + 1, "{\"elapsed_s\":"));
+	assert_non_null(strstr(out, "\"type\":\"eventfd\",\"before\":"));
+	assert_non_null(strstr(out, "\"growth\":40,"));
+	assert_null(strstr(out, "\"type\":\"pipe\""));
+	assert_true(json_num(strstr(out, "\"type\":\"eventfd\""), "per_minute") > 100);
+	free(out);
+	free(err);
+}
+
+static void test_sort_top_type(void **state)
+{
+	struct holder h;
+	char cmd[256], *out, *err, *line, *save = NULL;
+	long prev = -1;
+	int rows = 0;
+
+	(void)state;
+	REQUIRE_ROOT();
+	holder_start(&h, 2);
+	snprintf(cmd, sizeof(cmd), "%s handles --top 4 --format csv", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4];
+
+		if (rows++ == 0) {
+			assert_string_equal(line, "pid,user,comm,fds,types,threads,maps,fd_limit,"
+						  "fd_pct,maps_pct");
+			continue;
+		}
+		assert_int_equal(csv_split(line, f, 4), 4);
+		if (prev >= 0)
+			assert_true(atol(f[3]) <= prev);
+		prev = atol(f[3]);
+	}
+	assert_int_equal(rows, 5);
+	free(out);
+	free(err);
+	/* -t: only processes holding the type, the column shows only it. */
+	snprintf(cmd, sizeof(cmd), "%s handles -t signalfd -p %d,%d --format json",
+		 test_poolscope(), h.pid, h.child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(json_row(out, h.pid));
+	assert_null(json_row(out, h.child));
+	assert_non_null(strstr(out, "\"types\":{\"signalfd\":2}"));
+	free(out);
+	free(err);
+	/* -p by name, --sort pid ascending. */
+	snprintf(cmd, sizeof(cmd), "%s handles -p 'handle*' -p holderchild --sort pid --format csv",
+		 test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\n%d,root,handleholder,", h.pid);
+		assert_non_null(strstr(out, want));
+		snprintf(want, sizeof(want), "\n%d,root,holderchild,", h.child);
+		assert_true(strstr(out, want) > strstr(out, "handleholder"));
+	}
+	free(out);
+	free(err);
+	holder_stop(&h);
+}
+
+static void test_usage_errors(void **state)
+{
+	const char *bad[] = {
+		"--top 0", "-t sockets", "-s -a", "--count 3", "--sort nope",
+		"-u no-such-user-here", "--format xml", "--interval 0", "stray",
+	};
+	char cmd[256], *out, *err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s handles %s", test_poolscope(), bad[i]);
+		assert_int_equal(run(cmd, &out, &err), 2);
+		assert_string_equal(out, "");
+		/* one line: the problem and the hint */
+		assert_non_null(strchr(err, '\n'));
+		assert_string_equal(strchr(err, '\n') + 1, "");
+		free(out);
+		free(err);
+	}
+	snprintf(cmd, sizeof(cmd), "%s handles -a -p 999999999", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 1);
+	assert_non_null(strstr(err, "no process matches"));
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof(cmd), "%s handles --help", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(strstr(out, "--interval"));
+	free(out);
+	free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_counts_exact, teardown_spawned),
+		cmocka_unit_test_teardown(test_names_and_peers, teardown_spawned),
+		cmocka_unit_test_teardown(test_lsof_agrees, teardown_spawned),
+		cmocka_unit_test_teardown(test_scan_during_fork_storm, teardown_spawned),
+		cmocka_unit_test_teardown(test_non_root, teardown_spawned),
+		cmocka_unit_test_teardown(test_summary_json, teardown_spawned),
+		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
+		cmocka_unit_test_teardown(test_interval_growth, teardown_spawned),
+		cmocka_unit_test_teardown(test_sort_top_type, teardown_spawned),
+		cmocka_unit_test_teardown(test_usage_errors, teardown_spawned),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
