@@ -518,6 +518,44 @@ static void test_large_kmalloc(void **state)
 	stop_counters(sc);
 }
 
+/* An older kernel, simulated: no kmem_cache_free cache argument and no
+ * bpf_get_kmem_cache. That program is switched off, kfree/kmalloc are
+ * counted as unattributed rather than guessed, and the note says both. */
+static void test_older_kernel_fallback(void **state)
+{
+	struct snapshot a, b;
+	struct slab_counters *sc;
+	struct bpf_ids ids;
+	int64_t da, df;
+	size_t i;
+
+	(void)state;
+	REQUIRE_ROOT();
+	setenv("POOLSCOPE_SLABCOUNT_OFF", "kmem_cache_free,bpf_get_kmem_cache", 1);
+	sc = start_or_fail();
+	unsetenv("POOLSCOPE_SLABCOUNT_OFF");
+	print_message("note: %s\n", slab_counters__note(sc));
+	assert_non_null(strstr(slab_counters__note(sc), "lacks bpf_get_kmem_cache"));
+	assert_non_null(strstr(slab_counters__note(sc), "not counted on this kernel: kmem_cache_free"));
+	collect_ids(getpid(), &ids);
+	assert_int_equal(ids.nprog, 3);
+	assert_int_equal(ids.nlink, 3);
+
+	snap(sc, &a);
+	churn_eventfds(5000);
+	snap(sc, &b);
+	delta(&a, &b, "filp", &da, &df);
+	assert_true(da >= 5000);
+	assert_int_equal(df, 0);
+	/* Each iteration kfrees its eventfd_ctx: unattributed, not guessed. */
+	assert_true(b.unattributed - a.unattributed >= 5000);
+	for (i = 0; i < b.n; i++)
+		assert_false(strncmp(b.rows[i].name, "kmalloc-", 8) == 0 && b.rows[i].allocs >= 5000);
+	drop(&a);
+	drop(&b);
+	stop_counters(sc);
+}
+
 static void test_note_and_null(void **state)
 {
 	struct slab_counters *sc;
@@ -539,6 +577,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_note_and_null, teardown),
 		cmocka_unit_test_teardown(test_eventfd_truth, teardown),
 		cmocka_unit_test_teardown(test_large_kmalloc, teardown),
+		cmocka_unit_test_teardown(test_older_kernel_fallback, teardown),
 		cmocka_unit_test_teardown(test_unprivileged_says_why, teardown),
 		cmocka_unit_test_teardown(test_stop_leaves_nothing, teardown),
 		cmocka_unit_test_teardown(test_sigkill_leaves_nothing, teardown),
