@@ -56,6 +56,7 @@ struct handles_opts {
 	uint32_t uid;
 	uint64_t interval_ns; /* 0: no interval mode */
 	uint64_t count;	      /* intervals; 0: until interrupted */
+	bool no_bpf;	      /* walk /proc even where the BPF iterator works */
 };
 
 static void handles_help(FILE *out)
@@ -89,6 +90,8 @@ static void handles_help(FILE *out)
 		"                       with the rate per minute\n"
 		"      --count N        stop after N intervals (default: until interrupted)\n"
 		"      --format FMT     text (default), csv or json\n"
+		"      --no-bpf         classify by walking /proc/PID/fd even where the BPF\n"
+		"                       task_file iterator (one kernel pass, needs root) works\n"
 		"  -h, --help           this help\n"
 		"\n"
 		"Without root, only your own processes can be read; the rest are skipped and\n"
@@ -210,7 +213,7 @@ static int parse_user(const char *s, uint32_t *uid)
 
 static int parse_args(int argc, char **argv, struct handles_opts *o)
 {
-	enum { OPT_SORT = 256, OPT_TOP, OPT_INTERVAL, OPT_COUNT, OPT_FORMAT };
+	enum { OPT_SORT = 256, OPT_TOP, OPT_INTERVAL, OPT_COUNT, OPT_FORMAT, OPT_NO_BPF };
 	static const struct option longopts[] = {
 		{ "summary", no_argument, NULL, 's' },
 		{ "all", no_argument, NULL, 'a' },
@@ -222,6 +225,7 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "no-bpf", no_argument, NULL, OPT_NO_BPF },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -272,6 +276,7 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 				return ps_usage("handles", "--format: '%s' is not text, csv or json",
 						optarg);
 			break;
+		case OPT_NO_BPF: o->no_bpf = true; break;
 		case 'h':
 			handles_help(stdout);
 			return -1;
@@ -389,6 +394,7 @@ static void scan_opts_init(const struct handles_opts *o, struct handles_scan_opt
 	s->filter_uid = o->have_user;
 	s->uid = o->uid;
 	s->skip_kernel_threads = true;
+	s->use_bpf = !o->no_bpf;
 }
 
 static void warn_skipped(const struct handles_snapshot *snap)
@@ -560,22 +566,41 @@ static int run_processes(const struct handles_opts *o)
 	struct handles_snapshot snap = { 0 };
 	struct user_names users = { 0 };
 	struct sys_limits limits;
-	int err;
+	bool rank_by_total = o->top && o->sort == SORT_FDS && !o->have_type;
+	int err, i, shown;
 
 	scan_opts_init(o, &s);
-	s.threads_maps = true;
-	s.limits = true;
+	/* Mappings and limits cost a read each: only for the rows shown,
+	 * unless the sort needs them for every process. */
+	s.threads_maps = o->sort == SORT_MAPS;
+	s.limits = o->sort == SORT_FD_PCT;
 	sys_limits_read(&limits); /* a missing sysctl only leaves its column empty */
-	if (o->top && o->sort == SORT_FDS && !o->have_type)
-		err = scan_top_by_count(o, &s, &snap);
-	else
+	if (rank_by_total && s.use_bpf) {
+		s.require_bpf = true;
 		err = handles_scan(&s, &snap);
+		s.require_bpf = false;
+		if (err == -EOPNOTSUPP)
+			err = scan_top_by_count(o, &s, &snap);
+	} else if (rank_by_total) {
+		err = scan_top_by_count(o, &s, &snap);
+	} else {
+		err = handles_scan(&s, &snap);
+	}
 	if (err) {
 		ps_error("handles: cannot scan /proc: %s", strerror(-err));
 		goto out;
 	}
 	warn_skipped(&snap);
 	sort_procs(&snap, o, &users);
+	for (i = 0, shown = 0; i < snap.count && (!o->top || shown < o->top); i++) {
+		struct proc_handles *p = &snap.procs[i];
+
+		if (o->have_type && !type_count(o, p))
+			continue;
+		shown++;
+		proc_handles_read_details(p, p->maps == HANDLES_UNKNOWN,
+					  p->fd_soft_limit == HANDLES_UNKNOWN);
+	}
 	err = render_processes(&snap, o, &users, limits.max_map_count);
 out:
 	handles_snapshot_free(&snap);
@@ -806,6 +831,7 @@ static int run_summary(const struct handles_opts *o)
 		json_kv_uint(w, "total", total);
 		json_kv_int(w, "processes", snap.count);
 		json_kv_int(w, "skipped_processes", snap.skipped_denied);
+		json_kv_string(w, "method", snap.used_bpf ? "bpf-iter" : "proc");
 		json_key(w, "resources");
 		table_render_json_rows(res, w);
 		json_key(w, "ipc");

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf/handles_iter.h"
 #include "kernel/limits.h"
 #include "kernel/netsock.h"
 #include "util/hashmap.h"
@@ -83,9 +84,10 @@ static int count_inotify_watches(void *ctx, const struct procfd_entry *entry)
 }
 
 /* Fill p for one process. 0, -ESRCH (gone: leave it out), -EACCES. */
-static int scan_one(const struct handles_scan_opts *opts, int pid, int pid_dirfd,
-		    struct proc_handles *p)
+static int scan_one(const struct handles_scan_opts *opts, const struct handles_iter_result *bpf,
+		    int pid, int pid_dirfd, struct proc_handles *p)
 {
+	const struct procfd_counts *counted = bpf ? handles_iter_find(bpf, pid) : NULL;
 	struct procfd_counts counts;
 	struct proc_stat st;
 	struct stat dir_st;
@@ -107,7 +109,18 @@ static int scan_one(const struct handles_scan_opts *opts, int pid, int pid_dirfd
 	p->uid = dir_st.st_uid;
 	p->threads = st.threads;
 	p->starttime = st.starttime;
-	if (opts->classify) {
+	if (opts->classify && counted) {
+		/* Counted in the kernel; only inotify watch counts need fdinfo. */
+		p->fds = counted->total;
+		memcpy(p->kinds, counted->kinds, sizeof(p->kinds));
+		if (opts->inotify_watches && counted->kinds[FD_KIND_INOTIFY]) {
+			struct inotify_visit iv = { .pid_dirfd = pid_dirfd };
+
+			if (procfd_walk(pid_dirfd, pid, 0, NULL, count_inotify_watches, &iv) == 0)
+				p->inotify_watches = iv.watches;
+		}
+	} else if (opts->classify) {
+		/* No BPF, or a process the iterator did not see (born since). */
 		struct inotify_visit iv = { .pid_dirfd = pid_dirfd };
 
 		err = procfd_walk(pid_dirfd, pid, opts->procfd_flags, &counts,
@@ -153,15 +166,29 @@ fail:
 
 int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *out)
 {
+	struct handles_iter_result bpf = { 0 };
+	bool have_bpf = false;
 	DIR *proc;
 	struct dirent *de;
 	int err = 0, k;
 
 	memset(out, 0, sizeof(*out));
 	out->taken_ns = monotonic_ns();
+	if (opts->classify && (opts->use_bpf || opts->require_bpf)) {
+		/* One kernel pass for every process; a pid filter is applied
+		 * below (the iterator costs less than selecting in BPF). */
+		have_bpf = handles_iter_scan(8192, &bpf) == 0;
+		if (!have_bpf && opts->require_bpf)
+			return -EOPNOTSUPP;
+		out->used_bpf = have_bpf;
+		out->bpf_missed = bpf.missed;
+	}
 	proc = opendir("/proc");
-	if (!proc)
-		return -errno;
+	if (!proc) {
+		err = -errno;
+		handles_iter_result_free(&bpf);
+		return err;
+	}
 	while ((de = readdir(proc))) {
 		struct proc_handles *p;
 		int pid, pid_dirfd, rc;
@@ -180,7 +207,7 @@ int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *
 			err = -ENOMEM;
 			goto out;
 		}
-		rc = scan_one(opts, pid, pid_dirfd, p);
+		rc = scan_one(opts, have_bpf ? &bpf : NULL, pid, pid_dirfd, p);
 		close(pid_dirfd);
 		if (rc) {
 			out->count--;
@@ -194,7 +221,30 @@ int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *
 	}
 out:
 	closedir(proc);
+	handles_iter_result_free(&bpf);
 	return err;
+}
+
+void proc_handles_read_details(struct proc_handles *p, bool maps, bool limits)
+{
+	struct proc_stat st;
+	char dir[32];
+	int pid_dirfd;
+
+	snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
+	pid_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pid_dirfd < 0)
+		return;
+	if (proc_stat_read(pid_dirfd, &st) == 0 && st.starttime == p->starttime) {
+		uint64_t n;
+		struct rlimit_pair nofile;
+
+		if (maps && proc_maps_count(pid_dirfd, &n) == 0)
+			p->maps = n;
+		if (limits && proc_limits_read_nofile(pid_dirfd, &nofile) == 0)
+			p->fd_soft_limit = nofile.soft;
+	}
+	close(pid_dirfd);
 }
 
 const struct proc_handles *handles_snapshot_find(const struct handles_snapshot *snap, int pid,

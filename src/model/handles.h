@@ -38,6 +38,8 @@ struct handles_scan_opts {
 	bool filter_uid;
 	uint32_t uid;
 	bool skip_kernel_threads; /* processes with no mappings and no fds */
+	bool use_bpf;		  /* classify with the task_file iterator when possible */
+	bool require_bpf;	  /* fail with -EOPNOTSUPP instead of walking /proc */
 };
 
 struct handles_snapshot {
@@ -48,6 +50,8 @@ struct handles_snapshot {
 	int skipped_denied; /* processes whose fds we may not read */
 	uint32_t kinds_total[FD_KIND_COUNT];
 	uint64_t fds_total;
+	bool used_bpf;	     /* kinds came from the BPF iterator */
+	uint64_t bpf_missed; /* files the iterator could not count (walked instead) */
 };
 
 /* Scan /proc. Processes that vanish mid-scan are left out silently; a
@@ -55,6 +59,10 @@ struct handles_snapshot {
  * 0 or -errno (only for /proc itself or memory). */
 int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *out);
 void handles_snapshot_free(struct handles_snapshot *snap); /* contents; accepts NULL */
+/* Read the mappings count and fd soft limit of one scanned process (for the
+ * rows a view shows, after sorting). A process that exited or was replaced
+ * (other starttime) keeps HANDLES_UNKNOWN. */
+void proc_handles_read_details(struct proc_handles *p, bool maps, bool limits);
 const struct proc_handles *handles_snapshot_find(const struct handles_snapshot *snap, int pid,
 						 uint64_t starttime);
 

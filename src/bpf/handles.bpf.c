@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Fds by kind for every process in one pass: a task_file iterator visits
+ * every open file of every files table inside the kernel, classifies it the
+ * way readlink of /proc/PID/fd/N would (anon inode name, pidfs, nsfs, socket
+ * family/protocol, inode type) and counts it under its process. Nothing is
+ * written to the seq_file, so an overflowing read can never repeat (and
+ * double-count) an object; user space reads the map afterwards. */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "bpf/handles_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define NSFS_MAGIC 0x6e736673
+#define PID_FS_MAGIC 0x50494446
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_UDPLITE 136
+#define IPPROTO_MPTCP 262
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536); /* the loader sizes it from the process count */
+	__type(key, __u32);
+	__type(value, struct handles_counts);
+} counts SEC(".maps");
+
+/* Files whose process had no room left in the map: reported, not dropped. */
+__u64 missed = 0;
+
+static const struct handles_counts zero_counts;
+
+#define NAME_LEN 16
+
+/* Exact match of a NUL-terminated name against a literal (len without NUL). */
+static __always_inline bool name_is(const char *name, const char *lit, int len)
+{
+	int i;
+
+	for (i = 0; i <= len && i < NAME_LEN; i++)
+		if (name[i] != lit[i])
+			return false;
+	return true;
+}
+
+#define NAME_IS(name, lit) name_is(name, lit, sizeof(lit) - 1)
+
+static __always_inline bool name_starts(const char *name, const char *lit, int len)
+{
+	int i;
+
+	for (i = 0; i < len && i < NAME_LEN; i++)
+		if (name[i] != lit[i])
+			return false;
+	return true;
+}
+
+#define NAME_STARTS(name, lit) name_starts(name, lit, sizeof(lit) - 1)
+
+/* anon_inode:NAME — the same table as fd_kind_from_target(). */
+static __always_inline __u32 classify_anon(const char *name)
+{
+	if (NAME_IS(name, "[eventfd]"))
+		return HK_EVENTFD;
+	if (NAME_IS(name, "[eventpoll]"))
+		return HK_EPOLL;
+	if (NAME_IS(name, "[timerfd]"))
+		return HK_TIMERFD;
+	if (NAME_IS(name, "[signalfd]"))
+		return HK_SIGNALFD;
+	if (NAME_IS(name, "inotify"))
+		return HK_INOTIFY;
+	if (NAME_IS(name, "[fanotify]"))
+		return HK_FANOTIFY;
+	if (NAME_IS(name, "[pidfd]"))
+		return HK_PIDFD;
+	if (NAME_IS(name, "[io_uring]"))
+		return HK_IO_URING;
+	if (NAME_IS(name, "[perf_event]"))
+		return HK_PERF;
+	if (NAME_IS(name, "btf") || NAME_STARTS(name, "bpf"))
+		return HK_BPF;
+	return HK_ANON;
+}
+
+static __always_inline __u32 classify_socket(struct file *file)
+{
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	struct sock *sk;
+	__u16 family, protocol, type;
+
+	if (!sock)
+		return HK_SOCKET;
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk)
+		return HK_SOCKET;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	protocol = BPF_CORE_READ(sk, sk_protocol);
+	type = BPF_CORE_READ(sk, sk_type);
+	if (family == AF_UNIX)
+		return HK_UNIX;
+	if (family == AF_NETLINK)
+		return HK_NETLINK;
+	if (family != AF_INET && family != AF_INET6)
+		return HK_SOCKET;
+	/* sockprotoname says "TCP"/"MPTCP" and "UDP"/"UDPLITE" for exactly these. */
+	if (type == SOCK_STREAM && (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP))
+		return HK_TCP;
+	if (type == SOCK_DGRAM && (protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE))
+		return HK_UDP;
+	return HK_SOCKET;
+}
+
+static __always_inline __u32 classify(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	__u32 mode = BPF_CORE_READ(inode, i_mode);
+	struct dentry *dentry;
+	char name[NAME_LEN] = {};
+
+	/* By filesystem first: anon inodes became S_IFREG in 6.16. */
+	if (magic == ANON_INODE_FS_MAGIC || magic == PID_FS_MAGIC) {
+		if (magic == PID_FS_MAGIC)
+			return HK_PIDFD;
+		dentry = BPF_CORE_READ(file, f_path.dentry);
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name));
+		return classify_anon(name);
+	}
+	if (magic == NSFS_MAGIC)
+		return HK_OTHER; /* "net:[4026531840]" */
+	switch (mode & S_IFMT) {
+	case S_IFSOCK:
+		return classify_socket(file);
+	case S_IFIFO:
+		return HK_PIPE;
+	case S_IFDIR:
+		return HK_DIR;
+	case S_IFCHR:
+	case S_IFBLK:
+		return HK_DEV;
+	case S_IFREG:
+		/* memfd: a pseudo dentry (its own parent) named "memfd:…",
+		 * readlink's "/memfd:x (deleted)". */
+		dentry = BPF_CORE_READ(file, f_path.dentry);
+		if (BPF_CORE_READ(dentry, d_parent) == dentry) {
+			bpf_probe_read_kernel_str(name, sizeof(name),
+						  BPF_CORE_READ(dentry, d_name.name));
+			if (NAME_STARTS(name, "memfd:"))
+				return HK_MEMFD;
+		}
+		return HK_FILE;
+	default:
+		return HK_FILE;
+	}
+}
+
+SEC("iter/task_file")
+int count_files(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	struct handles_counts *c;
+	__u32 tgid, kind;
+
+	if (!task || !file)
+		return 0;
+	/* A thread reaches here only when its files table is not its
+	 * leader's (CLONE_FILES unset): /proc/PID/fd shows the leader's. */
+	if (task->pid != task->tgid)
+		return 0;
+	tgid = task->tgid;
+	c = bpf_map_lookup_elem(&counts, &tgid);
+	if (!c) {
+		bpf_map_update_elem(&counts, &tgid, &zero_counts, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&counts, &tgid);
+		if (!c) {
+			__sync_fetch_and_add(&missed, 1);
+			return 0;
+		}
+	}
+	kind = classify(file);
+	c->total++;
+	if (kind < HK_COUNT)
+		c->kinds[kind]++;
+	return 0;
+}

@@ -1,0 +1,122 @@
+/* Loader of the fd counting iterator (handles.bpf.c): load, attach, read the
+ * iterator to its end (it writes nothing; the work is the walk), then fold
+ * the per-tgid map into procfd_counts. The link and every map are fds of
+ * this process, closed before returning: nothing outlives the call. */
+#include "bpf/handles_iter.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/types.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/handles_abi.h"
+#include "handles.skel.h"
+#include "util/hashmap.h"
+
+_Static_assert((int)HK_COUNT == (int)FD_KIND_COUNT, "handles_abi.h and procfd.h disagree");
+_Static_assert((int)HK_MEMFD == (int)FD_KIND_MEMFD && (int)HK_TCP == (int)FD_KIND_TCP &&
+		       (int)HK_OTHER == (int)FD_KIND_OTHER,
+	       "handles_abi.h and procfd.h disagree");
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+void handles_iter_result_free(struct handles_iter_result *r)
+{
+	if (!r)
+		return;
+	u64map_free(r->by_tgid);
+	free(r->counts);
+	memset(r, 0, sizeof(*r));
+}
+
+const struct procfd_counts *handles_iter_find(const struct handles_iter_result *r, int tgid)
+{
+	uint64_t *i = r->by_tgid ? u64map_find(r->by_tgid, (uint64_t)tgid) : NULL;
+
+	return i ? &r->counts[*i - 1] : NULL;
+}
+
+static int fold_map(int map_fd, uint32_t max, struct handles_iter_result *out)
+{
+	struct handles_counts value;
+	__u32 key, next, *prev = NULL;
+
+	out->by_tgid = u64map_new(max);
+	out->counts = calloc(max, sizeof(*out->counts));
+	if (!out->by_tgid || !out->counts)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+		struct procfd_counts *c;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(map_fd, &key, &value) || out->count >= max)
+			continue;
+		c = &out->counts[out->count];
+		c->total = value.total;
+		memcpy(c->kinds, value.kinds, sizeof(c->kinds));
+		if (u64map_set(out->by_tgid, key, (uint64_t)++out->count))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *out)
+{
+	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_quiet);
+	struct handles_bpf *skel = NULL;
+	struct bpf_link *link = NULL;
+	uint32_t max = expected_processes * 2 + 1024; /* room for processes born meanwhile */
+	char buf[4096];
+	int iter_fd = -1, err;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	skel = handles_bpf__open();
+	if (!skel) {
+		err = -errno ? -errno : -ENOENT;
+		goto out;
+	}
+	bpf_map__set_max_entries(skel->maps.counts, max);
+	err = handles_bpf__load(skel);
+	if (err)
+		goto out;
+	link = bpf_program__attach_iter(skel->progs.count_files, NULL);
+	if (!link) {
+		err = -errno;
+		goto out;
+	}
+	iter_fd = bpf_iter_create(bpf_link__fd(link));
+	if (iter_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	while ((n = read(iter_fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0) {
+		err = -errno;
+		goto out;
+	}
+	out->missed = skel->bss->missed;
+	err = fold_map(bpf_map__fd(skel->maps.counts), max, out);
+out:
+	if (err)
+		handles_iter_result_free(out);
+	if (iter_fd >= 0)
+		close(iter_fd);
+	bpf_link__destroy(link);
+	handles_bpf__destroy(skel);
+	libbpf_set_print(old_print);
+	return err;
+}
