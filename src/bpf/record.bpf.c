@@ -149,7 +149,9 @@ static __always_inline __s32 take_stack(void *ctx)
 		if (*n % sample_every)
 			return -1;
 	}
-	id = bpf_get_stackid(ctx, &stack_traces, 0);
+	/* Skip our program, bpf_trace_runN and __traceiter_<tracepoint>: the
+	 * stack starts at the allocator (kmem_cache_alloc_noprof, ...). */
+	id = bpf_get_stackid(ctx, &stack_traces, 3 & BPF_F_SKIP_FIELD_MASK);
 	if (id < 0) {
 		count_lost(LOST_STACK);
 		return -1;
@@ -168,12 +170,20 @@ static __always_inline void submit(void *rec)
 	bpf_ringbuf_submit(rec, flags);
 }
 
+/* kfree() frees any slab object, kmem_cache_alloc'd ones too: slab and
+ * kmalloc pointers are one key space. Pages (pfns), percpu and vmalloc
+ * addresses each have their own. */
+static __always_inline __u32 key_space(__u8 kind)
+{
+	return kind == RK_KMALLOC ? RK_SLAB : kind;
+}
+
 static __always_inline void track_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 cache,
 					__u64 bytes, __u8 order, __u32 tgid)
 {
-	struct rec_obj_key key = { .ptr = ptr, .kind = kind };
+	struct rec_obj_key key = { .ptr = ptr, .kind = key_space(kind) };
 	struct rec_obj obj = { .ts = bpf_ktime_get_ns(), .bytes = bytes, .cache = cache,
-			       .tgid = tgid, .order = order };
+			       .tgid = tgid, .order = order, .kind = kind };
 	struct rec_origin_key okey = { .cache = cache, .tgid = tgid, .kind = kind, .order = order };
 	struct rec_origin one = { .allocs = 1 }, *origin;
 
@@ -197,8 +207,8 @@ static __always_inline void track_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 c
 
 static __always_inline void track_free(__u8 kind, __u64 ptr)
 {
-	struct rec_obj_key key = { .ptr = ptr, .kind = kind };
-	struct rec_origin_key okey = { .kind = kind };
+	struct rec_obj_key key = { .ptr = ptr, .kind = key_space(kind) };
+	struct rec_origin_key okey = { 0 };
 	struct rec_origin *origin;
 	struct rec_obj *obj = bpf_map_lookup_elem(&outstanding, &key);
 
@@ -207,6 +217,7 @@ static __always_inline void track_free(__u8 kind, __u64 ptr)
 		return;
 	}
 	okey.cache = obj->cache;
+	okey.kind = obj->kind;
 	okey.tgid = obj->tgid;
 	okey.stack_id = obj->stack_id;
 	okey.order = obj->order;

@@ -47,11 +47,12 @@ struct rec_alloc_event {
 	char comm[REC_COMM_LEN];
 };
 
-/* Aggregate mode: one outstanding allocation, keyed by kind and pointer so
- * that pfns and addresses never collide. */
+/* Aggregate mode: one outstanding allocation, keyed by key space and
+ * pointer so that pfns and addresses never collide (slab and kmalloc share
+ * a space: kfree frees kmem_cache objects too). */
 struct rec_obj_key {
 	__u64 ptr;
-	__u32 kind;
+	__u32 kind; /* key space: RK_SLAB for slab and kmalloc */
 	__u32 pad;
 };
 
@@ -62,7 +63,8 @@ struct rec_obj {
 	__u32 tgid;
 	__s32 stack_id;
 	__u8 order;
-	__u8 pad[7];
+	__u8 kind; /* enum rec_kind of the allocation */
+	__u8 pad[6];
 };
 
 /* Aggregate mode: alloc/free counters per allocation origin. */

@@ -173,9 +173,10 @@ static void print_summary(const struct recorder_opts *o, const struct recorder_s
 		       (unsigned long long)s->allocs, (unsigned long long)s->frees,
 		       (unsigned long long)s->snapshots, (unsigned long long)s->unmatched_frees);
 	else
-		printf("  %llu events (%llu allocs, %llu frees), %.1f bytes/event%s\n",
+		printf("  %llu events (%llu allocs, %llu frees, %llu of objects allocated before "
+		       "the start), %.1f bytes/event%s\n",
 		       (unsigned long long)events, (unsigned long long)s->allocs,
-		       (unsigned long long)s->frees,
+		       (unsigned long long)s->frees, (unsigned long long)s->unmatched_frees,
 		       events ? (double)s->bytes_written / (double)events : 0.0,
 		       o->flight_bytes ? " (flight recorder: last events only)" : "");
 	printf("  lost: %llu ring buffer full, %llu map full, %llu stacks, %llu BPF recursion misses\n",
@@ -193,9 +194,8 @@ static void print_summary(const struct recorder_opts *o, const struct recorder_s
 	c_tag = table_add_col(t, "TAG", "tag", COL_STR, COL_LEFT);
 	c_allocs = table_add_col(t, "ALLOCS", "allocs", COL_UINT, 0);
 	c_frees = table_add_col(t, "FREES", "frees", COL_UINT, 0);
-	c_net = table_add_col(t, o->probe.aggregate ? "OUTSTANDING" : "NET", "net", COL_INT, COL_SIGNED);
-	c_bytes = table_add_col(t, o->probe.aggregate ? "BYTES" : "NET BYTES", "net_bytes", COL_INT,
-				COL_HUMAN_BYTES | COL_SIGNED);
+	c_net = table_add_col(t, "OUTSTANDING", "outstanding", COL_INT, 0);
+	c_bytes = table_add_col(t, "BYTES", "outstanding_bytes", COL_INT, COL_HUMAN_BYTES);
 	for (size_t i = 0; i < s->ntags && i < 10; i++) {
 		int row = table_add_row(t);
 
@@ -204,11 +204,10 @@ static void print_summary(const struct recorder_opts *o, const struct recorder_s
 		table_set_str(t, row, c_tag, s->tags[i].name);
 		table_set_uint(t, row, c_allocs, s->tags[i].allocs);
 		table_set_uint(t, row, c_frees, s->tags[i].frees);
-		table_set_int(t, row, c_net, s->tags[i].net);
-		table_set_int(t, row, c_bytes, s->tags[i].net_bytes);
+		table_set_int(t, row, c_net, s->tags[i].outstanding);
+		table_set_int(t, row, c_bytes, s->tags[i].outstanding_bytes);
 	}
-	printf("  top tags by %s:\n", o->probe.aggregate ? "outstanding bytes" :
-			  "net bytes (allocs − frees seen while recording)");
+	printf("  top tags by outstanding bytes (allocated while recording, not freed):\n");
 	table_render(t, FMT_TEXT, stdout, NULL);
 	table_free(t);
 }

@@ -20,8 +20,8 @@
 #define EVENT_SLOT sizeof(struct rec_alloc_event)
 
 struct tag_stat {
-	uint64_t allocs, frees, last_bytes;
-	int64_t net, net_bytes;
+	uint64_t allocs, frees;
+	int64_t outstanding, outstanding_bytes;
 };
 
 struct recorder {
@@ -32,6 +32,7 @@ struct recorder {
 	int err; /* first failure inside the ring buffer callback */
 
 	struct u64map *cache_tags;   /* kmem_cache pointer → tag id */
+	struct u64map *live;	     /* events: live_key → tag id << 32 | bytes, for the summary */
 	struct u64map *stacks_known; /* BPF stack id → 1 when written */
 	uint32_t page_tags[32], percpu_tag, vmalloc_tag, large_tag, empty_tag;
 	uint64_t last_name_refresh;
@@ -209,6 +210,47 @@ static uint32_t event_stack(struct recorder *rc, int32_t bpf_id)
 	return (uint32_t)bpf_id;
 }
 
+/* Slab and kmalloc pointers share a key space (kfree frees any slab object). */
+static uint64_t live_key(uint8_t kind, uint64_t ptr)
+{
+	return ptr ^ ((uint64_t)(kind == RK_KMALLOC ? RK_SLAB : kind) << 59);
+}
+
+/* The summary's outstanding counts: objects allocated while recording and
+ * not freed since. Bookkeeping only; the trace holds the events themselves. */
+static void live_alloc(struct recorder *rc, uint8_t kind, uint64_t ptr, uint32_t tag, uint64_t bytes)
+{
+	uint64_t key = live_key(kind, ptr), old;
+	struct tag_stat *ts;
+
+	if (bytes > UINT32_MAX)
+		bytes = UINT32_MAX;
+	if (u64map_remove(rc->live, key, &old) && (ts = tag_stat(rc, (uint32_t)(old >> 32)))) {
+		ts->outstanding--; /* its free was lost: counted in TR_LOST */
+		ts->outstanding_bytes -= (int64_t)(old & UINT32_MAX);
+	}
+	if (u64map_set(rc->live, key, (uint64_t)tag << 32 | bytes) == 0 && (ts = tag_stat(rc, tag))) {
+		ts->outstanding++;
+		ts->outstanding_bytes += (int64_t)bytes;
+	}
+}
+
+static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr)
+{
+	uint64_t old;
+	struct tag_stat *ts;
+
+	if (!u64map_remove(rc->live, live_key(kind, ptr), &old)) {
+		rc->sum->unmatched_frees++;
+		return;
+	}
+	ts = tag_stat(rc, (uint32_t)(old >> 32));
+	if (ts) {
+		ts->outstanding--;
+		ts->outstanding_bytes -= (int64_t)(old & UINT32_MAX);
+	}
+}
+
 static int write_event(struct recorder *rc, const void *rec, size_t size)
 {
 	const struct rec_event *ev = rec;
@@ -236,12 +278,9 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 		if (a.comm_id == UINT32_MAX)
 			return -ENOMEM;
 		rc->sum->allocs++;
-		if (ts) {
+		if (ts)
 			ts->allocs++;
-			ts->net++;
-			ts->net_bytes += (int64_t)ae->bytes_alloc;
-			ts->last_bytes = ae->bytes_alloc;
-		}
+		live_alloc(rc, ev->kind, ev->ptr, tag, ae->bytes_alloc);
 		return trace_writer__alloc(rc->w, &a);
 	}
 	if (ev->type != RT_FREE)
@@ -252,11 +291,9 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 	};
 
 	rc->sum->frees++;
-	if (ts) {
+	if (ts)
 		ts->frees++;
-		ts->net--;
-		ts->net_bytes -= (int64_t)ts->last_bytes;
-	}
+	live_free(rc, ev->kind, ev->ptr);
 	return trace_writer__free(rc->w, &f);
 }
 
@@ -386,9 +423,10 @@ static struct trace_snapshot_entry *snap_entry(struct snap_build *sb, const stru
 
 static int visit_outstanding(void *ctx, const struct rec_obj_key *key, const struct rec_obj *obj)
 {
+	(void)key;
 	struct snap_build *sb = ctx;
 	struct rec_origin_key ok = { .cache = obj->cache, .tgid = obj->tgid,
-				     .stack_id = obj->stack_id, .kind = key->kind,
+				     .stack_id = obj->stack_id, .kind = obj->kind,
 				     .order = obj->order };
 	struct trace_snapshot_entry *e = snap_entry(sb, &ok);
 
@@ -404,11 +442,8 @@ static int visit_outstanding(void *ctx, const struct rec_obj_key *key, const str
 static int visit_origin(void *ctx, const struct rec_origin_key *key, const struct rec_origin *val)
 {
 	struct snap_build *sb = ctx;
-	struct rec_origin_key ok = *key;
-	struct trace_snapshot_entry *e;
+	struct trace_snapshot_entry *e = snap_entry(sb, key);
 
-	ok.kind = key->kind;
-	e = snap_entry(sb, &ok);
 	if (!e)
 		return -ENOMEM;
 	e->allocs = val->allocs;
@@ -446,8 +481,8 @@ static int write_snapshot(struct recorder *rc)
 		if (ts) {
 			ts->allocs += e->allocs;
 			ts->frees += e->frees;
-			ts->net += (int64_t)e->outstanding_count;
-			ts->net_bytes += (int64_t)e->outstanding_bytes;
+			ts->outstanding += (int64_t)e->outstanding_count;
+			ts->outstanding_bytes += (int64_t)e->outstanding_bytes;
 		}
 		rc->sum->allocs += e->allocs;
 		rc->sum->frees += e->frees;
@@ -519,8 +554,10 @@ static int cmp_tag_net(const void *a, const void *b)
 {
 	const struct recorder_tag *x = a, *y = b;
 
-	if (x->net_bytes != y->net_bytes)
-		return x->net_bytes < y->net_bytes ? 1 : -1;
+	if (x->outstanding_bytes != y->outstanding_bytes)
+		return x->outstanding_bytes < y->outstanding_bytes ? 1 : -1;
+	if (x->outstanding != y->outstanding)
+		return x->outstanding < y->outstanding ? 1 : -1;
 	return strcmp(x->name, y->name);
 }
 
@@ -536,13 +573,13 @@ static void fill_summary_tags(struct recorder *rc)
 		const struct tag_stat *ts = &rc->tag_stats[id];
 		struct recorder_tag *t;
 
-		if (!ts->allocs && !ts->frees && !ts->net)
+		if (!ts->allocs && !ts->frees && !ts->outstanding)
 			continue;
 		t = &sum->tags[n++];
 		t->allocs = ts->allocs;
 		t->frees = ts->frees;
-		t->net = ts->net;
-		t->net_bytes = ts->net_bytes;
+		t->outstanding = ts->outstanding;
+		t->outstanding_bytes = ts->outstanding_bytes;
 		snprintf(t->name, sizeof(t->name), "%s",
 			 id < rc->tag_names_cap && rc->tag_names[id] ? rc->tag_names[id] : "?");
 	}
@@ -561,10 +598,11 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 	memset(sum, 0, sizeof(*sum));
 	sum->stop_reason = "stopped";
 	rc.cache_tags = u64map_new(1024);
+	rc.live = u64map_new(65536);
 	rc.stacks_known = u64map_new(4096);
 	rc.addrs_seen = u64map_new(4096);
 	rc.syms_stored = u64map_new(4096);
-	if (!rc.cache_tags || !rc.stacks_known || !rc.addrs_seen || !rc.syms_stored) {
+	if (!rc.cache_tags || !rc.live || !rc.stacks_known || !rc.addrs_seen || !rc.syms_stored) {
 		err = -ENOMEM;
 		snprintf(why, whylen, "out of memory");
 		goto out;
@@ -686,6 +724,7 @@ out:
 	ksyms__free(rc.kallsyms);
 	ksyms__free(rc.pending_syms);
 	u64map_free(rc.cache_tags);
+	u64map_free(rc.live);
 	u64map_free(rc.stacks_known);
 	u64map_free(rc.addrs_seen);
 	u64map_free(rc.syms_stored);

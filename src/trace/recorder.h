@@ -25,14 +25,14 @@ struct recorder_opts {
 struct recorder_tag {
 	char name[64];
 	uint64_t allocs, frees;
-	int64_t net;	   /* events: allocs − frees seen; aggregate: outstanding now */
-	int64_t net_bytes;
+	/* Allocated while recording and not freed (aggregate: at the last snapshot). */
+	int64_t outstanding, outstanding_bytes;
 };
 
 struct recorder_summary {
 	uint64_t allocs, frees;	  /* events written (aggregate: counted in the kernel) */
 	uint64_t lost_ringbuf, lost_map, lost_stack, bpf_misses;
-	uint64_t unmatched_frees; /* aggregate: frees of objects allocated before the start */
+	uint64_t unmatched_frees; /* frees of objects allocated before the start */
 	uint64_t bytes_written, snapshots, flight_dumps;
 	uint64_t elapsed_ns;
 	const char *stop_reason; /* static string */

@@ -1,0 +1,745 @@
+/* poolscope record against this kernel (root): the trace of a program that
+ * keeps N eventfds and opens-and-closes M more holds exactly N outstanding
+ * and M freed allocations of the tags involved, with the eventfd2 syscall in
+ * their stacks, resolved from the symbols stored in the trace; frees of
+ * objects allocated before the recording show as such; a tiny ring buffer
+ * overflows and the loss is counted; SIGKILL leaves no program or link
+ * behind; every filter option changes what is recorded. */
+#include "test_util.h"
+
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "kernel/ksyms.h"
+#include "trace/trace.h"
+#include "util/hashmap.h"
+
+static char dir[64];
+static char trace_path[128], out_path[128];
+static pid_t recording; /* a recorder still running when a test fails */
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/poolscope-test-record.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(trace_path, sizeof(trace_path), "%s/trace.pst", dir);
+	snprintf(out_path, sizeof(out_path), "%s/out.txt", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (recording > 0) {
+		kill(recording, SIGKILL);
+		waitpid(recording, NULL, 0);
+		recording = 0;
+	}
+	unlink(trace_path);
+	unlink(out_path);
+	rmdir(dir);
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* The leaker, with a pipe to its stdin and one from its stdout. */
+struct leaker {
+	pid_t pid;
+	int to;
+	FILE *from;
+};
+
+static void leaker_start(struct leaker *lk, const char *pre, const char *keep, const char *churn)
+{
+	const char *dirl = getenv("LEAKERS");
+	char path[512];
+	int in[2], out[2];
+
+	snprintf(path, sizeof(path), "%s/record_evleak", dirl ? dirl : "build/leakers");
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	lk->pid = fork();
+	assert_true(lk->pid >= 0);
+	if (lk->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execl(path, "record_evleak", pre, keep, churn, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	lk->to = in[1];
+	lk->from = fdopen(out[0], "r");
+	assert_non_null(lk->from);
+}
+
+static void leaker_expect(struct leaker *lk, const char *prefix)
+{
+	char line[128];
+
+	assert_non_null(fgets(line, sizeof(line), lk->from));
+	if (strncmp(line, prefix, strlen(prefix)))
+		fail_msg("leaker said '%s', expected '%s'", line, prefix);
+}
+
+static void leaker_go(struct leaker *lk)
+{
+	assert_int_equal(write(lk->to, "go\n", 3), 3);
+}
+
+static void leaker_finish(struct leaker *lk)
+{
+	int status;
+
+	close(lk->to);
+	fclose(lk->from);
+	assert_int_equal(waitpid(lk->pid, &status, 0), lk->pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Start `poolscope record -o trace ARGS...` (stdout to out_path) and wait
+ * until it is recording: the trace file exists once the probes are live. */
+static pid_t record_start(const char *const *args)
+{
+	const char *argv[32] = { test_poolscope(), "record", "-o", trace_path };
+	int n = 4;
+	struct stat st;
+	pid_t pid;
+
+	unlink(trace_path);
+	for (; *args && n < 31; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 200; i++) {
+		if (stat(trace_path, &st) == 0 && st.st_size > 0) {
+			recording = pid;
+			return pid;
+		}
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			fail_msg("poolscope record exited before recording");
+		sleep_ms(25);
+	}
+	fail_msg("poolscope record did not start within 5 s");
+	return -1;
+}
+
+static char *record_stop(pid_t pid, int sig)
+{
+	int status;
+
+	kill(pid, sig);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	recording = 0;
+	if (sig != SIGKILL && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		fail_msg("poolscope record failed (status %d): %s", status, test_slurp(out_path));
+	return test_slurp(out_path);
+}
+
+/* Everything a test wants to know about a trace. */
+struct trace_facts {
+	struct trace_reader *r;
+	int ret;
+	uint64_t allocs, frees, lost_ringbuf, lost_map, snapshots;
+	bool kinds_seen[8];
+	bool truncated;
+};
+
+static void read_trace(struct trace_facts *tf,
+		       void (*visit)(void *ctx, struct trace_reader *r, const struct trace_record *rec),
+		       void *ctx)
+{
+	struct trace_record rec;
+	char err[256];
+
+	memset(tf, 0, sizeof(*tf));
+	assert_int_equal(trace_reader__open(trace_path, &tf->r, err, sizeof(err)), 0);
+	while ((tf->ret = trace_reader__next(tf->r, &rec, err, sizeof(err))) == 1) {
+		switch (rec.type) {
+		case TR_ALLOC:
+			tf->allocs++;
+			tf->kinds_seen[rec.alloc.kind & 7] = true;
+			break;
+		case TR_FREE:
+			tf->frees++;
+			break;
+		case TR_LOST:
+			tf->lost_ringbuf += rec.lost.ringbuf_full;
+			tf->lost_map += rec.lost.map_full;
+			break;
+		case TR_SNAPSHOT:
+			tf->snapshots++;
+			break;
+		}
+		if (visit)
+			visit(ctx, tf->r, &rec);
+	}
+	if (tf->ret < 0)
+		fail_msg("reading the trace: %s", err);
+	tf->truncated = trace_reader__truncated(tf->r);
+}
+
+static bool stack_has(struct trace_reader *r, uint32_t stack_id, const char *needle)
+{
+	const struct ksyms *ks = trace_reader__ksyms(r);
+	const uint64_t *ips;
+	int depth = trace_reader__stack(r, stack_id, &ips);
+
+	for (int i = 0; i < depth; i++) {
+		const struct ksym *sym = ksyms__resolve(ks, ips[i]);
+
+		if (sym && strstr(sym->name, needle))
+			return true;
+	}
+	return false;
+}
+
+/* Events mode truth: per tag, the leaker's eventfd allocations and their fate. */
+#define MAX_TAGS 4096
+struct truth {
+	uint32_t tgid;
+	struct u64map *live;	/* ptr → tag id (allocated by the leaker while recording) */
+	struct u64map *allocated; /* every ptr allocated (any task) while recording */
+	uint64_t allocs[MAX_TAGS], freed[MAX_TAGS];
+	uint64_t pre_frees_filp; /* frees by the leaker of filps allocated before the start */
+	uint32_t filp_tag;
+	uint32_t stack_of[MAX_TAGS]; /* one stack per tag, for the eventfd check */
+	uint64_t no_stack;
+};
+
+static uint64_t key_of(uint8_t kind, uint64_t ptr)
+{
+	return ptr ^ ((uint64_t)kind << 60);
+}
+
+static void visit_truth(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	struct truth *t = ctx;
+
+	if (rec->type == TR_ALLOC) {
+		const struct trace_alloc *a = &rec->alloc;
+		uint64_t key = key_of(a->kind, a->ptr);
+
+		u64map_set(t->allocated, key, 1);
+		if (a->tgid != t->tgid || a->tag_id >= MAX_TAGS)
+			return;
+		t->allocs[a->tag_id]++;
+		u64map_set(t->live, key, a->tag_id);
+		if (a->stack_id == TRACE_NO_STACK)
+			t->no_stack++;
+		else
+			t->stack_of[a->tag_id] = a->stack_id;
+		if (!strcmp(trace_reader__string(r, a->tag_id), "filp"))
+			t->filp_tag = a->tag_id;
+	} else if (rec->type == TR_FREE) {
+		const struct trace_free *f = &rec->free;
+		uint64_t key = key_of(f->kind, f->ptr), tag;
+
+		if (u64map_remove(t->live, key, &tag)) {
+			t->freed[tag]++;
+		} else if (!u64map_find(t->allocated, key) && f->tgid == t->tgid &&
+			   !strcmp(trace_reader__string(r, f->tag_id), "filp")) {
+			t->pre_frees_filp++;
+		}
+	}
+}
+
+enum { PRE = 40, KEEP = 300, CHURN = 500 };
+
+static void test_truth_events(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct leaker lk;
+	struct trace_facts tf;
+	struct truth t = { 0 };
+	char pidarg[32], line[64];
+	int pid;
+
+	leaker_start(&lk, "40", "300", "500");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	assert_int_equal(sscanf(line, "ready %d", &pid), 1);
+	snprintf(pidarg, sizeof(pidarg), "%d", pid);
+	const char *args[] = { "--pid", pidarg, "--tag", "filp,dentry,kmalloc-*", NULL };
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	sleep_ms(300); /* let the ring buffer drain */
+	char *summary = record_stop(rec, SIGINT);
+
+	leaker_finish(&lk);
+	assert_non_null(strstr(summary, "lost: "));
+	assert_non_null(strstr(summary, "top tags by outstanding"));
+	print_message("%s", summary);
+	free(summary);
+
+	t.tgid = (uint32_t)pid;
+	t.live = u64map_new(4096);
+	t.allocated = u64map_new(65536);
+	t.filp_tag = UINT32_MAX;
+	read_trace(&tf, visit_truth, &t);
+	assert_false(tf.truncated);
+	const struct trace_header *h = trace_reader__header(tf.r);
+
+	assert_true(h->stop_ns > h->start_ns);
+	assert_true(h->stacks && !h->aggregate);
+	assert_non_null(strstr(h->options, "--pid"));
+	assert_true(ksyms__count(trace_reader__ksyms(tf.r)) > 0);
+
+	/* Every tag the leaker allocated once per eventfd from the eventfd2 path
+	 * (not one-offs such as the fd table growing): exactly KEEP outstanding
+	 * and CHURN freed. filp must be among them. */
+	int eventfd_tags = 0;
+
+	assert_true(t.filp_tag != UINT32_MAX);
+	print_message("filp: tag %u, %llu allocs\n", t.filp_tag, (unsigned long long)t.allocs[t.filp_tag]);
+	for (uint32_t tag = 0; tag < MAX_TAGS; tag++) {
+		if (t.allocs[tag] < KEEP || !stack_has(tf.r, t.stack_of[tag], "eventfd2"))
+			continue;
+		uint64_t outstanding = t.allocs[tag] - t.freed[tag];
+
+		print_message("tag %s: %llu allocs, %llu freed, %llu outstanding\n",
+			      trace_reader__string(tf.r, tag), (unsigned long long)t.allocs[tag],
+			      (unsigned long long)t.freed[tag], (unsigned long long)outstanding);
+		assert_int_equal(outstanding, KEEP);
+		assert_int_equal(t.freed[tag], CHURN);
+		eventfd_tags++;
+	}
+	assert_true(stack_has(tf.r, t.stack_of[t.filp_tag], "eventfd2"));
+	assert_true(eventfd_tags >= 2); /* filp and the eventfd_ctx kmalloc at least */
+	assert_int_equal(t.no_stack, 0);
+	/* The PRE eventfds were allocated before the start: their frees have no alloc. */
+	assert_int_equal(t.pre_frees_filp, PRE);
+	trace_reader__close(tf.r);
+	u64map_free(t.live);
+	u64map_free(t.allocated);
+}
+
+static void test_ring_overflow_counted(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct leaker lk;
+	struct trace_facts tf;
+	char line[64];
+	unsigned long long summary_lost = 0;
+
+	leaker_start(&lk, "0", "0", "15000");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	/* One page of ring buffer, every event of the machine, polled every 50 ms. */
+	const char *args[] = { "--no-stacks", "--buffer", "4K", NULL };
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	char *summary = record_stop(rec, SIGTERM);
+
+	leaker_finish(&lk);
+	const char *lost = strstr(summary, "lost: ");
+
+	assert_non_null(lost);
+	assert_int_equal(sscanf(lost, "lost: %llu ring buffer full", &summary_lost), 1);
+	free(summary);
+	read_trace(&tf, NULL, NULL);
+	print_message("ring overflow: %llu lost in TR_LOST, %llu in the summary, %llu events kept\n",
+		      (unsigned long long)tf.lost_ringbuf, summary_lost,
+		      (unsigned long long)(tf.allocs + tf.frees));
+	assert_true(tf.lost_ringbuf > 0);
+	assert_true(tf.lost_ringbuf == summary_lost);
+	trace_reader__close(tf.r);
+}
+
+/* BPF program or link ids held by process pid, from its fds' fdinfo
+ * ("prog_id:" / "link_id:" lines): exactly what that process owns. */
+static int held_ids(const char *field, pid_t pid, uint32_t *ids, int max)
+{
+	char path[128], line[256];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024 && n < max; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+		FILE *f = fopen(path, "r");
+		bool is_link = false;
+		uint32_t id = 0;
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "link_id:", 8))
+				is_link = true;
+			if (!strncmp(line, field, strlen(field)))
+				id = (uint32_t)strtoul(line + strlen(field), NULL, 10);
+		}
+		fclose(f);
+		/* A link's fdinfo names its program too: count programs from prog fds only. */
+		if (id && (!strcmp(field, "link_id:") || !is_link))
+			ids[n++] = id;
+	}
+	return n;
+}
+
+static void test_sigkill_leaves_nothing(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	uint32_t progs[64], links[64];
+	int nprogs, nlinks;
+	const char *args[] = { "--kinds", "slab,kmalloc", NULL };
+	pid_t rec = record_start(args);
+
+	sleep_ms(1500); /* past the first checkpoint: at least one complete chunk */
+	nprogs = held_ids("prog_id:", rec, progs, 64);
+	nlinks = held_ids("link_id:", rec, links, 64);
+	print_message("record holds %d programs, %d links\n", nprogs, nlinks);
+	assert_true(nprogs >= 4);
+	assert_true(nlinks >= 4);
+	free(record_stop(rec, SIGKILL));
+	/* The kernel releases them once the process's fds are gone. */
+	for (int tries = 0;; tries++) {
+		int alive = 0;
+
+		for (int i = 0; i < nprogs; i++) {
+			int fd = bpf_prog_get_fd_by_id(progs[i]);
+
+			if (fd >= 0) {
+				alive++;
+				close(fd);
+			}
+		}
+		for (int i = 0; i < nlinks; i++) {
+			int fd = bpf_link_get_fd_by_id(links[i]);
+
+			if (fd >= 0) {
+				alive++;
+				close(fd);
+			}
+		}
+		if (!alive)
+			break;
+		if (tries > 100)
+			fail_msg("%d BPF programs/links of the killed recorder remain", alive);
+		sleep_ms(50);
+	}
+	/* The killed recording reads cleanly up to its last complete chunk. */
+	struct trace_facts tf;
+
+	read_trace(&tf, NULL, NULL);
+	assert_true(tf.truncated);
+	assert_true(trace_reader__header(tf.r)->stop_ns == 0);
+	assert_true(tf.allocs + tf.frees > 0);
+	trace_reader__close(tf.r);
+}
+
+/* Aggregate mode: the last snapshot holds the leaker's outstanding eventfds. */
+struct agg_truth {
+	uint32_t tgid;
+	uint64_t outstanding, allocs, frees;
+	uint32_t stack_id;
+	bool eventfd_stack;
+};
+
+static void visit_agg(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	struct agg_truth *t = ctx;
+
+	if (rec->type != TR_SNAPSHOT)
+		return;
+	t->outstanding = t->allocs = t->frees = 0;
+	t->eventfd_stack = false;
+	for (uint32_t i = 0; i < rec->snapshot.nentries; i++) {
+		const struct trace_snapshot_entry *e = &rec->snapshot.entries[i];
+
+		if (e->tgid != t->tgid || strcmp(trace_reader__string(r, e->tag_id), "filp"))
+			continue;
+		t->outstanding += e->outstanding_count;
+		t->allocs += e->allocs;
+		t->frees += e->frees;
+		if (e->outstanding_count && stack_has(r, e->stack_id, "eventfd2"))
+			t->eventfd_stack = true;
+	}
+}
+
+static void test_truth_aggregate(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct leaker lk;
+	struct trace_facts tf;
+	struct agg_truth t = { 0 };
+	char pidarg[32], line[64];
+	unsigned long long before = 0;
+	int pid;
+
+	leaker_start(&lk, "40", "300", "500");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	assert_int_equal(sscanf(line, "ready %d", &pid), 1);
+	snprintf(pidarg, sizeof(pidarg), "%d", pid);
+	const char *args[] = { "--aggregate", "--interval", "200ms", "--pid", pidarg,
+			       "--tag", "filp", NULL };
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	sleep_ms(500);
+	char *summary = record_stop(rec, SIGINT);
+
+	leaker_finish(&lk);
+	const char *p = strstr(summary, "snapshots; ");
+
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "snapshots; %llu frees of objects allocated before", &before), 1);
+	free(summary);
+	t.tgid = (uint32_t)pid;
+	read_trace(&tf, visit_agg, &t);
+	assert_true(trace_reader__header(tf.r)->aggregate);
+	assert_true(tf.snapshots >= 3);
+	assert_int_equal(tf.allocs + tf.frees, 0); /* no per-event records */
+	assert_int_equal(t.outstanding, KEEP);
+	assert_int_equal(t.allocs, KEEP + CHURN);
+	assert_int_equal(t.frees, CHURN);
+	assert_true(t.eventfd_stack);
+	assert_true(before >= PRE); /* the PRE filps, and any other filp freed meanwhile */
+	trace_reader__close(tf.r);
+}
+
+/* --ring keeps only the last events; SIGUSR1 writes them out. */
+static void test_flight_recorder(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct leaker lk;
+	struct trace_facts tf;
+	char pidarg[32], line[64];
+	int pid;
+
+	leaker_start(&lk, "0", "0", "5000");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	assert_int_equal(sscanf(line, "ready %d", &pid), 1);
+	snprintf(pidarg, sizeof(pidarg), "%d", pid);
+	/* 64 KiB holds 744 events of 88 bytes; the churn makes 5000 filp allocs. */
+	const char *args[] = { "--ring", "64K", "--no-stacks", "--pid", pidarg, "--tag", "filp",
+			       "--kinds", "slab", NULL };
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	sleep_ms(300);
+	kill(rec, SIGUSR1);
+	sleep_ms(300);
+	char *summary = record_stop(rec, SIGINT);
+
+	leaker_finish(&lk);
+	assert_non_null(strstr(summary, "flight recorder"));
+	free(summary);
+	read_trace(&tf, NULL, NULL);
+	print_message("flight recorder: %llu allocs, %llu frees written\n",
+		      (unsigned long long)tf.allocs, (unsigned long long)tf.frees);
+	/* The SIGUSR1 dump: a full buffer (744), then at stop what came since. */
+	assert_true(tf.allocs + tf.frees >= 700);
+	assert_true(tf.allocs + tf.frees <= 2 * 744);
+	trace_reader__close(tf.r);
+}
+
+/* Filters: --comm, --size, --kinds, --sample each visibly change the trace. */
+struct filter_check {
+	const char *comm;
+	uint64_t size_min, size_max;
+	uint64_t bad, good, with_stack;
+};
+
+static void visit_filter(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	struct filter_check *fc = ctx;
+	const struct trace_alloc *a = &rec->alloc;
+
+	if (rec->type != TR_ALLOC)
+		return;
+	if (a->stack_id != TRACE_NO_STACK)
+		fc->with_stack++;
+	if ((fc->comm && strcmp(trace_reader__string(r, a->comm_id), fc->comm)) ||
+	    (fc->size_max && (a->bytes_req < fc->size_min || a->bytes_req > fc->size_max)))
+		fc->bad++;
+	else
+		fc->good++;
+}
+
+static void run_filtered(const char *const *args, struct filter_check *fc, struct trace_facts *tf)
+{
+	struct leaker lk;
+	char line[64];
+
+	leaker_start(&lk, "0", "0", "2000");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	sleep_ms(200);
+	free(record_stop(rec, SIGINT));
+	leaker_finish(&lk);
+	read_trace(tf, visit_filter, fc);
+}
+
+static void test_filters(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct trace_facts tf;
+
+	struct filter_check by_comm = { .comm = "record_evleak" };
+	const char *a1[] = { "--comm", "record_evleak", "--no-stacks", NULL };
+
+	run_filtered(a1, &by_comm, &tf);
+	assert_true(by_comm.good >= 2000);
+	assert_int_equal(by_comm.bad, 0);
+	assert_non_null(strstr(trace_reader__header(tf.r)->options, "--comm"));
+	trace_reader__close(tf.r);
+
+	struct filter_check by_size = { .size_min = 100, .size_max = 200 };
+	const char *a2[] = { "--comm", "record_evleak", "--size", "100-200", "--no-stacks", NULL };
+
+	run_filtered(a2, &by_size, &tf);
+	assert_true(by_size.good >= 2000); /* filp (184 bytes) at least */
+	assert_int_equal(by_size.bad, 0);
+	trace_reader__close(tf.r);
+
+	struct filter_check by_kind = { 0 };
+	const char *a3[] = { "--comm", "record_evleak", "--kinds", "kmalloc", "--no-stacks", NULL };
+
+	run_filtered(a3, &by_kind, &tf);
+	assert_true(tf.kinds_seen[TK_KMALLOC]);
+	assert_false(tf.kinds_seen[TK_SLAB] || tf.kinds_seen[TK_PAGE]);
+	trace_reader__close(tf.r);
+
+	struct filter_check sampled = { 0 };
+	const char *a4[] = { "--comm", "record_evleak", "--sample", "4", NULL };
+
+	run_filtered(a4, &sampled, &tf);
+	print_message("--sample 4: %llu of %llu allocs with a stack\n",
+		      (unsigned long long)sampled.with_stack, (unsigned long long)tf.allocs);
+	assert_true(sampled.with_stack > 0);
+	assert_true(sampled.with_stack < tf.allocs / 2);
+	assert_int_equal(trace_reader__header(tf.r)->sample_every, 4);
+	trace_reader__close(tf.r);
+}
+
+static void test_max_size_and_duration(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	char cmd[512];
+	int status;
+	struct stat st;
+
+	/* --max-size stops a machine-wide recording once the file reaches it. */
+	snprintf(cmd, sizeof(cmd), "%s record -o %s --max-size 64K --duration 20s --no-stacks",
+		 test_poolscope(), trace_path);
+	char *out = test_capture(cmd, &status);
+
+	assert_int_equal(WEXITSTATUS(status), 0);
+	if (!strstr(out, "size limit reached")) {
+		/* An idle machine may not make 64K of events: make some. */
+		fail_msg("expected the size limit to stop the recording: %s", out);
+	}
+	free(out);
+	assert_int_equal(stat(trace_path, &st), 0);
+	assert_true(st.st_size >= 64 * 1024 && st.st_size < 8 * 1024 * 1024);
+
+	/* --duration stops on time. */
+	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 300ms --kinds percpu",
+		 test_poolscope(), trace_path);
+	out = test_capture(cmd, &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "duration reached"));
+	free(out);
+}
+
+static void test_bad_options(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"",					   /* no -o */
+		"-o /tmp/x --kinds bogus",
+		"-o /tmp/x --size 5",
+		"-o /tmp/x --size 9-3",
+		"-o /tmp/x --aggregate --ring 1M",
+		"-o /tmp/x --no-stacks --sample 3",
+		"-o /tmp/x --sample 0",
+		"-o /tmp/x --pid abc",
+		"-o /tmp/x --duration never",
+		"-o /tmp/x --interval 1ms --aggregate",
+		"-o /tmp/x --buffer 1K",
+		"-o /tmp/x --comm 0123456789abcdefgh",
+		"-o /tmp/x stray",
+	};
+	char cmd[512];
+	int status;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "%s record %s 2>&1", test_poolscope(), bad[i]);
+		char *out = test_capture(cmd, &status);
+
+		if (WEXITSTATUS(status) != 2)
+			fail_msg("'%s': exit %d, expected 2: %s", bad[i], WEXITSTATUS(status), out);
+		assert_non_null(strstr(out, "record"));
+		assert_int_equal(strchr(out, '\n') - out + 1 <= (long)strlen(out), 1);
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd), "%s record --help", test_poolscope());
+	char *out = test_capture(cmd, &status);
+
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "--aggregate"));
+	assert_non_null(strstr(out, "--ring"));
+	free(out);
+	/* An unwritable output is one clear line and exit 1. */
+	snprintf(cmd, sizeof(cmd), "%s record -o /nonexistent/dir/t.pst --duration 1 2>&1",
+		 test_poolscope());
+	out = test_capture(cmd, &status);
+	if (geteuid() == 0) {
+		assert_int_equal(WEXITSTATUS(status), 1);
+		assert_non_null(strstr(out, "/nonexistent/dir/t.pst"));
+	}
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_truth_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_overflow_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truth_aggregate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flight_recorder, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_size_and_duration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
