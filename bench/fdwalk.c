@@ -16,7 +16,7 @@ int main(void)
 	if (!proc)
 		return 1;
 	while ((de = readdir(proc))) {
-		char path[64];
+		char path[300];
 		struct dirent *fe;
 		DIR *fd_dir;
 		int dfd;
