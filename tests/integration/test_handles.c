@@ -821,6 +821,76 @@ static void test_sort_top_type(void **state)
 	holder_stop(&h);
 }
 
+static void test_user_sort_socket_filters(void **state)
+{
+	struct holder h;
+	char cmd[512], *out, *err, *line, *save = NULL;
+	const char *row;
+	pid_t sleeper;
+	long prev = -1, sockets;
+	int rows = 0;
+
+	(void)state;
+	REQUIRE_ROOT();
+	holder_start(&h, 2);
+	/* A process of another user: -u selects it and nothing of root's. */
+	sleeper = fork();
+	assert_true(sleeper >= 0);
+	if (sleeper == 0) {
+		setpgid(0, 0);
+		execl("/usr/bin/setpriv", "setpriv", "--reuid", "nobody", "--regid", "nogroup",
+		      "--clear-groups", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(sleeper, sleeper);
+	spawned_add(sleeper);
+	usleep(200000);
+	snprintf(cmd, sizeof(cmd), "%s handles -u nobody --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(json_row(out, sleeper));
+	assert_null(strstr(out, "\"user\":\"root\""));
+	free(out);
+	free(err);
+	snprintf(cmd, sizeof(cmd), "%s handles -u root -p %d --format json", test_poolscope(),
+		 sleeper);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	free(err);
+	spawned_kill(sleeper);
+
+	/* -t socket: every socket kind, summed. */
+	snprintf(cmd, sizeof(cmd), "%s handles -t socket -p %d --format json", test_poolscope(),
+		 h.pid);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	row = json_row(out, h.pid);
+	assert_non_null(row);
+	sockets = json_num(strstr(row, "\"types\":{"), "unix") +
+		  json_num(strstr(row, "\"types\":{"), "tcp") +
+		  json_num(strstr(row, "\"types\":{"), "udp");
+	assert_int_equal(sockets, 5 + 5 + 2);
+	assert_null(strstr(row, "\"pipe\":"));
+	free(out);
+	free(err);
+
+	/* --sort maps: descending mappings. */
+	snprintf(cmd, sizeof(cmd), "%s handles --sort maps --format csv", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7];
+
+		if (rows++ == 0 || csv_split(line, f, 7) != 7 || !f[6][0])
+			continue;
+		if (prev >= 0)
+			assert_true(atol(f[6]) <= prev);
+		prev = atol(f[6]);
+	}
+	assert_true(rows > 3);
+	free(out);
+	free(err);
+	holder_stop(&h);
+}
+
 static void test_usage_errors(void **state)
 {
 	const char *bad[] = {
@@ -865,6 +935,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_interval_growth, teardown_spawned),
 		cmocka_unit_test_teardown(test_sort_top_type, teardown_spawned),
+		cmocka_unit_test_teardown(test_user_sort_socket_filters, teardown_spawned),
 		cmocka_unit_test_teardown(test_usage_errors, teardown_spawned),
 	};
 
