@@ -27,6 +27,7 @@
 #include "util/timeutil.h"
 
 #define TOP_KINDS_SHOWN 3
+#define USAGE(...) ps_usage("handles", __VA_ARGS__)
 
 enum sort_key {
 	SORT_FDS,
@@ -239,59 +240,58 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 		case 'a': o->all = true; break;
 		case 'p':
 			if (add_pid_or_name(o, optarg))
-				return ps_usage("handles", "-p: '%s' is not a pid or a name", optarg);
+				return USAGE("-p: '%s' is not a pid or a name", optarg);
 			break;
 		case 'u':
 			if (parse_user(optarg, &o->uid))
-				return ps_usage("handles", "-u: no such user '%s'", optarg);
+				return USAGE("-u: no such user '%s'", optarg);
 			o->have_user = true;
 			break;
 		case 't':
 			if (fd_kind_parse(optarg, &o->type))
-				return ps_usage("handles", "-t: unknown type '%s'", optarg);
+				return USAGE("-t: unknown type '%s'", optarg);
 			o->have_type = true;
 			break;
 		case OPT_SORT:
 			if (parse_sort(optarg, o))
-				return ps_usage("handles", "--sort: unknown key '%s'", optarg);
+				return USAGE("--sort: unknown key '%s'", optarg);
 			o->sort_given = true;
 			break;
 		case OPT_TOP:
 			if (parse_u64_range(optarg, 1, 1000000, &n))
-				return ps_usage("handles", "--top: '%s' is not a count from 1", optarg);
+				return USAGE("--top: '%s' is not a count from 1", optarg);
 			o->top = (int)n;
 			break;
 		case OPT_INTERVAL:
 			if (parse_duration_ns(optarg, &o->interval_ns) || o->interval_ns < 1000000)
-				return ps_usage("handles", "--interval: '%s' is not a duration of 1ms or more",
-						optarg);
+				return USAGE("--interval: '%s' is not a duration of 1ms or more",
+					     optarg);
 			break;
 		case OPT_COUNT:
 			if (parse_u64_range(optarg, 1, UINT32_MAX, &o->count))
-				return ps_usage("handles", "--count: '%s' is not a count from 1", optarg);
+				return USAGE("--count: '%s' is not a count from 1", optarg);
 			count_given = true;
 			break;
 		case OPT_FORMAT:
 			if (output_format_parse(optarg, &o->format))
-				return ps_usage("handles", "--format: '%s' is not text, csv or json",
-						optarg);
+				return USAGE("--format: '%s' is not text, csv or json", optarg);
 			break;
 		case OPT_NO_BPF: o->no_bpf = true; break;
 		case 'h':
 			handles_help(stdout);
 			return -1;
 		default:
-			return ps_usage("handles", "unknown option");
+			return USAGE("unknown option");
 		}
 	}
 	if (optind < argc)
-		return ps_usage("handles", "unexpected argument '%s'", argv[optind]);
+		return USAGE("unexpected argument '%s'", argv[optind]);
 	if (o->summary && o->all)
-		return ps_usage("handles", "-s and -a show different views: pick one");
+		return USAGE("-s and -a show different views: pick one");
 	if (o->interval_ns && (o->summary || o->all))
-		return ps_usage("handles", "--interval compares process rows: not with -s or -a");
+		return USAGE("--interval compares process rows: not with -s or -a");
 	if (count_given && !o->interval_ns)
-		return ps_usage("handles", "--count needs --interval");
+		return USAGE("--count needs --interval");
 	if (o->have_type && !o->sort_given) {
 		o->sort = SORT_KIND;
 		o->sort_kind = o->type;

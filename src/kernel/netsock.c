@@ -339,9 +339,10 @@ static int unix_diag_dump(int nl, struct sock_table *t)
 					e->peer_ino = peer;
 				} else if (attr->rta_type == UNIX_DIAG_NAME && plen > 0) {
 					/* Abstract names start with NUL: shown as '@'. */
-					size_t copy = plen < sizeof(e->local) - 1 ? plen
-										  : sizeof(e->local) - 1;
+					size_t copy = sizeof(e->local) - 1;
 
+					if (plen < copy)
+						copy = plen;
 					memcpy(e->local, payload, copy);
 					e->local[copy] = '\0';
 					if (e->local[0] == '\0')

@@ -174,6 +174,29 @@ static enum fd_kind classify_socket(int pid, const char *name)
 	return fd_kind_from_sockproto(proto);
 }
 
+/* Kind and inode of one fd whose readlink text (len bytes) is in entry. */
+static void classify_entry(int dirfd, int pid, unsigned int flags, const char *name, size_t len,
+			   struct procfd_entry *entry)
+{
+	const char *target = entry->target;
+	struct stat st;
+	mode_t mode = 0;
+
+	if (target[0] != '/') {
+		entry->kind = fd_kind_from_target(target, 0);
+		entry->ino = fd_target_inode(target);
+		if (entry->kind == FD_KIND_SOCKET && (flags & PROCFD_SOCKPROTO))
+			entry->kind = classify_socket(pid, name);
+		return;
+	}
+	if ((flags & PROCFD_STAT) && fstatat(dirfd, name, &st, 0) == 0) {
+		mode = st.st_mode;
+		entry->ino = st.st_ino;
+	}
+	entry->kind = fd_kind_from_target(target, mode);
+	entry->deleted = len > 10 && strcmp(target + len - 10, " (deleted)") == 0;
+}
+
 int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts *counts,
 		procfd_visit_fn visit, void *ctx)
 {
@@ -218,22 +241,7 @@ int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts
 			}
 			target[len] = '\0';
 			entry.target = target;
-			if (target[0] == '/') {
-				struct stat st;
-				mode_t mode = 0;
-
-				if ((flags & PROCFD_STAT) && fstatat(dirfd, d->d_name, &st, 0) == 0) {
-					mode = st.st_mode;
-					entry.ino = st.st_ino;
-				}
-				entry.kind = fd_kind_from_target(target, mode);
-				entry.deleted = len > 10 && strcmp(target + len - 10, " (deleted)") == 0;
-			} else {
-				entry.kind = fd_kind_from_target(target, 0);
-				entry.ino = fd_target_inode(target);
-				if (entry.kind == FD_KIND_SOCKET && (flags & PROCFD_SOCKPROTO))
-					entry.kind = classify_socket(pid, d->d_name);
-			}
+			classify_entry(dirfd, pid, flags, d->d_name, (size_t)len, &entry);
 			if (counts) {
 				counts->total++;
 				counts->kinds[entry.kind]++;
@@ -416,7 +424,8 @@ int proc_stat_parse(const char *text, struct proc_stat *out)
 	/* After ')': state ppid pgrp session tty tpgid flags minflt cminflt
 	 * majflt cmajflt utime stime cutime cstime priority nice num_threads
 	 * itrealvalue starttime */
-	if (sscanf(close + 1, " %c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %u %*d %llu",
+	if (sscanf(close + 1,
+		   " %c %*d %*d %*d %*d %*d %u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %u %*d %llu",
 		   &state, &flags, &threads, &starttime) != 4)
 		return -EINVAL;
 	len = (size_t)(close - open - 1);

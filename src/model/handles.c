@@ -441,8 +441,10 @@ int inode_index_build(struct inode_index *idx)
 		if (proc_stat_read(pid_dirfd, &st) == 0 && !(st.flags & PF_KTHREAD)) {
 			err = index_comm(idx, v.pid, st.comm);
 			/* A vanished or foreign process just holds nothing we can see. */
-			if (!err && procfd_walk(pid_dirfd, v.pid, 0, NULL, index_add, &v) == -ENOMEM)
-				err = -ENOMEM;
+			if (!err)
+				err = procfd_walk(pid_dirfd, v.pid, 0, NULL, index_add, &v);
+			if (err != -ENOMEM)
+				err = 0;
 		}
 		close(pid_dirfd);
 		if (err)

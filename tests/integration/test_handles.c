@@ -619,7 +619,8 @@ static void test_non_root(void **state)
 	/* LeakSanitizer needs ptrace of itself, which nobody is not granted
 	 * here; the leak check of this binary runs in the root tests. */
 	snprintf(cmd, sizeof(cmd),
-		 "ASAN_OPTIONS=detect_leaks=0 setpriv --reuid nobody --regid nogroup --clear-groups "
+		 "ASAN_OPTIONS=detect_leaks=0 "
+		 "setpriv --reuid nobody --regid nogroup --clear-groups "
 		 "%s handles --format json",
 		 test_poolscope());
 	status = run(cmd, &out, &err);
@@ -639,7 +640,8 @@ static void test_non_root(void **state)
 
 	/* The summary works too, and also says it once. */
 	snprintf(cmd, sizeof(cmd),
-		 "ASAN_OPTIONS=detect_leaks=0 setpriv --reuid nobody --regid nogroup --clear-groups "
+		 "ASAN_OPTIONS=detect_leaks=0 "
+		 "setpriv --reuid nobody --regid nogroup --clear-groups "
 		 "%s handles -s --format json",
 		 test_poolscope());
 	assert_int_equal(run(cmd, &out, &err), 0);

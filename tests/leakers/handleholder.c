@@ -109,7 +109,10 @@ static int run_mix(int n)
 		switch (kind++ % 8) {
 		case 0: need(eventfd(0, 0), "eventfd"); opened++; break;
 		case 1: need(pipe(p), "pipe"); opened += 2; break;
-		case 2: need(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair"); opened += 2; break;
+		case 2:
+			need(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair");
+			opened += 2;
+			break;
 		case 3: need(open("/etc/passwd", O_RDONLY), "open"); opened++; break;
 		case 4: need(timerfd_create(CLOCK_MONOTONIC, 0), "timerfd"); opened++; break;
 		case 5: need(epoll_create1(0), "epoll"); opened++; break;

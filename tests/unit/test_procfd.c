@@ -163,7 +163,8 @@ static void test_flag_and_mask_formats(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(fd_flags_format(01 | 02000 | 04000, buf, sizeof(buf)), "w,append,nonblock");
+	assert_string_equal(fd_flags_format(01 | 02000 | 04000, buf, sizeof(buf)),
+			    "w,append,nonblock");
 	assert_string_equal(sigmask_format(0, buf, sizeof(buf)), "none");
 	/* SIGRTMIN+2 has no short name: printed as its number. */
 	assert_string_equal(sigmask_format(1ull << 35, buf, sizeof(buf)), "36");
