@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -722,6 +723,32 @@ static void test_sysv_objects_listed(void **state)
 	free(err);
 }
 
+static void test_posix_mqueue_listed(void **state)
+{
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	char cmd[256], name[64], want[128], *out, *err;
+	mqd_t q;
+
+	(void)state;
+	REQUIRE_ROOT();
+	/* No mqueue fs is mounted here: poolscope must find it anyway. */
+	snprintf(name, sizeof(name), "/poolscope-test-%d", getpid());
+	q = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	assert_true(q != (mqd_t)-1);
+	assert_int_equal(mq_send(q, "hello", 5, 0), 0);
+	assert_int_equal(mq_send(q, "abc", 3, 0), 0);
+	snprintf(cmd, sizeof(cmd), "%s handles -s --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	mq_close(q);
+	mq_unlink(name);
+	snprintf(want, sizeof(want), "{\"kind\":\"mqueue\",\"key\":\"%s\",\"id\":null,", name);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(strstr(out, want), "\"bytes\":8,"));
+	assert_null(strstr(err, "message queues"));
+	free(out);
+	free(err);
+}
+
 static void test_interval_growth(void **state)
 {
 	char cmd[256], *out, *err;
@@ -935,6 +962,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_non_root, teardown_spawned),
 		cmocka_unit_test_teardown(test_summary_json, teardown_spawned),
 		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
+		cmocka_unit_test_teardown(test_posix_mqueue_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_interval_growth, teardown_spawned),
 		cmocka_unit_test_teardown(test_sort_top_type, teardown_spawned),
 		cmocka_unit_test_teardown(test_user_sort_socket_filters, teardown_spawned),
