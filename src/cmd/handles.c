@@ -897,11 +897,6 @@ static int run_all(const struct handles_opts *o)
 		err = -ESRCH;
 		goto out;
 	}
-	err = inode_index_build(&idx);
-	if (err) {
-		ps_error("handles: cannot index pipe and socket holders: %s", strerror(-err));
-		goto out;
-	}
 	err = -ENOMEM;
 	if (table_add_col(t, "PID", "pid", COL_INT, 0) < 0 ||
 	    table_add_col(t, "Command", "comm", COL_STR, 0) < 0 ||

@@ -414,13 +414,21 @@ static int index_comm(struct inode_index *idx, int pid, const char *comm)
 	return 0;
 }
 
+int inode_index_ensure(struct inode_index *idx)
+{
+	if (idx->built)
+		return 0;
+	return inode_index_build(idx);
+}
+
 int inode_index_build(struct inode_index *idx)
 {
 	DIR *proc;
 	struct dirent *de;
 	int err = 0;
 
-	memset(idx, 0, sizeof(*idx));
+	inode_index_free(idx);
+	idx->built = true; /* even when it fails: not retried per handle */
 	idx->first = u64map_new(4096);
 	idx->comms = u64map_new(512);
 	if (!idx->first || !idx->comms)
@@ -657,7 +665,7 @@ static int detail_add(void *ctx, const struct procfd_entry *entry)
 	return 0;
 }
 
-int handles_detail_read(int pid, const struct inode_index *idx, struct sock_table_cache **socks,
+int handles_detail_read(int pid, struct inode_index *idx, struct sock_table_cache **socks,
 			struct handle_detail **out, int *count)
 {
 	struct detail_collect c = { 0 };
@@ -694,9 +702,17 @@ int handles_detail_read(int pid, const struct inode_index *idx, struct sock_tabl
 				tried_socks = true;
 			}
 			s = table ? sock_table_find(table, e.ino) : NULL;
+			if (s && s->peer_ino && idx && inode_index_ensure(idx) == -ENOMEM) {
+				err = -ENOMEM;
+				goto out;
+			}
 			if (s)
 				socket_name(s, &e, idx, pid, d->name, sizeof(d->name));
 		} else if (d->kind == FD_KIND_PIPE && fd_target_inode(e.target)) {
+			if (idx && inode_index_ensure(idx) == -ENOMEM) {
+				err = -ENOMEM;
+				goto out;
+			}
 			extra[0] = '\0';
 			if (holders_format(idx, e.ino, pid, d->fd, extra, sizeof(extra)))
 				snprintf(d->name, sizeof(d->name), "%s peers %s", e.target, extra);

@@ -103,9 +103,12 @@ struct inode_index {
 	struct u64map *comms; /* pid → index into comm_names */
 	char (*comm_names)[64];
 	uint32_t ncomms;
+	bool built;
 };
 
 int inode_index_build(struct inode_index *idx);
+/* Build idx the first time it is needed (idx starts zeroed). 0 or -errno. */
+int inode_index_ensure(struct inode_index *idx);
 void inode_index_free(struct inode_index *idx); /* contents; accepts NULL */
 /* The comm of pid as seen by the index walk, or "?" */
 const char *inode_index_comm(const struct inode_index *idx, int pid);
@@ -121,10 +124,12 @@ struct handle_detail {
 struct sock_table_cache;
 
 /* Every handle of process pid, with names. idx (may be NULL: no peers) names
- * pipe ends and UNIX peers; socket tables are loaded from the process's own
+ * pipe ends and UNIX peers, built on first need (one walk over every
+ * process's fds, only when pid holds a pipe or a connected UNIX socket);
+ * socket tables are loaded from the process's own
  * network namespace and cached in *socks across calls (free with
  * sock_cache_free). *out is malloc'd. 0 or -errno (-ENOENT: process gone). */
-int handles_detail_read(int pid, const struct inode_index *idx, struct sock_table_cache **socks,
+int handles_detail_read(int pid, struct inode_index *idx, struct sock_table_cache **socks,
 			struct handle_detail **out, int *count);
 void sock_cache_free(struct sock_table_cache *cache); /* accepts NULL */
 
