@@ -85,7 +85,7 @@ int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *o
 	memset(out, 0, sizeof(*out));
 	skel = handles_bpf__open();
 	if (!skel) {
-		err = -errno ? -errno : -ENOENT;
+		err = errno ? -errno : -ENOENT;
 		goto out;
 	}
 	bpf_map__set_max_entries(skel->maps.counts, max);

@@ -12,9 +12,9 @@
 
 #include "cmd/cmd.h"
 #include "kernel/ipc.h"
-#include "kernel/keys.h"
 #include "kernel/limits.h"
 #include "kernel/procfd.h"
+#include "model/handle_resources.h"
 #include "model/handles.h"
 #include "output/json.h"
 #include "output/table.h"
@@ -344,6 +344,10 @@ static int proc_cmp(const void *a, const void *b)
 	case SORT_USER: {
 		char ux[32];
 
+		if (!sort_users) {
+			c = (x->uid > y->uid) - (x->uid < y->uid);
+			break;
+		}
 		snprintf(ux, sizeof(ux), "%s", user_name(sort_users, x->uid));
 		c = strcmp(ux, user_name(sort_users, y->uid));
 		break;
@@ -610,110 +614,31 @@ out:
 
 /* ---- the summary ---- */
 
-struct uid_inotify {
-	uint64_t instances;
-	uint64_t watches;
-};
-
-static int add_resource(struct table *t, const char *name, uint64_t used, uint64_t limit)
+/* The resources table: a per-user resource is named with its user. */
+static int fill_resources(struct table *t, const struct handle_resources *res,
+			  struct user_names *users)
 {
-	int r = table_add_row(t);
+	int i;
 
-	if (r < 0)
-		return r;
-	table_set_str(t, r, 0, name);
-	table_set_uint(t, r, 1, used);
-	if (limit && limit != LIMIT_UNLIMITED) {
-		table_set_uint(t, r, 2, limit);
-		table_set_double(t, r, 3, 100.0 * (double)used / (double)limit);
+	for (i = 0; i < res->count; i++) {
+		const struct handle_resource *r = &res->items[i];
+		char name[128];
+		int row = table_add_row(t);
+
+		if (row < 0)
+			return row;
+		if (r->per_user)
+			snprintf(name, sizeof(name), "%s (%s)", r->name, user_name(users, r->uid));
+		else
+			snprintf(name, sizeof(name), "%s", r->name);
+		table_set_str(t, row, 0, name);
+		table_set_uint(t, row, 1, r->used);
+		if (r->limit) {
+			table_set_uint(t, row, 2, r->limit);
+			table_set_double(t, row, 3, 100.0 * (double)r->used / (double)r->limit);
+		}
 	}
 	return 0;
-}
-
-static int fill_resources(struct table *t, const struct handles_snapshot *snap,
-			  struct user_names *users, const struct ipc_list *ipc, bool have_mqueue)
-{
-	struct sys_limits lim;
-	struct sysvipc_limits ipc_lim;
-	struct key_users keys = { 0 };
-	struct u64map *inotify = u64map_new(16);
-	struct uid_inotify *per_uid = calloc((size_t)snap->count + 1, sizeof(*per_uid));
-	uint64_t shm_n = 0, shm_bytes = 0, sem_n = 0, sems = 0, msg_n = 0, msg_bytes = 0, mq_n = 0;
-	char name[96];
-	size_t pos = 0;
-	uint64_t uid, slot;
-	int i, err = -ENOMEM, nuids = 0;
-
-	if (!inotify || !per_uid)
-		goto out;
-	sys_limits_read(&lim);
-	add_resource(t, "file handles (fs.file-nr)", lim.file_nr, lim.file_max);
-	add_resource(t, "threads (kernel.threads-max)", lim.threads, lim.threads_max);
-	add_resource(t, "pids (kernel.pid_max)", lim.threads, lim.pid_max);
-	for (i = 0; i < snap->count; i++) {
-		const struct proc_handles *p = &snap->procs[i];
-		uint64_t *s;
-
-		if (!p->kinds[FD_KIND_INOTIFY])
-			continue;
-		s = u64map_findnew(inotify, p->uid, (uint64_t)nuids);
-		if (!s)
-			goto out;
-		if (*s == (uint64_t)nuids)
-			nuids++;
-		per_uid[*s].instances += p->kinds[FD_KIND_INOTIFY];
-		per_uid[*s].watches += p->inotify_watches;
-	}
-	while (u64map_next(inotify, &pos, &uid, &slot)) {
-		const char *user = user_name(users, (uint32_t)uid);
-
-		snprintf(name, sizeof(name), "inotify instances (%s)", user);
-		add_resource(t, name, per_uid[slot].instances, lim.inotify_max_user_instances);
-		snprintf(name, sizeof(name), "inotify watches (%s)", user);
-		add_resource(t, name, per_uid[slot].watches, lim.inotify_max_user_watches);
-	}
-	if (key_users_read(&keys) == 0) {
-		for (i = 0; i < keys.count; i++) {
-			const struct key_user *k = &keys.users[i];
-			const char *user = user_name(users, k->uid);
-
-			snprintf(name, sizeof(name), "keys (%s)", user);
-			add_resource(t, name, k->qnkeys, k->maxkeys);
-			snprintf(name, sizeof(name), "key bytes (%s)", user);
-			add_resource(t, name, k->qnbytes, k->maxbytes);
-		}
-	} else {
-		ps_warn_once("handles-keys", "keys: /proc/key-users is not readable (kernel "
-					     "without CONFIG_KEYS?): key quotas not shown");
-	}
-	for (i = 0; i < ipc->count; i++) {
-		const struct ipc_object *obj = &ipc->objects[i];
-
-		switch (obj->kind) {
-		case IPC_KIND_SHM: shm_n++; shm_bytes += obj->bytes; break;
-		case IPC_KIND_SEM: sem_n++; sems += obj->count; break;
-		case IPC_KIND_MSG: msg_n++; msg_bytes += obj->bytes; break;
-		case IPC_KIND_MQUEUE: mq_n++; break;
-		}
-	}
-	sysvipc_limits_read(&ipc_lim);
-	add_resource(t, "sysv shm segments (kernel.shmmni)", shm_n, ipc_lim.shmmni);
-	add_resource(t, "sysv shm bytes (kernel.shmall)", shm_bytes,
-		     ipc_lim.shmall_pages > UINT64_MAX / 4096 ? 0
-							: ipc_lim.shmall_pages *
-								  (uint64_t)sysconf(_SC_PAGESIZE));
-	add_resource(t, "sysv semaphore sets (kernel.sem SEMMNI)", sem_n, ipc_lim.semmni);
-	add_resource(t, "sysv semaphores (kernel.sem SEMMNS)", sems, ipc_lim.semmns);
-	add_resource(t, "sysv msg queues (kernel.msgmni)", msg_n, ipc_lim.msgmni);
-	add_resource(t, "sysv msg bytes", msg_bytes, 0);
-	if (have_mqueue)
-		add_resource(t, "posix mqueues (fs.mqueue.queues_max)", mq_n, lim.mq_queues_max);
-	err = 0;
-out:
-	key_users_free(&keys);
-	u64map_free(inotify);
-	free(per_uid);
-	return err;
 }
 
 static int fill_ipc(struct table *t, const struct ipc_list *ipc, struct user_names *users)
@@ -751,6 +676,7 @@ static int run_summary(const struct handles_opts *o)
 	struct handles_snapshot snap = { 0 };
 	struct user_names users = { 0 };
 	struct ipc_list ipc = { 0 };
+	struct handle_resources resources = { 0 };
 	struct table *types = table_new(), *res = table_new(), *objs = table_new();
 	int mq_dir;
 	bool have_mqueue = false;
@@ -814,7 +740,12 @@ static int run_summary(const struct handles_opts *o)
 		table_set_double(types, r, 2, total ? 100.0 * snap.kinds_total[k] / total : 0);
 	}
 	table_sort(types, 1, true);
-	if (fill_resources(res, &snap, &users, &ipc, have_mqueue) || fill_ipc(objs, &ipc, &users))
+	if (handle_resources_collect(&snap, &ipc, have_mqueue, &resources))
+		goto out;
+	if (resources.keys_unavailable)
+		ps_warn_once("handles-keys", "keys: /proc/key-users is not readable (kernel "
+					     "without CONFIG_KEYS?): key quotas not shown");
+	if (fill_resources(res, &resources, &users) || fill_ipc(objs, &ipc, &users))
 		goto out;
 	if (o->format == FMT_JSON) {
 		struct json_writer *w = json_writer_new(stdout);
@@ -865,6 +796,7 @@ out:
 	table_free(res);
 	table_free(objs);
 	ipc_list_free(&ipc);
+	handle_resources_free(&resources);
 	handles_snapshot_free(&snap);
 	user_names_free(&users);
 	return err ? EXIT_FAIL : EXIT_OK;
