@@ -11,6 +11,7 @@
 #include "trace/recorder.h"
 #include "trace/trace.h"
 #include "util/err.h"
+#include "util/globlist.h"
 #include "util/hashmap.h"
 #include "util/procfs.h"
 #include "util/signals.h"
@@ -504,7 +505,11 @@ static int checkpoint(struct recorder *rc)
 {
 	int err = 0;
 
-	if (rc->opts->probe.aggregate)
+	/* With a tag filter, caches created since the start must be allowed in
+	 * the kernel before their first event: list them every period. */
+	if (rc->opts->probe.tags && !globlist_empty(rc->opts->probe.tags))
+		err = refresh_cache_names(rc);
+	if (!err && rc->opts->probe.aggregate)
 		err = write_snapshot(rc);
 	if (!err)
 		err = write_lost(rc);

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Cost of `poolscope record` on an eventfd create+close loop, side by side with
+# peer tools in one run:
+#   bash bench/record_overhead.sh [BUILD_DIR] [ITERATIONS] [REPS]
+# Arms (alternating order each repetition; medians reported):
+#   untraced
+#   rec-nostacks   poolscope record --events --no-stacks
+#   rec-stacks     poolscope record --events            (kernel stack on every alloc)
+#   rec-aggregate  poolscope record --aggregate --interval 1s (stacks, outstanding map)
+#   rec-agg-s10    the same with --sample 10 (a stack for every 10th alloc per CPU)
+#   perf-kmem      perf record -a -e 'kmem:*'
+#   perf-g         perf record -a -g -e 'kmem:*'
+#   bpftrace-leak  bpftrace outstanding map (ptr -> kstack, deleted on free): memleak's
+#                  design; bcc's libbpf-tools memleak is not packaged in Debian 12
+# The loop (bench/evloop.c) is pinned to CPU $CPU (default 1); recorders to the
+# other CPU. Every recorder traces the whole machine, as the peers do. Slow arms
+# run fewer iterations (the rate is what is compared). perf/bpftrace need tracefs
+# for the tracepoint formats: mounted for the run if absent, unmounted after.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+ITERS=${2:-1000000}
+REPS=${3:-3}
+CPU=${CPU:-1}
+OTHER=$((1 - CPU))
+SLOW=$((ITERS / 5))
+SLOWER=$((ITERS / 10))
+
+[ "$(id -u)" -eq 0 ] || { echo "record_overhead.sh: needs root (BPF)" >&2; exit 1; }
+make --no-print-directory BUILD="$BUILD" "$BUILD/poolscope" >/dev/null
+PS=$BUILD/poolscope
+tmp=$(mktemp -d -t poolscope-bench.XXXXXX)
+mounted_tracefs=0
+cleanup() {
+	[ -n "${tracer_pid:-}" ] && kill "$tracer_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	[ "$mounted_tracefs" -eq 1 ] && umount /sys/kernel/tracing 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+gcc -O2 -Wall -Wextra -o "$tmp/evloop" bench/evloop.c
+if ! mountpoint -q /sys/kernel/tracing; then
+	mount -t tracefs nodev /sys/kernel/tracing
+	mounted_tracefs=1
+fi
+
+loop() { taskset -c "$CPU" "$tmp/evloop" "$1" | sed -n 's/.*rate=\([0-9]*\).*/\1/p'; }
+
+wait_for() { # FILE PATTERN: up to 20 s
+	local i
+	for i in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	echo "record_overhead.sh: timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+
+wait_file() { # FILE: up to 20 s, until it has bytes
+	local i
+	for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.1; done
+	echo "record_overhead.sh: $1 never appeared" >&2; exit 1
+}
+
+# poolscope: ARM-NAME ITERS ARGS... ; leaves $tmp/NAME.out (summary)
+run_ours() {
+	local name=$1 iters=$2
+	shift 2
+	rm -f "$tmp/$name.pst"
+	taskset -c "$OTHER" "$PS" record -o "$tmp/$name.pst" "$@" >"$tmp/$name.out" 2>&1 &
+	tracer_pid=$!
+	wait_file "$tmp/$name.pst"
+	sleep 0.5
+	loop "$iters"
+	kill -INT "$tracer_pid"
+	wait "$tracer_pid"
+	tracer_pid=
+	rm -f "$tmp/$name.pst"
+}
+
+arm_untraced() { loop "$ITERS"; }
+arm_rec_nostacks() { run_ours rec_nostacks "$ITERS" --events --no-stacks; }
+arm_rec_stacks() { run_ours rec_stacks "$SLOW" --events; }
+arm_rec_aggregate() { run_ours rec_aggregate "$SLOW" --aggregate --interval 1s; }
+arm_rec_agg_s10() { run_ours rec_agg_s10 "$SLOW" --aggregate --interval 1s --sample 10; }
+
+run_perf() { # NAME ITERS PERF-ARGS...
+	local name=$1 iters=$2
+	shift 2
+	rm -f "$tmp/$name.data"
+	taskset -c "$OTHER" perf record -a -o "$tmp/$name.data" "$@" >"$tmp/$name.out" 2>&1 &
+	tracer_pid=$!
+	sleep 2 # perf has no ready signal; it sets up in well under a second here
+	loop "$iters"
+	kill -INT "$tracer_pid"
+	wait "$tracer_pid" || true
+	tracer_pid=
+	ls -l "$tmp/$name.data" | awk '{print $5}' >"$tmp/$name.size"
+	rm -f "$tmp/$name.data"
+}
+
+arm_perf_kmem() { run_perf perf_kmem "$SLOW" -e 'kmem:*'; }
+arm_perf_g() { run_perf perf_g "$SLOWER" -g -e 'kmem:*'; }
+
+BT_PROG='
+tracepoint:kmem:kmem_cache_alloc { @live[args->ptr] = kstack; }
+tracepoint:kmem:kmalloc { @live[args->ptr] = kstack; }
+tracepoint:kmem:kmem_cache_free { delete(@live[args->ptr]); }
+tracepoint:kmem:kfree { delete(@live[args->ptr]); }
+END { clear(@live); }'
+
+arm_bpftrace_leak() {
+	BPFTRACE_MAP_KEYS_MAX=1000000 BPFTRACE_MAX_MAP_KEYS=1000000 \
+		taskset -c "$OTHER" bpftrace -e "$BT_PROG" >"$tmp/bt.out" 2>&1 &
+	tracer_pid=$!
+	wait_for "$tmp/bt.out" "Attaching"
+	sleep 1
+	loop "$SLOWER"
+	kill -INT "$tracer_pid"
+	wait "$tracer_pid" || true
+	tracer_pid=
+}
+
+ARMS="untraced rec_nostacks rec_stacks rec_aggregate rec_agg_s10 perf_kmem perf_g bpftrace_leak"
+declare -A rates
+for arm in $ARMS; do rates[$arm]=""; done
+for rep in $(seq "$REPS"); do
+	if [ $((rep % 2)) -eq 1 ]; then order=$ARMS; else order=$(echo "$ARMS" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+	for arm in $order; do
+		r=$("arm_$arm")
+		rates[$arm]+="$r "
+		printf 'rep %d %-14s %s it/s\n' "$rep" "$arm" "$r"
+	done
+done
+
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+base=$(echo "${rates[untraced]}" | median)
+echo
+echo "machine: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d); loop pinned to CPU $CPU, tracers on CPU $OTHER"
+echo "iterations: $ITERS (untraced, rec-nostacks), $SLOW (rec-stacks, rec-aggregate*, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
+echo "last summaries:"
+for n in rec_nostacks rec_stacks rec_aggregate; do
+	printf '  %-14s %s\n' "$n" "$(sed -n '2p' "$tmp/$n.out")"
+	printf '  %-14s %s\n' "" "$(sed -n '3p' "$tmp/$n.out")"
+done
+for n in perf_kmem perf_g; do
+	printf '  %-14s %s; %s bytes\n' "$n" "$(grep -o 'Captured.*' "$tmp/$n.out" | head -1)" "$(cat "$tmp/$n.size")"
+	grep -i 'lost' "$tmp/$n.out" | head -2 | sed 's/^/                 /' || true
+done
+grep -i 'lost' "$tmp/bt.out" | head -2 | sed 's/^/  bpftrace_leak  /' || true
+echo
+printf '%-14s %12s %11s %10s\n' arm it/s of-untraced ns/event
+for arm in $ARMS; do
+	r=$(echo "${rates[$arm]}" | median)
+	# ~9 kmem events per iteration: 3+3 kmem_cache alloc/free, 1 kmalloc, 2 kfree
+	awk -v r="$r" -v b="$base" -v a="$arm" 'BEGIN {
+		ns = (a == "untraced") ? "-" : sprintf("%.0f", (1e9 / r - 1e9 / b) / 9)
+		printf "%-14s %12d %11.3f %10s\n", a, r, r / b, ns }'
+done
