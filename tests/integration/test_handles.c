@@ -440,6 +440,12 @@ static void test_names_and_peers(void **state)
 		fd = atoi(v);
 		assert_string_equal(csv_name(csv, h.pid, fd, NULL), "signalfd mask=USR1,USR2");
 	}
+	for (i = 0; (v = fact(&h, "fanotify", i)); i++) {
+		assert_int_equal(sscanf(v, "%d %d", &fd, &n), 2);
+		snprintf(want, sizeof(want), "fanotify marks=%d", n);
+		assert_string_equal(csv_name(csv, h.pid, fd, NULL), want);
+	}
+	assert_int_equal(i, geteuid() == 0 ? 1 : 0);
 	snprintf(want, sizeof(want), "pidfd pid=%d", h.child);
 	assert_non_null(strstr(csv, want));
 	assert_non_null(strstr(csv, "/tmp/handleholder."));
