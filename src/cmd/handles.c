@@ -398,7 +398,9 @@ static void scan_opts_init(const struct handles_opts *o, struct handles_scan_opt
 	s->filter_uid = o->have_user;
 	s->uid = o->uid;
 	s->skip_kernel_threads = true;
-	s->use_bpf = !o->no_bpf;
+	/* The iterator visits every process; for a few named ones, walking
+	 * just their fds is cheaper. */
+	s->use_bpf = !o->no_bpf && !o->npids && globlist_empty(&o->names);
 }
 
 static void warn_skipped(const struct handles_snapshot *snap)
