@@ -68,16 +68,19 @@ static const char *leakers_dir(void)
 	return d ? d : "build/leakers";
 }
 
-/* Start handleholder N and read its facts up to "ready". */
-static void holder_start(struct holder *h, int n)
+/* Start handleholder N (through a shell command prefix, if any, which gets
+ * the holder's path and argument appended and must exec it in place, so the
+ * pid stays the holder's) and read its facts up to "ready". */
+static void holder_start_in(struct holder *h, int n, const char *prefix)
 {
 	int in[2], out[2];
-	char path[512], arg[16], line[256];
+	char path[512], arg[16], line[256], cmd[1024];
 	FILE *f;
 
 	memset(h, 0, sizeof(*h));
 	snprintf(path, sizeof(path), "%s/handleholder", leakers_dir());
 	snprintf(arg, sizeof(arg), "%d", n);
+	snprintf(cmd, sizeof(cmd), "exec %s %s %s", prefix ? prefix : "", path, arg);
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
 	h->pid = fork();
@@ -89,7 +92,10 @@ static void holder_start(struct holder *h, int n)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(null, 2);
-		execl(path, "handleholder", arg, (char *)NULL);
+		if (prefix)
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		else
+			execl(path, "handleholder", arg, (char *)NULL);
 		_exit(127);
 	}
 	setpgid(h->pid, h->pid);
@@ -110,6 +116,11 @@ static void holder_start(struct holder *h, int n)
 	}
 	fclose(f);
 	assert_true(h->child > 0);
+}
+
+static void holder_start(struct holder *h, int n)
+{
+	holder_start_in(h, n, NULL);
 }
 
 static void holder_stop(struct holder *h)
@@ -455,6 +466,50 @@ static void test_names_and_peers(void **state)
 	assert_non_null(strstr(csv, " (deleted)\n"));
 	assert_non_null(strstr(csv, ",memfd,rw,/memfd:handleholder (deleted)"));
 	assert_non_null(strstr(csv, ",file,\"r,cloexec\",/etc/passwd"));
+	free(csv);
+	free(err);
+	holder_stop(&h);
+}
+
+static void test_own_network_namespace(void **state)
+{
+	struct holder h;
+	char cmd[512], want[256], *csv, *err, *ours;
+	const char *v;
+
+	(void)state;
+	REQUIRE_ROOT();
+	if (access("/usr/bin/unshare", X_OK) != 0 || access("/usr/sbin/ip", X_OK) != 0) {
+		print_message("skipped: unshare (util-linux) or ip (iproute2) is missing\n");
+		skip();
+	}
+	/* A holder in a network namespace of its own: its sockets are not in
+	 * ours, so only reading its namespace names them. */
+	holder_start_in(&h, 1, "unshare -n sh -c 'ip link set lo up && exec \"$0\" \"$@\"'");
+	snprintf(cmd, sizeof(cmd), "%s handles -a -p %d --format csv", test_poolscope(), h.pid);
+	assert_int_equal(run(cmd, &csv, &err), 0);
+	v = fact(&h, "tcp_listen", 0);
+	assert_non_null(v);
+	snprintf(want, sizeof(want), ",TCP %s (LISTEN)\n", v);
+	assert_non_null(strstr(csv, want));
+	v = fact(&h, "tcp_conn", 0);
+	{
+		char local[64], remote[64];
+
+		assert_int_equal(sscanf(v, "%63s %63s", local, remote), 2);
+		snprintf(want, sizeof(want), ",TCP %s->%s (ESTABLISHED)\n", local, remote);
+		assert_non_null(strstr(csv, want));
+	}
+	/* UNIX peers come from sock_diag inside that namespace. */
+	snprintf(want, sizeof(want), "peer %d holderchild (fd", h.child);
+	assert_non_null(strstr(csv, want));
+	/* Our namespace does not have the listener. */
+	ours = test_slurp("/proc/self/net/tcp");
+	assert_non_null(ours);
+	snprintf(want, sizeof(want), ":%04X 00000000:0000 0A",
+		 (unsigned int)atoi(strchr(fact(&h, "tcp_listen", 0), ':') + 1));
+	assert_null(strstr(ours, want));
+	free(ours);
 	free(csv);
 	free(err);
 	holder_stop(&h);
@@ -975,6 +1030,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_counts_exact, teardown_spawned),
 		cmocka_unit_test_teardown(test_names_and_peers, teardown_spawned),
+		cmocka_unit_test_teardown(test_own_network_namespace, teardown_spawned),
 		cmocka_unit_test_teardown(test_lsof_agrees, teardown_spawned),
 		cmocka_unit_test_teardown(test_scan_during_fork_storm, teardown_spawned),
 		cmocka_unit_test_teardown(test_non_root, teardown_spawned),
