@@ -672,6 +672,55 @@ static int fill_ipc(struct table *t, const struct ipc_list *ipc, struct user_nam
 	return 0;
 }
 
+/* The summary: JSON as one object, text and CSV as up to three tables. */
+static int render_summary(const struct handles_opts *o, const struct handles_snapshot *snap,
+			  uint64_t total, struct table *types, const struct table *res,
+			  const struct table *objs)
+{
+	struct json_writer *w;
+	int r, err;
+
+	if (o->format != FMT_JSON) {
+		r = table_add_row(types);
+		if (r < 0)
+			return r;
+		table_set_str(types, r, 0, "total");
+		table_set_uint(types, r, 1, total);
+		table_set_double(types, r, 2, total ? 100.0 : 0);
+		err = table_render(types, o->format, stdout, NULL);
+		if (!err) {
+			putchar('\n');
+			err = table_render(res, o->format, stdout, NULL);
+		}
+		if (!err && table_rows(objs)) {
+			putchar('\n');
+			err = table_render(objs, o->format, stdout, NULL);
+		}
+		return err;
+	}
+	w = json_writer_new(stdout);
+	if (!w)
+		return -ENOMEM;
+	json_begin_object(w);
+	json_key(w, "types");
+	json_begin_object(w);
+	for (r = 0; r < table_rows(types); r++)
+		json_kv_uint(w, table_get_str(types, r, 0), table_get_uint(types, r, 1));
+	json_end_object(w);
+	json_kv_uint(w, "total", total);
+	json_kv_int(w, "processes", snap->count);
+	json_kv_int(w, "skipped_processes", snap->skipped_denied);
+	json_kv_string(w, "method", snap->used_bpf ? "bpf-iter" : "proc");
+	json_key(w, "resources");
+	table_render_json_rows(res, w);
+	json_key(w, "ipc");
+	table_render_json_rows(objs, w);
+	json_end_object(w);
+	json_writer_free(w);
+	putchar('\n');
+	return ferror(stdout) ? -EIO : 0;
+}
+
 static int run_summary(const struct handles_opts *o)
 {
 	struct handles_scan_opts s;
@@ -749,48 +798,7 @@ static int run_summary(const struct handles_opts *o)
 					     "without CONFIG_KEYS?): key quotas not shown");
 	if (fill_resources(res, &resources, &users) || fill_ipc(objs, &ipc, &users))
 		goto out;
-	if (o->format == FMT_JSON) {
-		struct json_writer *w = json_writer_new(stdout);
-		int r;
-
-		if (!w)
-			goto out;
-		json_begin_object(w);
-		json_key(w, "types");
-		json_begin_object(w);
-		for (r = 0; r < table_rows(types); r++)
-			json_kv_uint(w, table_get_str(types, r, 0), table_get_uint(types, r, 1));
-		json_end_object(w);
-		json_kv_uint(w, "total", total);
-		json_kv_int(w, "processes", snap.count);
-		json_kv_int(w, "skipped_processes", snap.skipped_denied);
-		json_kv_string(w, "method", snap.used_bpf ? "bpf-iter" : "proc");
-		json_key(w, "resources");
-		table_render_json_rows(res, w);
-		json_key(w, "ipc");
-		table_render_json_rows(objs, w);
-		json_end_object(w);
-		json_writer_free(w);
-		putchar('\n');
-		err = ferror(stdout) ? -EIO : 0;
-	} else {
-		int r = table_add_row(types);
-
-		if (r < 0)
-			goto out;
-		table_set_str(types, r, 0, "total");
-		table_set_uint(types, r, 1, total);
-		table_set_double(types, r, 2, total ? 100.0 : 0);
-		err = table_render(types, o->format, stdout, NULL);
-		if (!err) {
-			putchar('\n');
-			err = table_render(res, o->format, stdout, NULL);
-		}
-		if (!err && table_rows(objs)) {
-			putchar('\n');
-			err = table_render(objs, o->format, stdout, NULL);
-		}
-	}
+	err = render_summary(o, &snap, total, types, res, objs);
 out:
 	if (err == -ENOMEM)
 		ps_error("handles: out of memory building the summary");
