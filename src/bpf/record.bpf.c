@@ -212,26 +212,16 @@ static __always_inline void track_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 c
 		count_lost(LOST_MAP_FULL);
 }
 
+/* One hash operation per free: the per-origin free count is derived in user
+ * space as allocs − outstanding (exact: an object leaves the outstanding
+ * map only by its free, or by a new allocation at its address, which means
+ * its free was missed, i.e. it was freed). */
 static __always_inline void track_free(__u8 kind, __u64 ptr)
 {
 	struct rec_obj_key key = { .ptr = ptr, .kind = key_space(kind) };
-	struct rec_origin_key okey = { 0 };
-	struct rec_origin *origin;
-	struct rec_obj *obj = bpf_map_lookup_elem(&outstanding, &key);
 
-	if (!obj) {
+	if (bpf_map_delete_elem(&outstanding, &key))
 		count_lost(STAT_UNMATCHED_FREE);
-		return;
-	}
-	okey.cache = obj->cache;
-	okey.kind = obj->kind;
-	okey.tgid = obj->tgid;
-	okey.stack_id = obj->stack_id;
-	okey.order = obj->order;
-	bpf_map_delete_elem(&outstanding, &key);
-	origin = bpf_map_lookup_elem(&origins, &okey);
-	if (origin)
-		__sync_fetch_and_add(&origin->frees, 1);
 }
 
 static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call_site,

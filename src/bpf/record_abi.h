@@ -77,7 +77,8 @@ struct rec_origin_key {
 };
 
 struct rec_origin {
-	__u64 allocs, frees;
+	__u64 allocs;
+	__u64 frees; /* unused by the kernel: user space derives allocs − outstanding */
 };
 
 /* Slots of the per-CPU loss counters. */

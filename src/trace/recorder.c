@@ -448,7 +448,6 @@ static int visit_origin(void *ctx, const struct rec_origin_key *key, const struc
 	if (!e)
 		return -ENOMEM;
 	e->allocs = val->allocs;
-	e->frees = val->frees;
 	return 0;
 }
 
@@ -459,9 +458,11 @@ static int write_snapshot(struct recorder *rc)
 
 	if (!sb.index)
 		return -ENOMEM;
-	err = record_probe__outstanding(rc->rp, visit_outstanding, &sb);
+	/* Origins first: an allocation made during the walk then shows as
+	 * outstanding, never as freed (frees = allocs − outstanding). */
+	err = record_probe__origins(rc->rp, visit_origin, &sb);
 	if (!err)
-		err = record_probe__origins(rc->rp, visit_origin, &sb);
+		err = record_probe__outstanding(rc->rp, visit_outstanding, &sb);
 	if (err)
 		goto out;
 	for (uint32_t i = 0; i < rc->tag_stats_cap; i++)
@@ -473,6 +474,9 @@ static int write_snapshot(struct recorder *rc)
 		struct rec_event ev = { .cache = k->cache, .kind = (uint8_t)k->kind,
 					.order = (uint8_t)k->order };
 
+		/* Frees since the start: what left the outstanding map (see
+		 * track_free in record.bpf.c). */
+		e->frees = e->allocs > e->outstanding_count ? e->allocs - e->outstanding_count : 0;
 		e->tag_id = event_tag(rc, &ev);
 		e->stack_id = event_stack(rc, k->stack_id);
 		e->tgid = k->tgid;
