@@ -15,6 +15,7 @@
 #include "kernel/limits.h"
 #include "kernel/procfd.h"
 #include "model/handle_resources.h"
+#include "model/handle_detail.h"
 #include "model/handles.h"
 #include "output/json.h"
 #include "output/table.h"

@@ -9,6 +9,7 @@
 
 #include "kernel/limits.h"
 #include "kernel/procfd.h"
+#include "model/handle_detail.h"
 #include "model/handles.h"
 
 #define FX FIXTURES_DIR "/handles/"
