@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# poolscope top's screen for real, in a tmux pane of our own tmux server:
+# every key, the help, the filter prompt, pause, the interval keys, a small
+# and a resized terminal, and the terminal given back (echo, icanon) after q,
+# Ctrl-C and SIGTERM. Exit 0 = pass.
+set -u
+P=$(realpath "${POOLSCOPE:-build/poolscope}")
+command -v tmux >/dev/null || { echo "top_tui: tmux is missing (make deps installs it)"; exit 1; }
+if [ "$(id -u)" != 0 ]; then echo "top_tui: skipped: needs root for /proc/slabinfo"; exit 0; fi
+# One tmux server per start, so a server still shutting down never races the next.
+RUN=0
+S=poolscope-tui-$$-$RUN
+T=(tmux -L "$S")
+trap '"${T[@]}" kill-server 2>/dev/null' EXIT
+
+screen() { "${T[@]}" capture-pane -p -t "$S"; }
+fail() { echo "FAIL (run $RUN): $*"; echo "---- screen ----"; screen; exit 1; }
+# wait_for REGEX [tenths of a second]
+wait_for() {
+	local i
+	for ((i = 0; i < ${2:-100}; i++)); do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.1
+	done
+	fail "no /$1/ on the screen"
+}
+keys() { "${T[@]}" send-keys -t "$S" "$@"; }
+# Start poolscope top in the pane under a non-interactive shell (an
+# interactive bash would repair the terminal modes itself after a job dies,
+# hiding what poolscope left behind); afterwards the shell prints the exit
+# status and the terminal modes poolscope left.
+start_top() { # cols rows top-args...
+	local cols=$1 rows=$2
+	shift 2
+	"${T[@]}" kill-server 2>/dev/null
+	RUN=$((RUN + 1))
+	S=poolscope-tui-$$-$RUN
+	T=(tmux -L "$S")
+	"${T[@]}" new-session -d -s "$S" -x "$cols" -y "$rows" \
+		"bash --norc --noprofile -c '$P top $*; echo EXIT=\$?; stty -a | tr \"  ;\" \"\\n\\n\" | grep -xE -- \"-?(icanon|echo)\" | tr \"\\n\" \" \"; echo MODES; sleep 600'" ||
+		fail "tmux cannot start a session"
+	wait_for "^poolscope top " 150
+}
+top_pid() { ps --ppid "$("${T[@]}" display -p -t "$S" '#{pane_pid}')" -o pid= | tr -d ' '; }
+check_restored() { # how it was ended
+	wait_for "^EXIT=0" 100
+	wait_for "MODES" 100
+	screen | grep -qE '^icanon echo MODES' || fail "terminal not restored after $1"
+}
+
+# 1. counters on, every key, quit with q.
+start_top 160 40 -d 0.5
+wait_for "^Counters on \\([0-9]+ events missed, [0-9]+ frees unattributed\\): "
+wait_for "sort bytes  type all  filter none  every 0.5s"
+wait_for "^Tag +Type +Allocs +\+Allocs +Frees +\+Frees +Diff +Objs +Bytes +\+Bytes +PerObj +Owner +Merged"
+keys h; wait_for "^poolscope top: keys"
+keys x; wait_for "sort bytes  type all"
+keys t; wait_for "sort tag  type"
+keys t; wait_for "sort tag reversed  type"
+keys a; wait_for "sort allocs  type"
+keys '('; wait_for "sort allocs change  type"
+keys '('; wait_for "sort allocs  type"
+keys f; wait_for "sort frees  type"
+keys d; wait_for "sort diff  type"
+keys m; wait_for "sort size  type"
+keys o; wait_for "sort objs  type"
+keys r; wait_for "sort objs reversed  type"
+keys b; wait_for "sort bytes  type"
+keys p; wait_for "type unrecl"
+screen | grep -E '^[^ ]+ +Recl ' && fail "a Recl row under type unrecl"
+keys p; wait_for "type recl"
+screen | grep -E '^[^ ]+ +Unrecl ' && fail "an Unrecl row under type recl"
+wait_for "^dentry +Recl "
+keys p; wait_for "type all"
+keys / ; wait_for "^filter \\(globs, !exclude\\):"
+keys 'kmalloc-*,!kmalloc-cg-*' Enter
+wait_for 'filter kmalloc-\*,!kmalloc-cg-\*'
+rows=$(screen | sed -n '/^Tag /,$p' | tail -n +2 | grep -v '^ *$')
+[ -n "$rows" ] || fail "no rows under the filter"
+echo "$rows" | grep -vqE '^kmalloc-' && fail "a row that does not match kmalloc-*"
+echo "$rows" | grep -qE '^kmalloc-cg-' && fail "an excluded kmalloc-cg- row"
+keys / ; wait_for "^filter \(globs"
+for _ in $(seq 1 30); do keys BSpace; done
+keys Enter; wait_for "filter none"
+keys Space; wait_for "PAUSED"
+keys Space; sleep 0.3; screen | grep -q PAUSED && fail "still paused"
+keys +; wait_for "every 1s"
+keys -; wait_for "every 0.5s"
+keys s; wait_for "^refresh every \\(seconds\\):"
+keys 3 Enter; wait_for "every 3s"
+keys Down Down PPage NPage Home End Up
+keys q
+check_restored q
+
+# 2. Ctrl-C.
+start_top 120 30 -d 0.5 --no-counters
+keys C-c
+check_restored Ctrl-C
+
+# 3. SIGTERM from outside.
+start_top 120 30 -d 0.5 --no-counters
+pid=$(top_pid)
+[ -n "$pid" ] || fail "cannot find the poolscope process"
+kill -TERM "$pid"
+check_restored SIGTERM
+
+# 4. A small terminal, then resized smaller and back: still drawn, no crash.
+start_top 40 8 -d 0.3 --no-counters
+wait_for "^poolscope top "
+"${T[@]}" resize-window -t "$S" -x 24 -y 5
+sleep 0.5
+wait_for "^poolscope top"
+"${T[@]}" resize-window -t "$S" -x 100 -y 30
+wait_for "^Tag +Type "
+keys h; wait_for "^poolscope top: keys"
+keys x q
+check_restored "a small terminal"
+
+# 5. A filter given on the command line shows in the prompt's status.
+start_top 120 30 -d 0.5 --no-counters --filter filp --sort objs_change
+wait_for "sort objs change  type all  filter filp"
+wait_for "^filp +Unrecl "
+keys q
+check_restored "--filter"
+echo "top_tui: all screen checks passed"
