@@ -57,6 +57,8 @@ struct trace_free {
 	uint8_t kind;
 };
 
+/* Counts since the previous TR_LOST of the same cpu: a reader sums them.
+ * cpu 0xffff: not per-CPU (bpf_misses, summed over the recorder's programs). */
 struct trace_lost {
 	uint64_t ts_ns;
 	uint16_t cpu;
@@ -122,8 +124,10 @@ bool trace_reader__truncated(const struct trace_reader *r);
 const char *trace_reader__string(const struct trace_reader *r, uint32_t id);
 /* Frames innermost first; returns the depth (0 if unknown id). */
 int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const uint64_t **ips);
-/* The symbol snapshot stored in the trace (may be empty, never NULL once
- * the file is fully read; the writer stores it at the start). */
+/* The symbol snapshot stored in the trace (may be empty, never NULL). It
+ * grows as the file is read: the recorder adds the symbols its stacks and
+ * call sites need at the end of each period, so it is complete once the
+ * reader has returned 0. */
 const struct ksyms *trace_reader__ksyms(const struct trace_reader *r);
 void trace_reader__close(struct trace_reader *r);
 
@@ -131,7 +135,8 @@ void trace_reader__close(struct trace_reader *r);
  * trace_writer__flush ends the chunk (length + CRC32) and writes it, so a
  * file cut off later stays readable up to its last flushed chunk. Strings
  * and stacks are emitted into the stream before their first use. All
- * functions return 0 or -errno (I/O errors are said once, by the writer). */
+ * functions return 0 or -errno and print nothing: the caller says what
+ * failed. After an I/O error every call returns that error. */
 struct trace_writer;
 
 /* Create (O_CREAT|O_TRUNC) path and write the header. */
@@ -140,7 +145,8 @@ int trace_writer__open(const char *path, const struct trace_header *hdr, struct 
 uint32_t trace_writer__string(struct trace_writer *w, const char *s);
 /* Define stack_id's frames (innermost first); redefinitions are ignored. */
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth);
-/* Symbol snapshot (may be a subset: the symbols the stacks need). */
+/* Symbol snapshot (may be a subset: the symbols the stacks need). May be
+ * called several times: the reader's table is the union. */
 int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks);
 int trace_writer__alloc(struct trace_writer *w, const struct trace_alloc *a);
 int trace_writer__free(struct trace_writer *w, const struct trace_free *f);

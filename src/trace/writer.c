@@ -12,7 +12,6 @@
 #include "kernel/ksyms.h"
 #include "trace/format.h"
 #include "trace/trace.h"
-#include "util/err.h"
 #include "util/hashmap.h"
 
 struct chunk_site {
@@ -29,7 +28,7 @@ struct chunk_actor {
 struct trace_writer {
 	int fd;
 	char *path;
-	int error;		/* sticky: first I/O error, already reported */
+	int error;		/* sticky: the first I/O error */
 	uint64_t bytes_written;
 
 	char **strings; /* by id */
@@ -61,7 +60,6 @@ static int write_all(struct trace_writer *w, const void *buf, size_t n)
 			continue;
 		if (done <= 0) {
 			w->error = done < 0 ? -errno : -EIO;
-			ps_error("%s: write failed: %s", w->path, strerror(-w->error));
 			return w->error;
 		}
 		p += done;
@@ -452,11 +450,8 @@ int trace_writer__snapshot(struct trace_writer *w, const struct trace_snapshot *
 {
 	if (!w || !s || (s->nentries && !s->entries))
 		return -EINVAL;
-	if ((uint64_t)s->nentries * SNAPSHOT_ENTRY_ROOM > TRACE_MAX_CHUNK / 2) {
-		ps_error("%s: snapshot of %u entries is too large for one chunk", w->path,
-			 s->nentries);
-		return -E2BIG;
-	}
+	if ((uint64_t)s->nentries * SNAPSHOT_ENTRY_ROOM > TRACE_MAX_CHUNK / 2)
+		return -E2BIG; /* more than one chunk can hold */
 	for (uint32_t i = 0; i < s->nentries; i++)
 		if (!string_ok(w, s->entries[i].tag_id) || !stack_ok(w, s->entries[i].stack_id))
 			return -EINVAL;
@@ -570,7 +565,6 @@ int trace_writer__open(const char *path, const struct trace_header *hdr, struct 
 	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (w->fd < 0) {
 		err = -errno;
-		ps_error("%s: cannot create trace file: %s", path, strerror(errno));
 		goto out;
 	}
 	err = write_header(w, hdr);
@@ -597,10 +591,8 @@ int trace_writer__close(struct trace_writer *w, uint64_t stop_ns)
 		fmt_put_u32(trailer + 12, (uint32_t)crc32(0L, trailer + 4, 8));
 		err = write_all(w, trailer, sizeof(trailer));
 	}
-	if (!err && close(w->fd) < 0) {
-		err = -errno;
-		ps_error("%s: close failed: %s", w->path, strerror(errno));
-	}
+	if (!err && close(w->fd) < 0)
+		err = -errno; /* e.g. NFS reporting a failed write at close */
 	w->fd = -1;
 	writer_free(w);
 	return err;
