@@ -144,14 +144,16 @@ static int attach_counts(struct pool_snapshot *snap, const struct pool_sources *
 		tag->allocs = c->allocs;
 		tag->frees = c->frees;
 		tag->owner_call_site = c->owner_call_site;
-		owner_resolve(tag, src->ksyms);
 	}
 out:
 	free(counts);
 	return err;
 }
 
-static void attach_changes(struct pool_snapshot *snap, const struct pool_snapshot *prev)
+/* Changes since prev, and owners: a call site seen at the previous refresh
+ * keeps its resolved name instead of being looked up and formatted again. */
+static void attach_changes(struct pool_snapshot *snap, const struct pool_snapshot *prev,
+			   const struct ksyms *ks)
 {
 	size_t i;
 
@@ -159,6 +161,10 @@ static void attach_changes(struct pool_snapshot *snap, const struct pool_snapsho
 		struct pool_tag *tag = &snap->tags[i];
 		const struct pool_tag *old = prev ? pool_snapshot_find(prev, tag->name) : NULL;
 
+		if (old && old->owner_call_site == tag->owner_call_site)
+			memcpy(tag->owner, old->owner, sizeof(tag->owner));
+		else
+			owner_resolve(tag, ks);
 		if (!old)
 			continue;
 		tag->have_prev = true;
@@ -209,7 +215,7 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 		if (err)
 			return err;
 	}
-	attach_changes(snap, prev);
+	attach_changes(snap, prev, src->ksyms);
 	return 0;
 }
 
