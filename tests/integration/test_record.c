@@ -679,6 +679,60 @@ static void test_max_size_and_duration(void **state)
 	free(out);
 }
 
+/* Pages are keyed by pfn (calibrated against /proc/self/pagemap): every
+ * recorded page must lie inside the machine's RAM as /proc/iomem lists it. */
+struct pfn_check {
+	uint64_t max_pfn, pages, outside;
+};
+
+static void visit_pfn(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	struct pfn_check *pc = ctx;
+
+	(void)r;
+	if (rec->type == TR_ALLOC && rec->alloc.kind == TK_PAGE) {
+		pc->pages++;
+		if (!rec->alloc.ptr || rec->alloc.ptr >= pc->max_pfn)
+			pc->outside++;
+	}
+}
+
+static void test_page_pfns(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct pfn_check pc = { 0 };
+	struct trace_facts tf;
+	char cmd[512], line[256];
+	int status;
+	FILE *iomem = fopen("/proc/iomem", "r");
+
+	assert_non_null(iomem);
+	while (fgets(line, sizeof(line), iomem)) {
+		unsigned long long lo, hi;
+
+		if (strstr(line, "System RAM") && sscanf(line, "%llx-%llx", &lo, &hi) == 2 &&
+		    (hi + 1) / 4096 > pc.max_pfn)
+			pc.max_pfn = (hi + 1) / 4096;
+	}
+	fclose(iomem);
+	assert_true(pc.max_pfn > 0);
+	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 700ms --kinds page --no-stacks",
+		 test_poolscope(), trace_path);
+	char *out = test_capture(cmd, &status);
+
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_null(strstr(out, "struct page address")); /* calibration worked */
+	free(out);
+	read_trace(&tf, visit_pfn, &pc);
+	print_message("%llu page allocs, %llu outside RAM (max pfn %llx)\n",
+		      (unsigned long long)pc.pages, (unsigned long long)pc.outside,
+		      (unsigned long long)pc.max_pfn);
+	assert_true(pc.pages > 0);
+	assert_int_equal(pc.outside, 0);
+	trace_reader__close(tf.r);
+}
+
 static void test_bad_options(void **state)
 {
 	(void)state;
@@ -738,6 +792,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flight_recorder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_and_duration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_pfns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
 	};
 
