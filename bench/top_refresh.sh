@@ -29,10 +29,18 @@ per_refresh() {
 	printf '%s\n' "${vals[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
+# The floor, side by side: the kernel's own cost of producing /proc/slabinfo
+# (perl reading it N times; perl-base is in every Debian), per read.
+floor() {
+	perl -e 'my $n = shift; for (1 .. $n) { open(my $f, "<", "/proc/slabinfo") or die;
+		local $/; my $x = <$f>; close $f } my @t = times; printf "%.3f\n", ($t[0] + $t[1]) * 1000 / $n' "$N"
+}
+
 caches=$(($(wc -l < /proc/slabinfo) - 2))
 echo "machine: $(nproc) CPUs, $(uname -r), $caches slab caches, $(date -u +%Y-%m-%d)"
 echo "refreshes per run: $N (-d 0.01), median of $REPEAT"
 printf '%-28s %s\n' "mode" "CPU per refresh (ms)"
+printf '%-28s %s\n' "read /proc/slabinfo (floor)" "$(floor)"
 printf '%-28s %s\n' "counters off, text" "$(per_refresh --no-counters)"
 printf '%-28s %s\n' "counters off, json" "$(per_refresh --no-counters --format json)"
 printf '%-28s %s\n' "counters on, text" "$(per_refresh)"
