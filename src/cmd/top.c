@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -681,13 +682,56 @@ static int log_latest(struct top_state *st)
 	return err;
 }
 
+/* While the screen is up, warnings written to stderr would scribble over it:
+ * hold them in an anonymous memory file and replay them once the terminal is
+ * back. Returns the real stderr's fd, or -1 when nothing is held. */
+static int stderr_hold(void)
+{
+	int mem = memfd_create("poolscope-top-stderr", MFD_CLOEXEC);
+	int saved;
+
+	if (mem < 0)
+		return -1;
+	fflush(stderr);
+	saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(mem, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		close(mem);
+		return -1;
+	}
+	close(mem);
+	return saved;
+}
+
+static void stderr_release(int saved)
+{
+	char buf[4096];
+	ssize_t n;
+	int mem;
+
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	mem = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	if (mem < 0)
+		return;
+	lseek(mem, 0, SEEK_SET);
+	while ((n = read(mem, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) != n)
+			break;
+	close(mem);
+}
+
 static int run_screen(struct top_state *st)
 {
 	const struct top_opts *o = st->opts;
 	struct top_controls ctl = {0};
 	struct top_screen *screen = NULL;
 	uint64_t next_refresh = 0;
-	int rc = EXIT_OK, i;
+	int rc = EXIT_OK, i, saved_stderr = -1;
 
 	snprintf(ctl.sort_key, sizeof(ctl.sort_key), "%s",
 		 pool_sort_key_change(o->sort_key, false));
@@ -710,6 +754,7 @@ static int run_screen(struct top_state *st)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	saved_stderr = stderr_hold();
 	while (!should_stop()) {
 		char lines[HEADER_LINES][HEADER_LEN];
 		const char *header[HEADER_LINES];
@@ -753,6 +798,7 @@ static int run_screen(struct top_state *st)
 	}
 out:
 	top_screen_close(screen);
+	stderr_release(saved_stderr);
 	globlist_clear(&ctl.filter);
 	return rc;
 }

@@ -122,4 +122,15 @@ wait_for "sort objs change  type all  filter filp"
 wait_for "^filp +Unrecl "
 keys q
 check_restored "--filter"
+# 6. An error while the screen is up (a log on a full disk) is said once the
+# terminal is back, not scribbled over the screen; exit status 1.
+"${T[@]}" kill-server 2>/dev/null
+RUN=$((RUN + 1))
+S=poolscope-tui-$$-$RUN
+T=(tmux -L "$S")
+"${T[@]}" new-session -d -s "$S" -x 120 -y 30 \
+	"bash --norc --noprofile -c '$P top --no-counters --log /dev/full; echo EXIT=\$?; sleep 600'" ||
+	fail "tmux cannot start a session"
+wait_for "^poolscope: top: writing log /dev/full failed: No space left on device"
+wait_for "^EXIT=1"
 echo "top_tui: all screen checks passed"
