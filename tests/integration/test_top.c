@@ -670,6 +670,14 @@ static void test_log_rotation(void **state)
 	assert_memory_equal(text, "{\"time\":", 8);
 	free(text);
 	unlink(path);
+	/* A log that cannot be opened: one line naming it, exit 1. */
+	snprintf(args, sizeof(args), "top -b -n 1 --no-counters --log %s/no/such/dir/top.log 2>&1",
+		 dir);
+	out = run(args, &status);
+	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_int_equal(count_lines(out), 1);
+	assert_non_null(strstr(out, "cannot open log"));
+	free(out);
 	rmdir(dir);
 }
 
