@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -599,9 +600,12 @@ static int stdout_flush(void)
 {
 	int fd;
 
+	struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
+
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	if (errno != EPIPE) {
+	/* errno may be stale when an earlier write failed: ask the pipe itself. */
+	if (errno != EPIPE && !(poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)))) {
 		ps_error("top: writing to stdout failed: %s", strerror(errno));
 		return -EIO;
 	}
