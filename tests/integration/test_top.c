@@ -799,6 +799,15 @@ static void test_closed_pipe(void **state)
 	assert_non_null(out);
 	assert_string_equal(out, "rc=0\n");
 	free(out);
+	/* A full disk is not a reader that went away: one line, exit 1. */
+	snprintf(cmd, sizeof(cmd), "%s top -b -n 3 -d 0.05 --no-counters 2>&1 >/dev/full",
+		 test_poolscope());
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_int_equal(count_lines(out), 1);
+	assert_non_null(strstr(out, "writing to stdout failed: No space left on device"));
+	free(out);
 }
 
 /* ---- not root ---- */
