@@ -116,12 +116,21 @@ keys h; wait_for "^poolscope top: keys"
 keys x q
 check_restored "a small terminal"
 
-# 5. A filter given on the command line shows in the prompt's status.
-start_top 120 30 -d 0.5 --no-counters --filter filp --sort objs_change
+# 5. A filter given on the command line shows in the status line, and the
+# screen logs every refresh (the command line's view, whatever the keys do).
+LOG=$(mktemp /tmp/poolscope-tui-log.XXXXXX)
+trap '"${T[@]}" kill-server 2>/dev/null; rm -f "$LOG" "$LOG.1"' EXIT
+start_top 120 30 -d 0.2 --no-counters --filter filp --sort objs_change --log "$LOG"
 wait_for "sort objs change  type all  filter filp"
 wait_for "^filp +Unrecl "
+keys p
+sleep 1
 keys q
 check_restored "--filter"
+n=$(wc -l < "$LOG")
+[ "$n" -ge 3 ] || fail "the screen logged $n refreshes in over a second at 0.2 s"
+grep -v '^{"time":"' "$LOG" && fail "a log line that is not a JSON refresh"
+[ "$(grep -c '"tags":\[{"tag":"filp",' "$LOG")" -eq "$n" ] || fail "log lines without exactly filp"
 # 6. An error while the screen is up (a log on a full disk) is said once the
 # terminal is back, not scribbled over the screen; exit status 1.
 "${T[@]}" kill-server 2>/dev/null
