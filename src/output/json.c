@@ -187,10 +187,18 @@ void json_uint(struct json_writer *w, uint64_t v)
 void json_double(struct json_writer *w, double v)
 {
 	before_value(w);
-	if (!isfinite(v))
+	char buf[32];
+
+	if (!isfinite(v)) {
 		fputs("null", w->out);
-	else
-		fprintf(w->out, "%.17g", v);
+		return;
+	}
+	/* Shortest of 15 or 17 significant digits that reads back exactly:
+	 * 1464.87 rather than 1464.8699999999999. */
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	fputs(buf, w->out);
 }
 
 void json_bool(struct json_writer *w, bool v)

@@ -153,6 +153,8 @@ static void fill_controls(struct json_writer *w)
 	json_uint(w, 18446744073709551615ULL);
 	json_int(w, -5);
 	json_double(w, 0.0 / 0.0);
+	json_double(w, 1464.87);
+	json_double(w, 0.1 + 0.2);
 	json_bool(w, true);
 	json_null(w);
 	json_end_array(w);
@@ -165,7 +167,7 @@ static void test_json_escapes_every_control_byte(void **state)
 
 	(void)state;
 	assert_string_equal(out, "{\"comm\":\"a\\u0001\\u001f\\u007f\\n\\t\\\"\\\\\\u00ff\xc3\xa9\","
-				 "\"list\":[18446744073709551615,-5,null,true,null]}");
+				 "\"list\":[18446744073709551615,-5,null,1464.87,0.30000000000000004,true,null]}");
 	free(out);
 }
 
