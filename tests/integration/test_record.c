@@ -733,6 +733,39 @@ static void test_page_pfns(void **state)
 	trace_reader__close(tf.r);
 }
 
+/* A tracepoint this kernel lacks is skipped and named, the rest records. */
+static void test_missing_tracepoints(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct trace_facts tf;
+	char cmd[512];
+	int status;
+
+	snprintf(cmd, sizeof(cmd),
+		 "POOLSCOPE_RECORD_OFF=kmalloc,kfree %s record -o %s --duration 500ms --no-stacks "
+		 "--kinds slab,kmalloc", test_poolscope(), trace_path);
+	char *out = test_capture(cmd, &status);
+
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "attached: kmem_cache_alloc kmem_cache_free;"));
+	assert_non_null(strstr(out, "not on this kernel: kmalloc, kfree"));
+	free(out);
+	read_trace(&tf, NULL, NULL);
+	assert_true(tf.kinds_seen[TK_SLAB]);
+	assert_false(tf.kinds_seen[TK_KMALLOC]);
+	trace_reader__close(tf.r);
+
+	/* None of the requested kinds available: one clear line, exit 1. */
+	snprintf(cmd, sizeof(cmd),
+		 "POOLSCOPE_RECORD_OFF=kmalloc,kfree %s record -o %s --kinds kmalloc 2>&1",
+		 test_poolscope(), trace_path);
+	out = test_capture(cmd, &status);
+	assert_int_equal(WEXITSTATUS(status), 1);
+	assert_non_null(strstr(out, "none of the requested allocation tracepoints"));
+	free(out);
+}
+
 static void test_bad_options(void **state)
 {
 	(void)state;
@@ -793,6 +826,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_and_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_pfns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_tracepoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
 	};
 
