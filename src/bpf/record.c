@@ -229,9 +229,13 @@ int record_probe__cache_names(struct record_probe *rp, struct rec_cache_name **n
 		int map = bpf_map__fd(rp->skel->maps.allowed_caches);
 		__u8 one = 1;
 
+		__u64 large = 0; /* a page-backed kmalloc has no cache */
+
 		for (size_t i = 0; i < count; i++)
 			if (globlist_match(rp->tags, all[i].name))
 				bpf_map_update_elem(map, &all[i].cache, &one, BPF_ANY);
+		if (globlist_match(rp->tags, "kmalloc-large"))
+			bpf_map_update_elem(map, &large, &one, BPF_ANY);
 	}
 	*names = all;
 	*n = count;
@@ -325,6 +329,23 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
+	/* Tags that name whole kinds: a tag filter that matches none of a
+	 * kind's tags leaves that kind's programs unloaded. */
+	if (o->tags && !globlist_empty(o->tags)) {
+		bool any_order = false;
+		char name[32];
+
+		for (int order = 0; order < 32 && !any_order; order++) {
+			snprintf(name, sizeof(name), "page-order-%d", order);
+			any_order = globlist_match(o->tags, name);
+		}
+		if (!any_order)
+			kinds &= ~RK_MASK(RK_PAGE);
+		if (!globlist_match(o->tags, "percpu"))
+			kinds &= ~RK_MASK(RK_PERCPU);
+		if (!globlist_match(o->tags, "vmalloc"))
+			kinds &= ~RK_MASK(RK_VMALLOC);
+	}
 	libbpf_set_print(libbpf_print);
 	rp->tags = o->tags;
 	rp->ncpus = libbpf_num_possible_cpus();
@@ -361,7 +382,8 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 	}
 	if (!nattach) {
 		err = -EOPNOTSUPP;
-		snprintf(why, whylen, "this kernel has none of the requested allocation tracepoints");
+		snprintf(why, whylen, "nothing to record: this kernel has none of the requested "
+				      "allocation tracepoints, or no requested kind has a matching tag");
 		goto out;
 	}
 	bpf_program__set_autoattach(rp->skel->progs.rec_cache_names, false);

@@ -733,6 +733,39 @@ static void test_page_pfns(void **state)
 	trace_reader__close(tf.r);
 }
 
+/* Tags naming whole kinds (percpu, vmalloc, page-order-N, kmalloc-large)
+ * select those kinds; a glob matching nothing records nothing. */
+static void test_tag_kinds(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct trace_facts tf;
+	char cmd[512];
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 500ms --no-stacks --tag 'nomatch*'",
+		 test_poolscope(), trace_path);
+	char *out = test_capture(cmd, &status);
+
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_null(strstr(out, "percpu_alloc_percpu")); /* not attached */
+	free(out);
+	read_trace(&tf, NULL, NULL);
+	assert_int_equal(tf.allocs + tf.frees, 0);
+	trace_reader__close(tf.r);
+
+	/* page-order-0 only: page events, all of order 0, nothing else. */
+	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 500ms --no-stacks --tag page-order-0",
+		 test_poolscope(), trace_path);
+	free(test_capture(cmd, &status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	read_trace(&tf, NULL, NULL);
+	assert_true(tf.kinds_seen[TK_PAGE]);
+	assert_false(tf.kinds_seen[TK_SLAB] || tf.kinds_seen[TK_KMALLOC] ||
+		     tf.kinds_seen[TK_PERCPU] || tf.kinds_seen[TK_VMALLOC]);
+	trace_reader__close(tf.r);
+}
+
 /* A tracepoint this kernel lacks is skipped and named, the rest records. */
 static void test_missing_tracepoints(void **state)
 {
@@ -826,6 +859,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_and_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_pfns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tag_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tracepoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
 	};
