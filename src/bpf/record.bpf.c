@@ -24,6 +24,7 @@ const volatile bool aggregate = false;
 const volatile bool stacks = true;
 const volatile __u32 sample_every = 1;	   /* stacks for every Nth alloc per CPU */
 const volatile bool filter_pids = false;
+const volatile __u32 self_tgid = 0; /* the recorder: its own writes are not recorded */
 const volatile bool filter_comm = false;
 const volatile char comm_filter[REC_COMM_LEN] = {};
 const volatile __u64 size_min = 0, size_max = ~0ULL;
@@ -232,7 +233,7 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	struct rec_alloc_event *e;
 	char comm[REC_COMM_LEN];
 
-	if (!started || !tag_allowed(kind, cache, order))
+	if (!started || !tag_allowed(kind, cache, order) || tgid == self_tgid)
 		return;
 	if (req < size_min || req > size_max)
 		return;

@@ -399,6 +399,7 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 	ro->stacks = o->stacks;
 	ro->sample_every = o->sample_every ? o->sample_every : 1;
 	ro->filter_pids = o->npids > 0;
+	ro->self_tgid = (__u32)getpid();
 	if (o->comm) {
 		ro->filter_comm = true;
 		strncpy((char *)ro->comm_filter, o->comm, REC_COMM_LEN - 1);

@@ -403,6 +403,20 @@ static int held_ids(const char *field, pid_t pid, uint32_t *ids, int max)
 	return n;
 }
 
+struct self_check {
+	uint32_t tgid;
+	uint64_t own_allocs;
+};
+
+static void visit_self(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	struct self_check *sc = ctx;
+
+	(void)r;
+	if (rec->type == TR_ALLOC && rec->alloc.tgid == sc->tgid)
+		sc->own_allocs++;
+}
+
 static void test_sigkill_leaves_nothing(void **state)
 {
 	(void)state;
@@ -445,10 +459,13 @@ static void test_sigkill_leaves_nothing(void **state)
 			fail_msg("%d BPF programs/links of the killed recorder remain", alive);
 		sleep_ms(50);
 	}
-	/* The killed recording reads cleanly up to its last complete chunk. */
+	/* The killed recording reads cleanly up to its last complete chunk, and
+	 * holds none of the recorder's own allocations. */
 	struct trace_facts tf;
+	struct self_check sc = { .tgid = (uint32_t)rec };
 
-	read_trace(&tf, NULL, NULL);
+	read_trace(&tf, visit_self, &sc);
+	assert_int_equal(sc.own_allocs, 0);
 	assert_true(tf.truncated);
 	assert_true(trace_reader__header(tf.r)->stop_ns == 0);
 	assert_true(tf.allocs + tf.frees > 0);
