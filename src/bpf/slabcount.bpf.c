@@ -21,6 +21,17 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by the loader from vmlinux BTF: whether bpf_get_kmem_cache exists.
  * Without it kmalloc/kfree are counted as unattributed, never guessed. */
 const volatile bool have_get_kmem_cache = false;
+/* Cleared only by tests, to prove the hash-map path exact on its own. */
+const volatile bool use_fast_tables = true;
+/* Tests only: count just this process's events, so a truth test holds on a
+ * machine where others churn the same caches. 0 (always, for top) makes the
+ * verifier drop the check entirely. */
+const volatile __u32 only_tgid = 0;
+
+static __always_inline bool skip_task(void)
+{
+	return only_tgid && (bpf_get_current_pid_tgid() >> 32) != only_tgid;
+}
 
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 
@@ -56,6 +67,28 @@ struct {
 	__type(key, __u64);
 	__type(value, struct slabcount_name);
 } names SEC(".maps");
+
+#define OWNER_TABLE(name)                                                                   \
+	struct {                                                                            \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                    \
+		__uint(max_entries, SLABCOUNT_OWNER_BUCKETS);                               \
+		__type(key, __u32);                                                         \
+		__type(value, struct slabcount_owner_bucket);                               \
+	} name SEC(".maps")
+
+#define FREE_TABLE(name)                                                                    \
+	struct {                                                                            \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                    \
+		__uint(max_entries, SLABCOUNT_FREE_BUCKETS);                                \
+		__type(key, __u32);                                                         \
+		__type(value, struct slabcount_free_bucket);                                \
+	} name SEC(".maps")
+
+/* One fast table per program (see slabcount_abi.h). */
+OWNER_TABLE(fast_kmalloc);
+OWNER_TABLE(fast_cache_alloc);
+FREE_TABLE(fast_kfree);
+FREE_TABLE(fast_cache_free);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -101,7 +134,75 @@ static __always_inline struct slabcount_cache_val *cache_val(__u64 cache)
 	return bpf_map_lookup_elem(&caches, &cache);
 }
 
-static __always_inline void count_alloc(__u64 cache, __u64 call_site, enum sc_writer w)
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+
+static __always_inline void count_alloc_slow(__u64 cache, __u64 call_site, enum sc_writer w);
+static __always_inline void count_free_slow(__u64 cache, enum sc_writer w);
+
+static __always_inline void count_alloc(void *table, __u64 cache, __u64 call_site,
+					enum sc_writer w)
+{
+	/* The bucket comes from the call site alone: the verifier forbids
+	 * arithmetic on the cache pointer, and a call site nearly always
+	 * allocates from one cache. */
+	__u32 idx = (call_site * GOLDEN) >> (64 - 9);
+	struct slabcount_owner_bucket *b;
+	int i;
+
+	_Static_assert(SLABCOUNT_OWNER_BUCKETS == 1 << 9, "bucket bits");
+	b = use_fast_tables ? bpf_map_lookup_elem(table, &idx) : NULL;
+	if (b) {
+		for (i = 0; i < SLABCOUNT_BUCKET_SLOTS; i++) {
+			struct slabcount_owner_slot *s = &b->slot[i];
+
+			if (s->cache == cache && s->call_site == call_site) {
+				s->count += 1;
+				return;
+			}
+			if (s->cache == 0) {
+				note_name(cache);
+				s->call_site = call_site;
+				s->count = 1;
+				s->cache = cache; /* last: marks the slot taken */
+				return;
+			}
+		}
+	}
+	count_alloc_slow(cache, call_site, w);
+}
+
+/* Bucket by call site too (see count_alloc): one cache freed from several
+ * places may hold a slot in several buckets; user space sums them. */
+static __always_inline void count_free(void *table, __u64 cache, __u64 call_site,
+				       enum sc_writer w)
+{
+	__u32 idx = (call_site * GOLDEN) >> (64 - 8);
+	struct slabcount_free_bucket *b;
+	int i;
+
+	_Static_assert(SLABCOUNT_FREE_BUCKETS == 1 << 8, "bucket bits");
+	b = use_fast_tables ? bpf_map_lookup_elem(table, &idx) : NULL;
+	if (b) {
+		for (i = 0; i < SLABCOUNT_BUCKET_SLOTS; i++) {
+			struct slabcount_free_slot *s = &b->slot[i];
+
+			if (s->cache == cache) {
+				s->count += 1;
+				return;
+			}
+			if (s->cache == 0) {
+				note_name(cache);
+				s->count = 1;
+				s->cache = cache;
+				return;
+			}
+		}
+	}
+	count_free_slow(cache, w);
+}
+
+/* The hash maps: when a fast bucket is full. */
+static __always_inline void count_alloc_slow(__u64 cache, __u64 call_site, enum sc_writer w)
 {
 	struct slabcount_owner_key key = { .cache = cache, .call_site = call_site };
 	struct slabcount_cache_val *cv;
@@ -133,7 +234,7 @@ static __always_inline void count_alloc(__u64 cache, __u64 call_site, enum sc_wr
 		cv->allocs_unowned_cache += 1;
 }
 
-static __always_inline void count_free(__u64 cache, enum sc_writer w)
+static __always_inline void count_free_slow(__u64 cache, enum sc_writer w)
 {
 	struct slabcount_cache_val *cv = cache_val(cache);
 
@@ -163,16 +264,20 @@ static __always_inline __u64 object_cache(const void *ptr)
 SEC("tp_btf/kmem_cache_alloc")
 int BPF_PROG(psc_cache_alloc, unsigned long call_site, const void *ptr, struct kmem_cache *s)
 {
+	if (skip_task())
+		return 0;
 	if (ptr)
-		count_alloc((__u64)s, call_site, W_CACHE_ALLOC);
+		count_alloc(&fast_cache_alloc, (__u64)s, call_site, W_CACHE_ALLOC);
 	return 0;
 }
 
 SEC("tp_btf/kmem_cache_free")
 int BPF_PROG(psc_cache_free, unsigned long call_site, const void *ptr, struct kmem_cache *s)
 {
+	if (skip_task())
+		return 0;
 	if (ptr)
-		count_free((__u64)s, W_CACHE_FREE);
+		count_free(&fast_cache_free, (__u64)s, call_site, W_CACHE_FREE);
 	return 0;
 }
 
@@ -194,13 +299,15 @@ int BPF_PROG(psc_kmalloc, unsigned long call_site, const void *ptr)
 {
 	__u64 cache;
 
+	if (skip_task())
+		return 0;
 	if (!ptr)
 		return 0;
 	cache = object_cache(ptr);
 	if (cache == SLABCOUNT_KEY_LARGE && inside_kmalloc_entry(call_site))
 		return 0;
 	if (cache)
-		count_alloc(cache, call_site, W_KMALLOC);
+		count_alloc(&fast_kmalloc, cache, call_site, W_KMALLOC);
 	else
 		stat_inc(STAT_KMALLOC_UNATTRIBUTED);
 	return 0;
@@ -211,13 +318,15 @@ int BPF_PROG(psc_kfree, unsigned long call_site, const void *ptr)
 {
 	__u64 cache;
 
+	if (skip_task())
+		return 0;
 	/* kfree(NULL) and kfree(ZERO_SIZE_PTR) fire the tracepoint but free
 	 * nothing. */
 	if ((unsigned long)ptr <= 16)
 		return 0;
 	cache = object_cache(ptr);
 	if (cache)
-		count_free(cache, W_KFREE);
+		count_free(&fast_kfree, cache, call_site, W_KFREE);
 	else
 		stat_inc(STAT_KFREE_UNATTRIBUTED);
 	return 0;

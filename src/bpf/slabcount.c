@@ -27,7 +27,7 @@
  * site) pairs, a few thousand after hours of uptime. When full, allocs are
  * still counted (without owner) and the shortfall is reported. */
 #define MAX_CACHES 2048
-#define MAX_OWNERS 32768
+#define MAX_OWNERS 16384
 
 enum tp_index { TP_CACHE_ALLOC, TP_CACHE_FREE, TP_KMALLOC, TP_KFREE, TP_NR };
 
@@ -48,6 +48,9 @@ struct slab_counters {
 	__u64 *owner_vals;
 	__u64 *cache_keys;
 	struct slabcount_cache_val *cache_vals;
+	__u32 *bucket_keys;
+	struct slabcount_owner_bucket *owner_buckets;
+	struct slabcount_free_bucket *free_buckets;
 	/* As of the last read. */
 	uint64_t unattributed, missed;
 };
@@ -124,7 +127,8 @@ static bool param_points_to(const struct btf *btf, const struct btf_type *proto,
 
 /* POOLSCOPE_SLABCOUNT_OFF (comma-separated tracepoint names and/or
  * bpf_get_kmem_cache) makes this kernel look older than it is: the tests
- * drive the fallbacks of kernels we cannot boot here with it. */
+ * drive the fallbacks of kernels we cannot boot here with it. "fast-tables"
+ * sends every event down the hash-map path that full buckets take. */
 static bool pretend_missing(const char *what)
 {
 	const char *list = getenv("POOLSCOPE_SLABCOUNT_OFF");
@@ -235,7 +239,13 @@ static int alloc_buffers(struct slab_counters *sc)
 	sc->owner_vals = calloc((size_t)MAX_OWNERS * sc->ncpus, sizeof(*sc->owner_vals));
 	sc->cache_keys = calloc(MAX_CACHES, sizeof(*sc->cache_keys));
 	sc->cache_vals = calloc((size_t)MAX_CACHES * sc->ncpus, sizeof(*sc->cache_vals));
-	if (!sc->owner_keys || !sc->owner_vals || !sc->cache_keys || !sc->cache_vals)
+	sc->bucket_keys = calloc(SLABCOUNT_OWNER_BUCKETS, sizeof(*sc->bucket_keys));
+	sc->owner_buckets = calloc((size_t)SLABCOUNT_OWNER_BUCKETS * sc->ncpus,
+				   sizeof(*sc->owner_buckets));
+	sc->free_buckets = calloc((size_t)SLABCOUNT_FREE_BUCKETS * sc->ncpus,
+				  sizeof(*sc->free_buckets));
+	if (!sc->owner_keys || !sc->owner_vals || !sc->cache_keys || !sc->cache_vals ||
+	    !sc->bucket_keys || !sc->owner_buckets || !sc->free_buckets)
 		return -ENOMEM;
 	return 0;
 }
@@ -296,6 +306,11 @@ int slab_counters__start(struct slab_counters **out, char *why, size_t whylen)
 		goto out;
 	}
 	sc->skel->rodata->have_get_kmem_cache = have_kfunc;
+	sc->skel->rodata->use_fast_tables = !pretend_missing("fast-tables");
+	/* Tests only (see only_tgid in slabcount.bpf.c). */
+	if (getenv("POOLSCOPE_SLABCOUNT_TGID"))
+		sc->skel->rodata->only_tgid = (__u32)strtoul(getenv("POOLSCOPE_SLABCOUNT_TGID"),
+							     NULL, 10);
 	if (find_kmalloc_entries(sc) <= 0)
 		strncat(sc->note, "; kallsyms unreadable: a large kmalloc through __kmalloc "
 			"may count twice", sizeof(sc->note) - strlen(sc->note) - 1);
@@ -379,27 +394,141 @@ static int lookup_all(int fd, void *keys, void *vals, __u32 max)
 	return (int)count;
 }
 
-static int fold_owners(struct slab_counters *sc, struct fold *f)
+/* Allocs per (cache, call site) gathered from every table before the owner
+ * is chosen: one pair may sit in both fast tables' slots on every CPU and in
+ * the hash. */
+struct site_sum {
+	struct u64map *index; /* hash of (cache, site) -> position */
+	struct slabcount_owner_slot *sums;
+	size_t n, cap;
+};
+
+static int site_add(struct site_sum *ss, __u64 cache, __u64 call_site, __u64 count)
 {
-	int n = lookup_all(bpf_map__fd(sc->skel->maps.owners), sc->owner_keys, sc->owner_vals,
-			   MAX_OWNERS);
-	int i, cpu;
+	uint64_t h = hash_u64(cache) ^ hash_u64(call_site * 0x9E3779B97F4A7C15ULL), *pos;
+	size_t i;
+
+	/* Collisions of the 64-bit hash are resolved by a linear scan of the
+	 * equal-hash chain: extremely rare, so kept simple. */
+	for (;;) {
+		pos = u64map_find(ss->index, h);
+		if (!pos)
+			break;
+		i = *pos;
+		if (ss->sums[i].cache == cache && ss->sums[i].call_site == call_site) {
+			ss->sums[i].count += count;
+			return 0;
+		}
+		h++;
+	}
+	if (ss->n == ss->cap) {
+		size_t cap = ss->cap ? ss->cap * 2 : 1024;
+		struct slabcount_owner_slot *sums = realloc(ss->sums, cap * sizeof(*sums));
+
+		if (!sums)
+			return -ENOMEM;
+		ss->sums = sums;
+		ss->cap = cap;
+	}
+	if (u64map_set(ss->index, h, ss->n))
+		return -ENOMEM;
+	ss->sums[ss->n++] = (struct slabcount_owner_slot){ cache, call_site, count };
+	return 0;
+}
+
+static int fold_fast_owners(struct slab_counters *sc, struct bpf_map *map, struct site_sum *ss)
+{
+	int n = lookup_all(bpf_map__fd(map), sc->bucket_keys, sc->owner_buckets,
+			   SLABCOUNT_OWNER_BUCKETS);
+	size_t i, total;
+	int slot, err;
 
 	if (n < 0)
 		return n;
+	total = (size_t)n * sc->ncpus;
+	for (i = 0; i < total; i++) {
+		for (slot = 0; slot < SLABCOUNT_BUCKET_SLOTS; slot++) {
+			const struct slabcount_owner_slot *s = &sc->owner_buckets[i].slot[slot];
+
+			if (!s->cache)
+				break;
+			err = site_add(ss, s->cache, s->call_site, s->count);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int fold_owners(struct slab_counters *sc, struct fold *f)
+{
+	struct site_sum ss = {};
+	int n, i, cpu, err;
+	size_t k;
+
+	ss.index = u64map_new(4096);
+	if (!ss.index)
+		return -ENOMEM;
+	err = fold_fast_owners(sc, sc->skel->maps.fast_kmalloc, &ss);
+	if (!err)
+		err = fold_fast_owners(sc, sc->skel->maps.fast_cache_alloc, &ss);
+	if (err)
+		goto out;
+	n = lookup_all(bpf_map__fd(sc->skel->maps.owners), sc->owner_keys, sc->owner_vals,
+		       MAX_OWNERS);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
-		const struct slabcount_owner_key *k = &sc->owner_keys[i];
-		struct slab_count *row = fold_row(f, k->cache);
 		uint64_t sum = 0;
 
-		if (!row)
-			return -ENOMEM;
 		for (cpu = 0; cpu < sc->ncpus; cpu++)
 			sum += sc->owner_vals[(size_t)i * sc->ncpus + cpu];
-		row->allocs += sum;
-		if (sum > row->owner_allocs) {
-			row->owner_allocs = sum;
-			row->owner_call_site = k->call_site;
+		err = site_add(&ss, sc->owner_keys[i].cache, sc->owner_keys[i].call_site, sum);
+		if (err)
+			goto out;
+	}
+	for (k = 0; k < ss.n; k++) {
+		struct slab_count *row = fold_row(f, ss.sums[k].cache);
+
+		if (!row) {
+			err = -ENOMEM;
+			goto out;
+		}
+		row->allocs += ss.sums[k].count;
+		if (ss.sums[k].count > row->owner_allocs) {
+			row->owner_allocs = ss.sums[k].count;
+			row->owner_call_site = ss.sums[k].call_site;
+		}
+	}
+out:
+	u64map_free(ss.index);
+	free(ss.sums);
+	return err;
+}
+
+static int fold_fast_frees(struct slab_counters *sc, struct bpf_map *map, struct fold *f)
+{
+	int n = lookup_all(bpf_map__fd(map), sc->bucket_keys, sc->free_buckets,
+			   SLABCOUNT_FREE_BUCKETS);
+	size_t i, total;
+	int slot;
+
+	if (n < 0)
+		return n;
+	total = (size_t)n * sc->ncpus;
+	for (i = 0; i < total; i++) {
+		for (slot = 0; slot < SLABCOUNT_BUCKET_SLOTS; slot++) {
+			const struct slabcount_free_slot *s = &sc->free_buckets[i].slot[slot];
+			struct slab_count *row;
+
+			if (!s->cache)
+				break;
+			row = fold_row(f, s->cache);
+			if (!row)
+				return -ENOMEM;
+			row->frees += s->count;
 		}
 	}
 	return 0;
@@ -504,6 +633,10 @@ int slab_counters__read(struct slab_counters *sc, struct slab_count **counts, si
 	}
 	err = fold_owners(sc, &f);
 	if (!err)
+		err = fold_fast_frees(sc, sc->skel->maps.fast_kfree, &f);
+	if (!err)
+		err = fold_fast_frees(sc, sc->skel->maps.fast_cache_free, &f);
+	if (!err)
 		err = fold_caches(sc, &f);
 	if (!err)
 		err = read_stats(sc);
@@ -544,5 +677,8 @@ void slab_counters__stop(struct slab_counters *sc)
 	free(sc->owner_vals);
 	free(sc->cache_keys);
 	free(sc->cache_vals);
+	free(sc->bucket_keys);
+	free(sc->owner_buckets);
+	free(sc->free_buckets);
 	free(sc);
 }

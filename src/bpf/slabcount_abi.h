@@ -28,6 +28,35 @@ struct slabcount_cache_val {
 	__u64 allocs_unowned_cache;	/* kmem_cache_alloc allocs not in the owner map */
 };
 
+/* The fast path: per program, per CPU, a table of buckets in a per-CPU
+ * array (one inlined lookup per event instead of a hash map's) probed
+ * linearly within the bucket. Only that program writes its table, and a
+ * program never nests in itself, so a slot is never written twice at once.
+ * A bucket that is full sends the event to the hash maps above (exact,
+ * slower). A slot is free while its cache is 0. */
+#define SLABCOUNT_BUCKET_SLOTS 16
+#define SLABCOUNT_OWNER_BUCKETS 512 /* power of two */
+#define SLABCOUNT_FREE_BUCKETS 256   /* power of two */
+
+struct slabcount_owner_slot {
+	__u64 cache;
+	__u64 call_site;
+	__u64 count;
+};
+
+struct slabcount_owner_bucket {
+	struct slabcount_owner_slot slot[SLABCOUNT_BUCKET_SLOTS];
+};
+
+struct slabcount_free_slot {
+	__u64 cache;
+	__u64 count;
+};
+
+struct slabcount_free_bucket {
+	struct slabcount_free_slot slot[SLABCOUNT_BUCKET_SLOTS];
+};
+
 struct slabcount_name {
 	char name[SLABCOUNT_NAME_LEN];
 };
