@@ -31,7 +31,7 @@ gcc -O2 -Wall -Wextra -o "$tmp/evloop" bench/evloop.c
 gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Isrc -I"$BUILD/gen" -o "$tmp/attach" \
 	bench/counters_attach.c "$BUILD/libpoolscope.a" \
 	$(pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
-clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu -c bench/empty_tp.bpf.c -o "$tmp/empty_tp.bpf.o"
+clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu -c bench/bpf/empty_tp.bpf.c -o "$tmp/empty_tp.bpf.o"
 if ! mountpoint -q /sys/kernel/tracing; then
 	mount -t tracefs nodev /sys/kernel/tracing
 	mounted_tracefs=1
