@@ -174,6 +174,23 @@ static enum fd_kind classify_socket(int pid, const char *name)
 	return fd_kind_from_sockproto(proto);
 }
 
+int proc_access_error(int pid_dirfd)
+{
+	char c;
+	ssize_t n;
+	int fd = openat(pid_dirfd, "stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH ? -ESRCH : -EACCES;
+	n = read(fd, &c, 1);
+	if (n < 0 && (errno == ENOENT || errno == ESRCH)) {
+		close(fd);
+		return -ESRCH;
+	}
+	close(fd);
+	return -EACCES;
+}
+
 /* Kind and inode of one fd whose readlink text (len bytes) is in entry. */
 static void classify_entry(int dirfd, int pid, unsigned int flags, const char *name, size_t len,
 			   struct procfd_entry *entry)
@@ -234,7 +251,7 @@ int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts
 				 * (ptrace access checks): a partial count would be a
 				 * wrong count, so the whole process is denied. */
 				if (errno == EACCES || errno == EPERM) {
-					err = -EACCES;
+					err = proc_access_error(pid_dirfd);
 					goto out;
 				}
 				continue; /* closed since readdir: not an error */

@@ -83,6 +83,11 @@ typedef int (*procfd_visit_fn)(void *ctx, const struct procfd_entry *entry);
 int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts *counts,
 		procfd_visit_fn visit, void *ctx);
 
+/* After EACCES from a /proc/PID link: the kernel says EACCES both when the
+ * ptrace check refuses and when the task has just been reaped. -ESRCH when
+ * the process is gone (a race, not a refusal), else -EACCES. */
+int proc_access_error(int pid_dirfd);
+
 /* Number of open fds from stat("fd").st_size (kernel ≥ 6.2: one call per
  * process). -EOPNOTSUPP when the kernel reports 0 for a process that has fds. */
 int procfd_count(int pid_dirfd, uint64_t *count);

@@ -137,7 +137,7 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 		 * check as the fd links, for one readlink per process. */
 		if (readlinkat(pid_dirfd, "exe", exe, sizeof(exe)) < 0 &&
 		    (errno == EACCES || errno == EPERM)) {
-			err = -EACCES;
+			err = proc_access_error(pid_dirfd);
 			goto fail;
 		}
 		err = procfd_count(pid_dirfd, &n);
