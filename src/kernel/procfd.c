@@ -225,7 +225,7 @@ int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts
 		memset(counts, 0, sizeof(*counts));
 	dirfd = openat(pid_dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
-		return -errno;
+		return errno == EACCES || errno == EPERM ? proc_access_error(pid_dirfd) : -errno;
 	for (;;) {
 		long nread = syscall(SYS_getdents64, dirfd, dents, sizeof(dents));
 		long off;
