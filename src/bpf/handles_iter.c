@@ -5,8 +5,10 @@
 #include "bpf/handles_iter.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/types.h>
@@ -72,6 +74,18 @@ static int fold_map(int map_fd, uint32_t max, struct handles_iter_result *out)
 	return 0;
 }
 
+/* The iterator keys processes by their pid in the initial pid namespace;
+ * /proc here shows pids of ours. Only where the two are the same (the
+ * initial namespace, whose inode number is fixed) can they be matched. */
+#define PROC_PID_INIT_INO 0xEFFFFFFCu
+
+static bool in_initial_pid_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PROC_PID_INIT_INO;
+}
+
 int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *out)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_quiet);
@@ -83,6 +97,10 @@ int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *o
 	ssize_t n;
 
 	memset(out, 0, sizeof(*out));
+	if (!in_initial_pid_ns()) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	skel = handles_bpf__open();
 	if (!skel) {
 		err = errno ? -errno : -ENOENT;
