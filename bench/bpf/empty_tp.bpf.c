@@ -2,7 +2,8 @@
 /* The floor of the counter benchmark: programs that do nothing on the same
  * four tracepoints, so the cost of merely being attached is measured in the
  * same run as the cost of counting. Built by bench/top_counters.sh only
- * (kept out of bench/*.c, which the Makefile builds as host tools). */
+ * (kept out of the bench directory itself, whose C files the Makefile
+ * builds as host tools). */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
