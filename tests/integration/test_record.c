@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -158,6 +160,28 @@ static char *record_stop(pid_t pid, int sig)
 	if (sig != SIGKILL && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		fail_msg("poolscope record failed (status %d): %s", status, test_slurp(out_path));
 	return test_slurp(out_path);
+}
+
+/* Allocations of our own while a recording runs, so that no test depends on
+ * the machine's background: eventfd churn (filp, dentry, kmalloc) and
+ * faulting in fresh anonymous pages (order-0 page allocations). */
+static void make_activity(void)
+{
+	size_t len = 8u << 20;
+	char *mem;
+
+	for (int i = 0; i < 2000; i++) {
+		int fd = eventfd(0, EFD_CLOEXEC);
+
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	madvise(mem, len, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < len; off += 4096)
+		mem[off] = 1;
+	munmap(mem, len);
 }
 
 /* Everything a test wants to know about a trace. */
@@ -426,6 +450,7 @@ static void test_sigkill_leaves_nothing(void **state)
 	const char *args[] = { "--kinds", "slab,kmalloc", NULL };
 	pid_t rec = record_start(args);
 
+	make_activity();
 	sleep_ms(1500); /* past the first checkpoint: at least one complete chunk */
 	nprogs = held_ids("prog_id:", rec, progs, 64);
 	nlinks = held_ids("link_id:", rec, links, 64);
@@ -674,15 +699,22 @@ static void test_max_size_and_duration(void **state)
 	struct stat st;
 
 	/* --max-size stops a machine-wide recording once the file reaches it. */
-	snprintf(cmd, sizeof(cmd), "%s record -o %s --max-size 64K --duration 20s --no-stacks",
-		 test_poolscope(), trace_path);
-	char *out = test_capture(cmd, &status);
+	const char *args[] = { "--max-size", "64K", "--duration", "20s", "--no-stacks", NULL };
+	pid_t rec = record_start(args);
 
-	assert_int_equal(WEXITSTATUS(status), 0);
-	if (!strstr(out, "size limit reached")) {
-		/* An idle machine may not make 64K of events: make some. */
+	pid_t done = 0;
+
+	for (int i = 0; i < 200 && !(done = waitpid(rec, &status, WNOHANG)); i++)
+		make_activity();
+	if (!done)
+		done = waitpid(rec, &status, 0);
+	assert_int_equal(done, rec);
+	recording = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	char *out = test_slurp(out_path);
+
+	if (!strstr(out, "size limit reached"))
 		fail_msg("expected the size limit to stop the recording: %s", out);
-	}
 	free(out);
 	assert_int_equal(stat(trace_path, &st), 0);
 	assert_true(st.st_size >= 64 * 1024 && st.st_size < 8 * 1024 * 1024);
@@ -720,8 +752,7 @@ static void test_page_pfns(void **state)
 	REQUIRE_ROOT();
 	struct pfn_check pc = { 0 };
 	struct trace_facts tf;
-	char cmd[512], line[256];
-	int status;
+	char line[256];
 	FILE *iomem = fopen("/proc/iomem", "r");
 
 	assert_non_null(iomem);
@@ -734,11 +765,12 @@ static void test_page_pfns(void **state)
 	}
 	fclose(iomem);
 	assert_true(pc.max_pfn > 0);
-	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 700ms --kinds page --no-stacks",
-		 test_poolscope(), trace_path);
-	char *out = test_capture(cmd, &status);
+	const char *args[] = { "--kinds", "page", "--no-stacks", NULL };
+	pid_t rec = record_start(args);
 
-	assert_int_equal(WEXITSTATUS(status), 0);
+	make_activity();
+	char *out = record_stop(rec, SIGINT);
+
 	assert_null(strstr(out, "struct page address")); /* calibration worked */
 	free(out);
 	read_trace(&tf, visit_pfn, &pc);
@@ -757,14 +789,12 @@ static void test_tag_kinds(void **state)
 	(void)state;
 	REQUIRE_ROOT();
 	struct trace_facts tf;
-	char cmd[512];
-	int status;
+	const char *none[] = { "--no-stacks", "--tag", "nomatch*", NULL };
+	pid_t rec = record_start(none);
 
-	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 500ms --no-stacks --tag 'nomatch*'",
-		 test_poolscope(), trace_path);
-	char *out = test_capture(cmd, &status);
+	make_activity();
+	char *out = record_stop(rec, SIGINT);
 
-	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_null(strstr(out, "percpu_alloc_percpu")); /* not attached */
 	free(out);
 	read_trace(&tf, NULL, NULL);
@@ -772,10 +802,11 @@ static void test_tag_kinds(void **state)
 	trace_reader__close(tf.r);
 
 	/* page-order-0 only: page events, all of order 0, nothing else. */
-	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 500ms --no-stacks --tag page-order-0",
-		 test_poolscope(), trace_path);
-	free(test_capture(cmd, &status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	const char *order0[] = { "--no-stacks", "--tag", "page-order-0", NULL };
+
+	rec = record_start(order0);
+	make_activity();
+	free(record_stop(rec, SIGINT));
 	read_trace(&tf, NULL, NULL);
 	assert_true(tf.kinds_seen[TK_PAGE]);
 	assert_false(tf.kinds_seen[TK_SLAB] || tf.kinds_seen[TK_KMALLOC] ||
@@ -792,12 +823,15 @@ static void test_missing_tracepoints(void **state)
 	char cmd[512];
 	int status;
 
-	snprintf(cmd, sizeof(cmd),
-		 "POOLSCOPE_RECORD_OFF=kmalloc,kfree %s record -o %s --duration 500ms --no-stacks "
-		 "--kinds slab,kmalloc", test_poolscope(), trace_path);
-	char *out = test_capture(cmd, &status);
+	const char *args[] = { "--no-stacks", "--kinds", "slab,kmalloc", NULL };
 
-	assert_int_equal(WEXITSTATUS(status), 0);
+	setenv("POOLSCOPE_RECORD_OFF", "kmalloc,kfree", 1);
+	pid_t rec = record_start(args);
+
+	unsetenv("POOLSCOPE_RECORD_OFF");
+	make_activity();
+	char *out = record_stop(rec, SIGINT);
+
 	assert_non_null(strstr(out, "attached: kmem_cache_alloc kmem_cache_free;"));
 	assert_non_null(strstr(out, "not on this kernel: kmalloc, kfree"));
 	free(out);
