@@ -477,30 +477,5 @@ int proc_stat_read(int pid_dirfd, struct proc_stat *out)
 
 int proc_maps_count(int pid_dirfd, uint64_t *count)
 {
-	char buf[16384];
-	int fd = openat(pid_dirfd, "maps", O_RDONLY | O_CLOEXEC);
-	uint64_t lines = 0;
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		const char *p;
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		for (p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))); p++)
-			lines++;
-	}
-	close(fd);
-	if (!err)
-		*count = lines;
-	return err;
+	return procfs_count_lines(pid_dirfd, "maps", count);
 }

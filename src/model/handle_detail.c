@@ -12,23 +12,9 @@
 
 #include "kernel/netsock.h"
 #include "util/hashmap.h"
+#include "util/procfs.h"
 
 #define PF_KTHREAD 0x00200000u
-
-static bool pid_name_number(const char *name, int *pid)
-{
-	long n = 0;
-
-	if (!*name)
-		return false;
-	for (; *name; name++) {
-		if (*name < '0' || *name > '9' || n > 1 << 30)
-			return false;
-		n = n * 10 + (*name - '0');
-	}
-	*pid = (int)n;
-	return true;
-}
 
 /* ---- who holds which pipe/socket inode ---- */
 
@@ -117,7 +103,7 @@ int inode_index_build(struct inode_index *idx)
 		struct proc_stat st;
 		int pid_dirfd;
 
-		if (!pid_name_number(de->d_name, &v.pid))
+		if (!procfs_pid_name(de->d_name, &v.pid))
 			continue;
 		pid_dirfd = openat(dirfd(proc), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pid_dirfd < 0)

@@ -12,24 +12,10 @@
 #include "bpf/handles_iter.h"
 #include "kernel/limits.h"
 #include "util/hashmap.h"
+#include "util/procfs.h"
 #include "util/timeutil.h"
 
 #define PF_KTHREAD 0x00200000u
-
-static bool pid_name_number(const char *name, int *pid)
-{
-	long n = 0;
-
-	if (!*name)
-		return false;
-	for (; *name; name++) {
-		if (*name < '0' || *name > '9' || n > 1 << 30)
-			return false;
-		n = n * 10 + (*name - '0');
-	}
-	*pid = (int)n;
-	return true;
-}
 
 void handles_snapshot_free(struct handles_snapshot *snap)
 {
@@ -191,7 +177,7 @@ int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *
 		struct proc_handles *p;
 		int pid, pid_dirfd, rc;
 
-		if (!pid_name_number(de->d_name, &pid))
+		if (!procfs_pid_name(de->d_name, &pid))
 			continue;
 		if (opts->npids && !(opts->names && !globlist_empty(opts->names)) &&
 		    !pid_selected(opts, pid, NULL))

@@ -69,6 +69,51 @@ int procfs_read_u64(int dirfd, const char *path, uint64_t *value)
 	return parse_u64(line, value);
 }
 
+int procfs_count_lines(int dirfd, const char *path, uint64_t *lines)
+{
+	char buf[16384];
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	uint64_t count = 0;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		const char *p;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		for (p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))); p++)
+			count++;
+	}
+	close(fd);
+	if (!err)
+		*lines = count;
+	return err;
+}
+
+bool procfs_pid_name(const char *name, int *pid)
+{
+	long n = 0;
+
+	if (!*name)
+		return false;
+	for (; *name; name++) {
+		if (*name < '0' || *name > '9' || n > 1 << 30)
+			return false;
+		n = n * 10 + (*name - '0');
+	}
+	*pid = (int)n;
+	return true;
+}
+
 char *line_next(struct line_iter *it)
 {
 	char *start = it->pos, *nl;

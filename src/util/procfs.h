@@ -4,6 +4,7 @@
 #ifndef POOLSCOPE_UTIL_PROCFS_H
 #define POOLSCOPE_UTIL_PROCFS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/strbuf.h"
@@ -15,6 +16,12 @@ int procfs_read(int dirfd, const char *path, struct strbuf *sb);
 int procfs_read_u64(int dirfd, const char *path, uint64_t *value);
 /* Read a file holding one line; trailing newline removed. */
 int procfs_read_line(int dirfd, const char *path, char *buf, unsigned int len);
+
+/* Count the lines of a file without holding it (e.g. /proc/PID/maps of a
+ * process with a million mappings). 0 or -errno. */
+int procfs_count_lines(int dirfd, const char *path, uint64_t *lines);
+/* A /proc directory entry name that is a pid ("1234"): true and *pid set. */
+bool procfs_pid_name(const char *name, int *pid);
 
 /* In-place line iteration over a mutable text buffer. */
 struct line_iter {

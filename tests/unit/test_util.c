@@ -150,6 +150,34 @@ static void test_procfs_read_real_files(void **state)
 	strbuf_release(&sb);
 }
 
+static void test_procfs_pid_name_and_count_lines(void **state)
+{
+	char path[] = "/tmp/poolscope-lines.XXXXXX";
+	uint64_t lines = 0;
+	int pid = -1, fd, i;
+	FILE *f;
+
+	(void)state;
+	assert_true(procfs_pid_name("1234", &pid));
+	assert_int_equal(pid, 1234);
+	assert_false(procfs_pid_name("self", &pid));
+	assert_false(procfs_pid_name("12a", &pid));
+	assert_false(procfs_pid_name("", &pid));
+	assert_false(procfs_pid_name("99999999999999", &pid)); /* no overflow */
+	/* More lines than one read buffer holds, the last without a newline. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	for (i = 0; i < 5000; i++)
+		fprintf(f, "7f0000000000-7f0000001000 r--p 00000000 00:00 0 /lib/x%d\n", i);
+	fputs("no newline", f);
+	fclose(f);
+	assert_int_equal(procfs_count_lines(-100, path, &lines), 0);
+	assert_int_equal(lines, 5000);
+	unlink(path);
+	assert_int_equal(procfs_count_lines(-100, path, &lines), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -160,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_globlist),
 		cmocka_unit_test(test_strbuf_and_lines),
 		cmocka_unit_test(test_procfs_read_real_files),
+		cmocka_unit_test(test_procfs_pid_name_and_count_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
