@@ -210,11 +210,26 @@ int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uin
 	return depth;
 }
 
+int trace_names__source(const struct trace_names *n, uint64_t ip, const char **file, int *line)
+{
+	if (!n || !n->source)
+		return -ENOENT;
+	return n->source(n->source_ctx, ip, file, line);
+}
+
 const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *buf, size_t len)
 {
+	const char *file;
+	size_t used;
+	int line;
+
 	if (n && n->ksyms)
-		return ksyms__format(n->ksyms, ip, buf, len);
-	snprintf(buf, len, "0x%" PRIx64, ip);
+		ksyms__format(n->ksyms, ip, buf, len);
+	else
+		snprintf(buf, len, "0x%" PRIx64, ip);
+	used = strlen(buf);
+	if (used + 1 < len && trace_names__source(n, ip, &file, &line) == 0)
+		snprintf(buf + used, len - used, " (%s:%d)", file, line);
 	return buf;
 }
 
@@ -457,13 +472,13 @@ static int set_frames(struct table *t, int row, int col, const struct group_opts
 		return 0;
 	}
 	items = calloc((size_t)depth, sizeof(*items));
-	text = malloc((size_t)depth * 160);
+	text = malloc((size_t)depth * 256);
 	if (!items || !text) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < depth; i++)
-		items[i] = trace_names__frame(opts->names, ips[i], text + (size_t)i * 160, 160);
+		items[i] = trace_names__frame(opts->names, ips[i], text + (size_t)i * 256, 256);
 	err = table_set_list(t, row, col, items, depth);
 out:
 	free(items);

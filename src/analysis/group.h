@@ -21,6 +21,10 @@ struct trace_names {
 	int (*stack)(const void *ctx, uint32_t stack_id, const uint64_t **ips);
 	const struct ksyms *ksyms; /* may be NULL: addresses print in hex */
 	const void *ctx;
+	/* Optional (--vmlinux): the source of a frame's address; 0 with *file
+	 * (borrowed) and *line set, or -ENOENT. NULL: frames show no file:line. */
+	int (*source)(void *source_ctx, uint64_t ip, const char **file, int *line);
+	void *source_ctx;
 };
 
 /* The string for id ("?" when unknown, never NULL). */
@@ -29,7 +33,11 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id);
  * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are
  * skipped when symbols are known. */
 int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips);
-/* "func+0x1a [mod]" (or hex) into buf. */
+/* The source file and line of a frame, when names carry a source (--vmlinux).
+ * 0, or -ENOENT. */
+int trace_names__source(const struct trace_names *n, uint64_t ip, const char **file, int *line);
+/* "func+0x1a [mod]" (or hex) into buf; with a source known,
+ * "func+0x1a (fs/eventfd.c:412)". */
 const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *buf, size_t len);
 /* The function name alone ("func" or "func [mod]"; hex if unknown). */
 const char *trace_names__function(const struct trace_names *n, uint64_t ip, char *buf,

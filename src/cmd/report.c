@@ -14,6 +14,8 @@
 #include "analysis/stacktree.h"
 #include "analysis/trend.h"
 #include "cmd/cmd.h"
+#include "kernel/debuginfo.h"
+#include "kernel/ksyms.h"
 #include "output/folded.h"
 #include "output/html.h"
 #include "output/json.h"
@@ -37,6 +39,15 @@ struct report_opts {
 	struct group_opts filter; /* classes, tags, comms, pids, size, frame */
 	bool type_given;
 	bool diff;
+	const char *vmlinux;
+};
+
+/* --vmlinux: file:line of a trace's frames, through the image's DWARF. */
+struct line_source {
+	const struct debuginfo *debuginfo; /* borrowed; shared by both traces of --diff */
+	const struct ksyms *ksyms;	   /* the trace's snapshot */
+	uint64_t bias;			   /* runtime = link-time + bias (KASLR) */
+	uint64_t lookups, found;
 };
 
 /* One trace, read and analyzed. */
@@ -47,6 +58,7 @@ struct analysis {
 	struct outstanding *outstanding;
 	struct trend *trend;
 	struct trace_names names;
+	struct line_source lines;
 	uint64_t from_ns, to_ns, end_ns; /* absolute; end: the window's effective end */
 };
 
@@ -91,7 +103,9 @@ static void report_help(FILE *out)
 "      --frame N       'function' column: stack frame N (0 = innermost)\n"
 "                      instead of the call site's function\n"
 "      --diff          compare two traces: outstanding per tag and stack\n"
-"      --vmlinux FILE  (not supported yet: file:line needs DWARF reading)\n"
+"      --vmlinux FILE  add file:line to kernel frames from FILE's DWARF (the\n"
+"                      unstripped vmlinux of the traced kernel; KASLR offset\n"
+"                      found from _text/_stext in the trace's symbols)\n"
 "  -h, --help          this help\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 usage or a bad trace file.\n");
@@ -297,12 +311,68 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 		a->end_ns = a->from_ns;
 	if (outstanding__finish(a->outstanding, a->end_ns))
 		goto nomem;
-	a->names = (struct trace_names){ names_string, names_stack, trace_reader__ksyms(a->reader),
-					 a->reader };
+	a->names = (struct trace_names){ .string = names_string, .stack = names_stack,
+					 .ksyms = trace_reader__ksyms(a->reader), .ctx = a->reader };
 	return EXIT_OK;
 nomem:
 	ps_error("report: %s: out of memory", path);
 	return EXIT_FAIL;
+}
+
+static int line_of(void *ctx, uint64_t ip, const char **file, int *line)
+{
+	struct line_source *ls = ctx;
+	const struct ksym *sym = ksyms__resolve(ls->ksyms, ip);
+	uint64_t at = ip;
+
+	if (sym && sym->module)
+		return -ENOENT; /* a module's code is not in vmlinux */
+	/* Stack entries and call sites are return addresses: the call
+	 * instruction (and its line) ends on the byte before. */
+	if (sym && ip > sym->addr)
+		at = ip - 1;
+	ls->lookups++;
+	if (debuginfo__line(ls->debuginfo, at - ls->bias, file, line))
+		return -ENOENT;
+	ls->found++;
+	return 0;
+}
+
+/* Line the image up with the trace's kernel (KASLR moves it by one
+ * offset) and say when it is plainly another kernel. EXIT_OK or EXIT_USAGE. */
+static int attach_vmlinux(struct analysis *a, const struct debuginfo *di, const char *vmlinux)
+{
+	struct debuginfo_anchor anchor;
+	char banner[256], expect[96];
+
+	a->lines = (struct line_source){ di, trace_reader__ksyms(a->reader), 0, 0, 0 };
+	if (debuginfo__anchor(di, a->lines.ksyms, &anchor)) {
+		ps_error("report: %s shares no symbol with the symbols stored in %s (not even _text): "
+			 "not the traced kernel, or a trace without symbols", vmlinux, a->path);
+		return EXIT_USAGE;
+	}
+	a->lines.bias = anchor.bias;
+	/* Names that exist in both but sit elsewhere: another build. */
+	if (anchor.agreeing * 2 < anchor.checked)
+		ps_warn("report: %s: only %zu of %zu symbols shared with %s sit at the offset of %s: "
+			"another build of the kernel? lines may be wrong", vmlinux, anchor.agreeing,
+			anchor.checked, a->path, anchor.name);
+	snprintf(expect, sizeof(expect), "Linux version %s ", a->hdr->kernel_release);
+	if (a->hdr->kernel_release[0] && debuginfo__banner(di, banner, sizeof(banner)) == 0 &&
+	    strncmp(banner, expect, strlen(expect)))
+		ps_warn("report: %s is \"%.120s\" but %s was recorded on kernel %s: lines may be "
+			"wrong", vmlinux, banner, a->path, a->hdr->kernel_release);
+	a->names.source = line_of;
+	a->names.source_ctx = &a->lines;
+	return EXIT_OK;
+}
+
+/* After the output: frames were looked up, none had a line. */
+static void check_lines_found(const struct analysis *a, const char *vmlinux)
+{
+	if (a->names.source && a->lines.lookups && !a->lines.found)
+		ps_warn("report: none of the %" PRIu64 " frame addresses of %s has a line in %s's "
+			"debug info: is it the traced kernel?", a->lines.lookups, a->path, vmlinux);
 }
 
 static double rel_s(const struct analysis *a, uint64_t ns)
@@ -465,7 +535,7 @@ static int suspects_table(const struct analysis *a, int top, struct table **out)
 		const uint64_t *ips;
 		int row = table_add_row(t), depth, f;
 		int64_t series[TREND_MAX_BUCKETS];
-		char spark[24], buf[160];
+		char spark[24], buf[256];
 		size_t k;
 
 		if (row < 0)
@@ -473,7 +543,7 @@ static int suspects_table(const struct analysis *a, int top, struct table **out)
 		table_set_str(t, row, 0, trace_names__string(&a->names, ls->tag_id));
 		if (ls->key == TREND_STACK) {
 			const char *frames[256];
-			static char text[256][160];
+			static char text[256][256];
 
 			table_set_uint(t, row, 1, ls->stack_id);
 			depth = trace_names__stack(&a->names, ls->stack_id, &ips);
@@ -553,7 +623,7 @@ static void print_frames(FILE *out, const struct analysis *a, const struct table
 		const uint64_t *ips;
 		uint32_t id;
 		int depth, f;
-		char buf[160];
+		char buf[256];
 
 		if (table_is_null(t, r, col))
 			continue;
@@ -1078,11 +1148,7 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 			ro->filter.frame = (int)v;
 			break;
 		case OPT_DIFF: ro->diff = true; break;
-		case OPT_VMLINUX:
-			ps_error("report: --vmlinux is not supported yet in this version (file:line "
-				 "needs DWARF line tables); stacks show function+offset");
-			*rc = EXIT_USAGE;
-			return -1;
+		case OPT_VMLINUX: ro->vmlinux = optarg; break;
 		case 'h':
 			report_help(stdout);
 			*rc = EXIT_OK;
@@ -1099,6 +1165,7 @@ static int report_run(int argc, char **argv)
 {
 	struct report_opts ro = { .format = RF_TEXT, .top = 20 };
 	struct analysis a = { 0 }, b = { 0 };
+	struct debuginfo *di = NULL;
 	FILE *out = stdout;
 	int rc = EXIT_OK, nfiles;
 
@@ -1115,11 +1182,25 @@ static int report_run(int argc, char **argv)
 		rc = ps_usage("report", "--diff writes text, csv or json");
 		goto out;
 	}
+	if (ro.vmlinux) {
+		char err[512] = "";
+		int derr = debuginfo__open(ro.vmlinux, &di, err, sizeof(err));
+
+		if (derr) {
+			ps_error("report: --vmlinux %s", err);
+			rc = derr == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
+			goto out;
+		}
+	}
 	rc = analyze(argv[optind], &ro, &a);
+	if (!rc && di)
+		rc = attach_vmlinux(&a, di, ro.vmlinux);
 	if (rc)
 		goto out;
 	if (ro.diff) {
 		rc = analyze(argv[optind + 1], &ro, &b);
+		if (!rc && di)
+			rc = attach_vmlinux(&b, di, ro.vmlinux);
 		if (rc)
 			goto out;
 	}
@@ -1142,6 +1223,8 @@ static int report_run(int argc, char **argv)
 		rc = run_html(out, &ro, &a);
 	else
 		rc = run_tables(out, &ro, &a);
+	check_lines_found(&a, ro.vmlinux);
+	check_lines_found(&b, ro.vmlinux);
 	/* A full disk is not silent. */
 	if (fflush(out) || ferror(out)) {
 		ps_error("report: writing %s: %s", ro.output ? ro.output : "stdout", strerror(errno));
@@ -1154,6 +1237,7 @@ out:
 	}
 	analysis_release(&a);
 	analysis_release(&b);
+	debuginfo__free(di);
 	globlist_clear(&ro.filter.tags);
 	globlist_clear(&ro.filter.comms);
 	return rc;

@@ -21,8 +21,8 @@ enum {
 	MAPPING_ID = 1, MAPPING_START = 2, MAPPING_LIMIT = 3, MAPPING_FILENAME = 5,
 	MAPPING_HAS_FUNCTIONS = 7,
 	LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_ADDRESS = 3, LOCATION_LINE = 4,
-	LINE_FUNCTION_ID = 1,
-	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3,
+	LINE_FUNCTION_ID = 1, LINE_LINE = 2,
+	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
 };
 
 #define WIRE_VARINT 0
@@ -179,13 +179,20 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 		loc_list = grown;
 		for (f = 0; f < depth; f++) {
 			uint64_t *loc = u64map_findnew(loc_ids, ips[f], 0);
-			const char *fname;
-			int64_t name_id;
+			const char *fname, *src_file = NULL;
+			int64_t name_id, file_id = 0;
 			uint64_t *fid;
+			int src_line = 0;
 
 			if (!loc)
 				goto out;
 			if (!*loc) {
+				/* --vmlinux: a function's file is its first location's. */
+				if (trace_names__source(opts->names, ips[f], &src_file, &src_line) == 0) {
+					file_id = strtab_id(&st, src_file);
+					if (file_id < 0)
+						goto out;
+				}
 				fname = trace_names__function(opts->names, ips[f], buf, sizeof(buf));
 				name_id = strtab_id(&st, fname);
 				if (name_id < 0)
@@ -198,6 +205,8 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 					pb_uint(&sub, FUNCTION_ID, *fid);
 					pb_uint(&sub, FUNCTION_NAME, (uint64_t)name_id);
 					pb_uint(&sub, FUNCTION_SYSTEM_NAME, (uint64_t)name_id);
+					if (file_id > 0)
+						pb_uint(&sub, FUNCTION_FILENAME, (uint64_t)file_id);
 					pb_message(&funcs, PROFILE_FUNCTION, &sub);
 				}
 				*loc = ++nloc;
@@ -208,6 +217,8 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 					struct strbuf line = STRBUF_INIT;
 
 					pb_uint(&line, LINE_FUNCTION_ID, *fid);
+					if (src_line > 0)
+						pb_uint(&line, LINE_LINE, (uint64_t)src_line);
 					pb_message(&sub, LOCATION_LINE, &line);
 					strbuf_release(&line);
 				}

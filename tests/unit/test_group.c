@@ -15,7 +15,7 @@ static const char *str_of(const void *ctx, uint32_t id)
 	return id < 4 ? strings[id] : NULL;
 }
 
-static const struct trace_names names = { str_of, NULL, NULL, NULL };
+static const struct trace_names names = { .string = str_of };
 
 static void push_alloc(struct outstanding *o, uint64_t ts, uint64_t ptr, uint32_t tag,
 		       uint32_t comm, uint32_t tgid, uint64_t size)

@@ -86,7 +86,7 @@ static int count_fields(const unsigned char *p, size_t n, int field)
 
 static void test_profile_shape(void **state)
 {
-	const struct trace_names names = { str_of, stack_of, NULL, NULL };
+	const struct trace_names names = { .string = str_of, .stack = stack_of };
 	struct outstanding *o;
 	struct trace_record r = { .type = TR_ALLOC };
 	struct group_opts g;

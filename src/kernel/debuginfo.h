@@ -1,0 +1,44 @@
+/* A kernel image with DWARF (`report --vmlinux FILE`): link-time address →
+ * source file and line, through elfutils' libdwfl. Also what is needed to
+ * line the image up with a trace: its symbol table (for the KASLR offset)
+ * and its linux_banner (for "is this the trace's kernel?"). Prints nothing. */
+#ifndef POOLSCOPE_KERNEL_DEBUGINFO_H
+#define POOLSCOPE_KERNEL_DEBUGINFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksyms;
+struct debuginfo;
+
+/* Open an ELF file and its DWARF. 0, or -errno with a one-line reason in
+ * err: -ENOENT/-EACCES (cannot open), -ENOEXEC (not an ELF file),
+ * -ENODATA (an ELF without DWARF debug info), -ENOMEM. */
+int debuginfo__open(const char *path, struct debuginfo **out, char *err, size_t errlen);
+void debuginfo__free(struct debuginfo *d);
+
+/* How the trace's runtime addresses map onto the file's link-time ones:
+ * runtime = link + bias (KASLR moves the whole kernel by one offset). */
+struct debuginfo_anchor {
+	const char *name; /* the symbol the bias comes from (borrowed from ks) */
+	uint64_t bias;
+	size_t checked;	  /* core-kernel symbols of ks whose name is unique in the file */
+	size_t agreeing;  /* of those, how many sit exactly at link + bias */
+};
+
+/* Find the bias from a symbol in both the trace's snapshot and the file:
+ * _text, else _stext, else the snapshot's first core-kernel symbol whose
+ * name is unique in the file. -ENOENT when they share no symbol. */
+int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
+		      struct debuginfo_anchor *out);
+
+/* The file's linux_banner ("Linux version 6.18.44 ...") into buf, or
+ * -ENOENT when it has none (not a kernel, or the symbol's data absent). */
+int debuginfo__banner(const struct debuginfo *d, char *buf, size_t len);
+
+/* Source of a link-time address: *file borrowed (valid until
+ * debuginfo__free), relative to its compilation directory when it lies
+ * below it. 0, or -ENOENT when the line tables do not cover addr. */
+int debuginfo__line(const struct debuginfo *d, uint64_t addr, const char **file, int *line);
+
+#endif
