@@ -235,7 +235,9 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 	uint64_t n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "sap:u:t:h", longopts, NULL)) != -1) {
+	/* getopt stays quiet: each bad input gets one line, ours. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":sap:u:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o->summary = true; break;
 		case 'a': o->all = true; break;
@@ -282,7 +284,7 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 			handles_help(stdout);
 			return -1;
 		default:
-			return USAGE("unknown option");
+			return ps_usage_getopt("handles", c, argv, longopts);
 		}
 	}
 	if (optind < argc)

@@ -226,7 +226,9 @@ static int record_run(int argc, char **argv)
 
 	o.probe.stacks = true;
 	o.probe.sample_every = 1;
-	while ((opt = getopt_long(argc, argv, "o:d:t:p:h", record_options, NULL)) != -1) {
+	/* getopt stays quiet: each bad input gets one line, ours. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:d:t:p:h", record_options, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			o.path = optarg;
@@ -327,7 +329,7 @@ static int record_run(int argc, char **argv)
 			ret = EXIT_OK;
 			goto out;
 		default:
-			ret = ps_usage("record", "unknown option");
+			ret = ps_usage_getopt("record", opt, argv, record_options);
 			goto out;
 		}
 	}

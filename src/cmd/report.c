@@ -1084,7 +1084,9 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 	uint64_t v;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "f:o:g:t:p:s:n:h", longopts, NULL)) != -1) {
+	/* getopt stays quiet: each bad input gets one line, ours. */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":f:o:g:t:p:s:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (parse_format(optarg, &ro->format)) {
@@ -1154,7 +1156,7 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 			*rc = EXIT_OK;
 			return -1;
 		default:
-			*rc = ps_usage("report", "unknown option");
+			*rc = ps_usage_getopt("report", opt, argv, longopts);
 			return -1;
 		}
 	}

@@ -211,8 +211,7 @@ static int parse_opts(int argc, char **argv, struct top_opts *o, bool *help)
 			break;
 		case OPT_SITES: o->sites = true; break;
 		case OPT_NO_COUNTERS: o->no_counters = true; break;
-		case ':': return ps_usage("top", "%s needs an argument", argv[optind - 1]);
-		default: return ps_usage("top", "unknown option '%s'", argv[optind - 1]);
+		default: return ps_usage_getopt("top", c, argv, longopts);
 		}
 	}
 	if (optind < argc)

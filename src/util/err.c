@@ -1,5 +1,7 @@
 #include "util/err.h"
 
+#include <ctype.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,4 +92,39 @@ int ps_usage(const char *cmd, const char *fmt, ...)
 	else
 		ps_error("%s (see 'poolscope --help')", msg);
 	return EXIT_USAGE;
+}
+
+/* What getopt_long left behind tells which case it was: optopt is 0 for an
+ * unknown or ambiguous long option, the option's value for a long option
+ * given "=ARG" it does not take, and the character for a short option. The
+ * element at optind - 1 is the one just scanned, except inside a cluster of
+ * short options ("-zb"), which is why short options are named by optopt. */
+int ps_usage_getopt(const char *cmd, int c, char *const argv[], const struct option *longopts)
+{
+	const char *elem = optind > 0 ? argv[optind - 1] : NULL;
+	bool is_long = elem && strncmp(elem, "--", 2) == 0;
+	size_t len = is_long ? strcspn(elem + 2, "=") : 0;
+	const struct option *o;
+	int matches = 0;
+
+	if (c == ':') {
+		if (is_long)
+			return ps_usage(cmd, "%.*s needs an argument", (int)len + 2, elem);
+		return ps_usage(cmd, "-%c needs an argument", optopt);
+	}
+	if (is_long && (optopt == 0 || elem[2 + len] == '=')) {
+		for (o = longopts; o && o->name; o++) {
+			if (strncmp(o->name, elem + 2, len) != 0)
+				continue;
+			if (strlen(o->name) == len && o->has_arg == no_argument)
+				return ps_usage(cmd, "--%s takes no argument", o->name);
+			matches++;
+		}
+		if (optopt == 0)
+			return ps_usage(cmd, "%s option '%.*s'",
+					matches > 1 ? "ambiguous" : "unknown", (int)len + 2, elem);
+	}
+	if (isprint(optopt))
+		return ps_usage(cmd, "unknown option '-%c'", optopt);
+	return ps_usage(cmd, "unknown option");
 }

@@ -26,6 +26,13 @@ void ps_warn_once(const char *key, const char *fmt, ...) __attribute__((format(p
  * returns EXIT_USAGE so callers can `return ps_usage(...)`. */
 int ps_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct option;
+/* The usage error for an option getopt_long rejected: C is what it returned
+ * ('?' or ':'), with opterr = 0 and an optstring starting with ':' so getopt
+ * itself stays quiet. Names the option ("unknown option '-z'", "--count needs
+ * an argument", "--batch takes no argument"); returns EXIT_USAGE. */
+int ps_usage_getopt(const char *cmd, int c, char *const argv[], const struct option *longopts);
+
 /* Set the program name used as the prefix (default "poolscope"). */
 void err_set_prog(const char *prog);
 
