@@ -34,6 +34,8 @@
 
 #define SLABSYS_ROOT "/sys/kernel/slab"
 #define DEFAULT_DELAY_NS 2000000000ull
+/* Below this a batch loop only burns a CPU re-reading /proc/slabinfo; 0 would spin. */
+#define TOP_DELAY_BATCH_MIN_NS 10000000ull
 #define DEFAULT_LOG_MAX (100ull << 20)
 /* New caches appear rarely; rescanning /sys/kernel/slab is ~1k syscalls. */
 #define SLABSYS_RESCAN_NS 10000000000ull
@@ -165,11 +167,12 @@ static int parse_opts(int argc, char **argv, struct top_opts *o, bool *help)
 			o->count = (long)v;
 			break;
 		case 'd':
-			if (parse_duration_ns(optarg, &v) || v > TOP_DELAY_MAX_NS)
-				return ps_usage(
-				    "top",
-				    "-d wants seconds (e.g. 2, 0.5, 250ms; at most 1h), not '%s'",
-				    optarg);
+			if (parse_duration_ns(optarg, &v) || v < TOP_DELAY_BATCH_MIN_NS ||
+			    v > TOP_DELAY_MAX_NS)
+				return ps_usage("top",
+						"-d wants seconds (e.g. 2, 0.5, 250ms; from 10ms to "
+						"1h), not '%s'",
+						optarg);
 			o->delay_ns = v;
 			break;
 		case 'r': o->reverse = true; break;

@@ -554,7 +554,7 @@ static void test_usage_errors(void **state)
 	    "-n 0",	    "-n x",	   "-d abc",	       "-d 2h",
 	    "--format xml", "--sort nope", "--sort aliases",   "--type paged",
 	    "--filter ''",  "--log ''",	   "--log-max-size 1", "--log-max-size big",
-	    "--bogus",	    "extra"};
+	    "--bogus",	    "extra",	   "-d 0",	       "-d 1ns"};
 	char args[256];
 	unsigned int i;
 
