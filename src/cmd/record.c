@@ -240,8 +240,11 @@ static int record_run(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_SIZE:
-			if (parse_size(optarg, &o.max_size) || !o.max_size) {
-				ret = ps_usage("record", "--max-size: '%s' is not a size", optarg);
+			/* The header and one drain of the ring buffer already take tens of
+			 * KiB: a smaller limit could not be honoured, only overshot. */
+			if (parse_size(optarg, &o.max_size) || o.max_size < (64u << 10)) {
+				ret = ps_usage("record", "--max-size: '%s' is not a size of at least 64K",
+					       optarg);
 				goto out;
 			}
 			break;
