@@ -118,6 +118,7 @@ static int parse_kinds(const char *spec, uint32_t *kinds)
 static int parse_pids(const char *spec, uint32_t *pids, size_t *npids)
 {
 	char *copy = strdup(spec), *save = NULL, *tok;
+	size_t before = *npids;
 	int err = 0;
 
 	if (!copy)
@@ -133,6 +134,9 @@ static int parse_pids(const char *spec, uint32_t *pids, size_t *npids)
 			pids[(*npids)++] = (uint32_t)pid;
 	}
 	free(copy);
+	/* "" or "," would otherwise leave the filter empty: every process. */
+	if (!err && *npids == before)
+		err = -EINVAL;
 	return err;
 }
 
@@ -152,7 +156,8 @@ static int parse_size_range(const char *spec, uint64_t *min, uint64_t *max)
 		return -EINVAL;
 	if (dash[1] && parse_size(dash + 1, max))
 		return -EINVAL;
-	if (!lo[0] && !dash[1])
+	/* A max of 0 would mean "no upper bound": "0-0" or "-0" would filter nothing. */
+	if ((!lo[0] && !dash[1]) || (dash[1] && !*max))
 		return -EINVAL;
 	if (*max && *max < *min)
 		return -ERANGE;
@@ -231,6 +236,10 @@ static int record_run(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":o:d:t:p:h", record_options, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
+			if (!optarg[0]) {
+				ret = ps_usage("record", "--output wants a file name");
+				goto out;
+			}
 			o.path = optarg;
 			break;
 		case 'd':

@@ -869,6 +869,12 @@ static void test_bad_options(void **state)
 		"-o /tmp/x stray",
 		"-o /tmp/x --max-size 1",
 		"-o /tmp/x --max-size 63K",
+		"-o ''",
+		"-o /tmp/x -d 1 --pid ''",
+		"-o /tmp/x -d 1 --pid ,",
+		"-o /tmp/x -d 1 --pid 1 --pid ''",
+		"-o /tmp/x -d 1 --size 0-0",
+		"-o /tmp/x -d 1 --size -0",
 	};
 	char cmd[512];
 	int status;
