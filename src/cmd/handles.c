@@ -168,16 +168,25 @@ static int parse_sort(const char *s, struct handles_opts *o)
 	return -EINVAL;
 }
 
+/* "123", "-5", "0": meant as a pid, whatever its range. */
+static bool looks_numeric(const char *s)
+{
+	if (*s == '-')
+		s++;
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
 static int add_pid_or_name(struct handles_opts *o, const char *spec)
 {
 	char *copy = strdup(spec), *tok, *save = NULL;
-	int err = 0;
+	int err = 0, ntok = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t pid;
 
+		ntok++;
 		if (parse_u64_range(tok, 1, (1u << 30), &pid) == 0) {
 			int *grown = realloc(o->pids, (size_t)(o->npids + 1) * sizeof(*grown));
 
@@ -187,6 +196,11 @@ static int add_pid_or_name(struct handles_opts *o, const char *spec)
 			}
 			o->pids = grown;
 			o->pids[o->npids++] = (int)pid;
+		} else if (looks_numeric(tok)) {
+			/* 0, -1 or 99999999999 is no process: matching it as a
+			 * name would show an empty table and say nothing. */
+			err = -ERANGE;
+			break;
 		} else {
 			err = globlist_add(&o->names, tok);
 			if (err)
@@ -194,7 +208,8 @@ static int add_pid_or_name(struct handles_opts *o, const char *spec)
 		}
 	}
 	free(copy);
-	return err;
+	/* "" or "," selects nothing, which would silently mean "everyone". */
+	return err ? err : ntok ? 0 : -EINVAL;
 }
 
 static int parse_user(const char *s, uint32_t *uid)

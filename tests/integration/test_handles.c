@@ -998,6 +998,7 @@ static void test_usage_errors(void **state)
 	const char *bad[] = {
 		"--top 0", "-t sockets", "-s -a", "--count 3", "--sort nope",
 		"-u no-such-user-here", "--format xml", "--interval 0", "stray",
+		"-p ''", "-p ,", "-p 0", "-p -1", "-p 1,99999999999",
 	};
 	char cmd[256], *out, *err;
 	size_t i;
