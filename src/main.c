@@ -1,8 +1,11 @@
 /* poolscope: from "the kernel runs out of memory every few days" to "this
  * code path, in this process, leaks this kernel object". */
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <ncurses.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,8 +50,24 @@ static const struct command *lookup(const char *name)
 /* Map whatever a command returned onto the documented exit codes. */
 static int finish(int rc)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		/* A reader that went away (EPIPE) is not a failure worth a message. */
+	struct pollfd out = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	bool flush_failed, reader_gone;
+
+	errno = 0;
+	flush_failed = fflush(stdout) != 0;
+	if (flush_failed || ferror(stdout)) {
+		/* A reader that went away (EPIPE) is not a failure worth a message;
+		 * a full disk is. A command that failed has said why already. errno
+		 * is only this write's when the flush itself failed; for an earlier
+		 * failed write, ask the pipe whether its reader is gone. */
+		reader_gone = flush_failed ? errno == EPIPE
+					   : poll(&out, 1, 0) == 1 && (out.revents & POLLERR);
+		if (rc == EXIT_OK && !reader_gone) {
+			if (flush_failed)
+				ps_error("writing to stdout failed: %s", strerror(errno));
+			else
+				ps_error("writing to stdout failed");
+		}
 		if (rc == EXIT_OK)
 			rc = EXIT_FAIL;
 	}

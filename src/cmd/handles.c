@@ -965,7 +965,10 @@ static int render_growth(const struct handles_growth *g, int n, double elapsed_s
 			       rows == 1 ? "" : "s");
 		err = table_render(t, o->format, stdout, NULL);
 	}
-	fflush(stdout);
+	/* Each interval is flushed, so a full disk or a closed pipe ends the
+	 * loop now instead of at Ctrl-C. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && !err)
+		err = -EIO;
 out:
 	table_free(t);
 	return err;
@@ -1034,6 +1037,11 @@ static int handles_run(int argc, char **argv)
 		rc = run_interval(&o);
 	else
 		rc = run_processes(&o);
+	/* The views' renderers return an error for a failed write without saying
+	 * so (a reader that went away is not worth a message). */
+	if (rc == EXIT_FAIL && ferror(stdout) && errno != EPIPE)
+		ps_error("handles: writing to stdout failed%s%s", errno ? ": " : "",
+			 errno ? strerror(errno) : "");
 out:
 	free(o.pids);
 	globlist_clear(&o.names);
