@@ -905,9 +905,10 @@ static int run_pprof(FILE *out, const struct report_opts *ro, const struct analy
 	}
 	err = pprof_write(out, g, &go, a->hdr->start_realtime_ns +
 			  (a->from_ns - a->hdr->start_ns), a->end_ns - a->from_ns);
-	if (err)
+	/* A failed write is said once, by report_run's check of the output. */
+	if (err && !ferror(out))
 		ps_error("report: writing the profile: %s", strerror(-err));
-	else
+	else if (!err)
 		rc = EXIT_OK;
 out:
 	grouping__free(g);

@@ -51,7 +51,7 @@ for args in "top -b -n 2 -d 0.1 --no-counters" "handles -a" "handles --format cs
 	closed $args
 done
 if [ -n "$trace" ]; then
-	for f in text csv json folded html; do
+	for f in text csv json folded html pprof; do
 		# folded output is empty when nothing is outstanding: nothing to fail
 		[ -n "$("$POOLSCOPE" report -f "$f" "$trace" 2>/dev/null | head -c 1)" ] || continue
 		full report -f "$f" "$trace"
