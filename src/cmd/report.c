@@ -1185,6 +1185,13 @@ static int report_run(int argc, char **argv)
 		rc = ps_usage("report", "--diff writes text, csv or json");
 		goto out;
 	}
+	/* Only the group table takes --sort: elsewhere it would be ignored without a word. */
+	if (ro.sort && (ro.diff || !(ro.format == RF_CSV || ro.format == RF_JSON ||
+				     ((ro.format == RF_TEXT || ro.format == RF_HTML) && ro.group)))) {
+		rc = ps_usage("report", "--sort orders the group table: use it with --group, -f csv "
+			      "or -f json");
+		goto out;
+	}
 	if (ro.vmlinux) {
 		char err[512] = "";
 		int derr = debuginfo__open(ro.vmlinux, &di, err, sizeof(err));

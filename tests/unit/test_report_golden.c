@@ -258,6 +258,9 @@ static void test_bad_input(void **state)
 	expect_usage("--from 2020-01-01T00:00:00Z known.pstrace", "--from");
 	expect_usage("--from 5 --to 2 known.pstrace", "before --from");
 	expect_usage("--sort nosuch -f csv known.pstrace", "--sort");
+	expect_usage("--sort nosuch known.pstrace", "--sort");
+	expect_usage("--sort bytes -f folded known.pstrace", "--sort");
+	expect_usage("--sort bytes --diff known.pstrace known.pstrace", "--sort");
 	expect_usage("--vmlinux junk known.pstrace", "not an ELF file");
 	expect_usage("--vmlinux no-such-vmlinux known.pstrace", "no-such-vmlinux: No such file");
 	expect_usage("-f xml known.pstrace", "--format");
