@@ -1178,7 +1178,7 @@ static int report_run(int argc, char **argv)
 	nfiles = argc - optind;
 	if (nfiles != (ro.diff ? 2 : 1)) {
 		rc = ps_usage("report", ro.diff ? "--diff needs two trace files" :
-			      "expected one trace file (see --help)");
+			      "expected one trace file");
 		goto out;
 	}
 	if (ro.diff && (ro.format == RF_FOLDED || ro.format == RF_PPROF || ro.format == RF_HTML)) {

@@ -259,6 +259,7 @@ static void test_bad_input(void **state)
 	expect_usage("--from 5 --to 2 known.pstrace", "before --from");
 	expect_usage("--sort nosuch -f csv known.pstrace", "--sort");
 	expect_usage("--sort nosuch known.pstrace", "--sort");
+	expect_usage("known.pstrace known.pstrace", "expected one trace file (see 'poolscope");
 	expect_usage("--sort bytes -f folded known.pstrace", "--sort");
 	expect_usage("--sort bytes --diff known.pstrace known.pstrace", "--sort");
 	expect_usage("--vmlinux junk known.pstrace", "not an ELF file");
