@@ -301,6 +301,12 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 	}
 	if (trend__error(a->trend))
 		goto nomem;
+	/* Text, HTML and JSON carry this in the report itself; CSV, folded stacks,
+	 * pprof and --diff have no place for it, and a cut-off trace must not read
+	 * as a complete one. */
+	if (trace_reader__truncated(a->reader) &&
+	    (ro->diff || ro->format == RF_CSV || ro->format == RF_FOLDED || ro->format == RF_PPROF))
+		ps_warn("report: %s was cut off: read up to its last complete chunk", path);
 	last = a->hdr->stop_ns ? a->hdr->stop_ns : outstanding__totals(a->outstanding)->last_ns;
 	if (last < outstanding__totals(a->outstanding)->last_ns)
 		last = outstanding__totals(a->outstanding)->last_ns;
