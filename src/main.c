@@ -97,6 +97,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return finish(EXIT_OK);
 		}
+		if (argc > 3)
+			return ps_usage(NULL, "help takes one command, not '%s' too", argv[3]);
 		cmd = lookup(argv[2]);
 		if (!cmd)
 			return EXIT_USAGE;

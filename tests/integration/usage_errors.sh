@@ -42,6 +42,8 @@ expect report --from -- "--from needs an argument"
 # a flag given a value
 expect top --batch=yes -- "--batch takes no argument"
 expect record --no-stacks=1 -- "--no-stacks takes no argument"
+# help explains one command; more is a typo, not something to ignore
+expect help top extra -- "help takes one command, not 'extra' too"
 # an abbreviation that fits several long options
 expect handles --s -- "ambiguous option '--s'"
 exit $fail
