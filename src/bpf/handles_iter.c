@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/handles_abi.h"
+#include "bpf/libbpf_log.h"
 #include "handles.skel.h"
 #include "util/hashmap.h"
 
@@ -24,14 +25,6 @@ _Static_assert((int)HK_COUNT == (int)FD_KIND_COUNT, "handles_abi.h and procfd.h 
 _Static_assert((int)HK_MEMFD == (int)FD_KIND_MEMFD && (int)HK_TCP == (int)FD_KIND_TCP &&
 		       (int)HK_OTHER == (int)FD_KIND_OTHER,
 	       "handles_abi.h and procfd.h disagree");
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
 
 void handles_iter_result_free(struct handles_iter_result *r)
 {
@@ -88,7 +81,7 @@ static bool in_initial_pid_ns(void)
 
 int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *out)
 {
-	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_quiet);
+	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_log_print);
 	struct handles_bpf *skel = NULL;
 	struct bpf_link *link = NULL;
 	uint32_t max = expected_processes * 2 + 1024; /* room for processes born meanwhile */

@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/libbpf_log.h"
 #include "bpf/record.h"
 #include "kernel/ksyms.h"
 #include "record.skel.h"
@@ -65,21 +66,6 @@ static void prog_table(struct record_bpf *skel, struct bpf_program **progs, stru
 }
 
 #define NPROGS 11
-
-static char libbpf_last[256];
-
-/* libbpf's own messages: keep the last warning for the one-line reason. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* POOLSCOPE_DEBUG_BPF=1 shows libbpf's log, verifier output included. */
-	if (getenv("POOLSCOPE_DEBUG_BPF"))
-		return vfprintf(stderr, fmt, ap);
-	if (level == LIBBPF_WARN) {
-		vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, ap);
-		libbpf_last[strcspn(libbpf_last, "\n")] = '\0';
-	}
-	return 0;
-}
 
 static const struct btf_type *skip_typedefs(const struct btf *btf, __u32 id)
 {
@@ -346,7 +332,7 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 		if (!globlist_match(o->tags, "vmalloc"))
 			kinds &= ~RK_MASK(RK_VMALLOC);
 	}
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(libbpf_log_print);
 	rp->tags = o->tags;
 	rp->ncpus = libbpf_num_possible_cpus();
 	btf = btf__load_vmlinux_btf();
@@ -433,8 +419,9 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 	if (err) {
 		snprintf(why, whylen, "loading the BPF programs failed: %s%s", strerror(-err),
 			 err == -EPERM ? " (record needs root, or CAP_BPF and CAP_PERFMON)" : "");
-		if (err != -EPERM && libbpf_last[0])
-			snprintf(why + strlen(why), whylen - strlen(why), " (libbpf: %s)", libbpf_last);
+		if (err != -EPERM && libbpf_log_last_warning()[0])
+			snprintf(why + strlen(why), whylen - strlen(why), " (libbpf: %s)",
+				 libbpf_log_last_warning());
 		goto out;
 	}
 	for (size_t i = 0; i < o->npids; i++) {

@@ -18,6 +18,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/libbpf_log.h"
 #include "bpf/slabcount_abi.h"
 #include "kernel/ksyms.h"
 #include "slabcount.skel.h"
@@ -67,16 +68,6 @@ static void set_why(char *why, size_t whylen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);
-}
-
-/* libbpf speaks on stderr by default; the caller says what failed in one
- * sentence instead. POOLSCOPE_BPF_DEBUG=1 shows libbpf's own words (and the
- * verifier log) when a load fails. */
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG || !getenv("POOLSCOPE_BPF_DEBUG"))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
 }
 
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 id)
@@ -252,7 +243,7 @@ static int alloc_buffers(struct slab_counters *sc)
 
 int slab_counters__start(struct slab_counters **out, char *why, size_t whylen)
 {
-	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_quiet);
+	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_log_print);
 	struct slab_counters *sc = NULL;
 	struct btf *btf = NULL;
 	bool have_kfunc = false;

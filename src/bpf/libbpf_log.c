@@ -1,0 +1,23 @@
+#include "bpf/libbpf_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char last_warning[256];
+
+int libbpf_log_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (getenv("POOLSCOPE_DEBUG_BPF"))
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_WARN) {
+		vsnprintf(last_warning, sizeof(last_warning), fmt, ap);
+		last_warning[strcspn(last_warning, "\n")] = '\0';
+	}
+	return 0;
+}
+
+const char *libbpf_log_last_warning(void)
+{
+	return last_warning;
+}
