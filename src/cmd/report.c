@@ -310,6 +310,11 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 	last = a->hdr->stop_ns ? a->hdr->stop_ns : outstanding__totals(a->outstanding)->last_ns;
 	if (last < outstanding__totals(a->outstanding)->last_ns)
 		last = outstanding__totals(a->outstanding)->last_ns;
+	/* Before the start is refused by parse_time; past the end would give an
+	 * empty window that reads like "nothing leaked". */
+	if (ro->from && oo.from_ns > last)
+		return ps_usage("report", "--from: '%s' is after the end of %s (%.3f s)", ro->from,
+				path, (double)(last - a->hdr->start_ns) / 1e9);
 	a->from_ns = oo.from_ns > a->hdr->start_ns ? oo.from_ns : a->hdr->start_ns;
 	a->to_ns = oo.to_ns;
 	a->end_ns = oo.to_ns < last ? oo.to_ns : last;
