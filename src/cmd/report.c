@@ -1107,7 +1107,13 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 				return -1;
 			}
 			break;
-		case 'o': ro->output = optarg; break;
+		case 'o':
+			if (!optarg[0]) {
+				*rc = ps_usage("report", "--output wants a file name");
+				return -1;
+			}
+			ro->output = optarg;
+			break;
 		case OPT_FROM: ro->from = optarg; break;
 		case OPT_TO: ro->to = optarg; break;
 		case 'g': ro->group = optarg; break;

@@ -258,6 +258,7 @@ static void test_bad_input(void **state)
 	expect_usage("--from 2020-01-01T00:00:00Z known.pstrace", "--from");
 	expect_usage("--from 5 --to 2 known.pstrace", "before --from");
 	expect_usage("--from 99999 known.pstrace", "is after the end of known.pstrace");
+	expect_usage("-o '' known.pstrace", "--output wants a file name");
 	expect_usage("--sort nosuch -f csv known.pstrace", "--sort");
 	expect_usage("--sort nosuch known.pstrace", "--sort");
 	expect_usage("known.pstrace known.pstrace", "expected one trace file (see 'poolscope");
