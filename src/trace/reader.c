@@ -179,6 +179,9 @@ static int parse_header(struct trace_reader *r, char *err, size_t errlen)
 
 	if (got < 0)
 		return fail(err, errlen, "%s: read failed: %s", r->path, strerror((int)-got)), (int)got;
+	/* "bad magic at offset 0" would send one looking for bytes that are not there. */
+	if (got == 0)
+		return fail(err, errlen, "%s: empty file, not a poolscope trace", r->path);
 	if (memcmp(pre, TRACE_MAGIC, (size_t)got < TRACE_MAGIC_LEN ? (size_t)got : TRACE_MAGIC_LEN) ||
 	    got == 0)
 		return fail(err, errlen, "%s: not a poolscope trace (bad magic at offset 0)", r->path);
