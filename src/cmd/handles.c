@@ -277,7 +277,7 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 			break;
 		case OPT_TOP:
 			if (parse_u64_range(optarg, 1, 1000000, &n))
-				return USAGE("--top: '%s' is not a count from 1", optarg);
+				return USAGE("--top: '%s' is not a count from 1 to 1000000", optarg);
 			o->top = (int)n;
 			break;
 		case OPT_INTERVAL:
@@ -287,7 +287,8 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 			break;
 		case OPT_COUNT:
 			if (parse_u64_range(optarg, 1, UINT32_MAX, &o->count))
-				return USAGE("--count: '%s' is not a count from 1", optarg);
+				return USAGE("--count: '%s' is not a count from 1 to %u", optarg,
+					     UINT32_MAX);
 			count_given = true;
 			break;
 		case OPT_FORMAT:

@@ -1014,6 +1014,12 @@ static void test_usage_errors(void **state)
 		free(out);
 		free(err);
 	}
+	/* a number too big is told the range, not "not a count from 1" */
+	snprintf(cmd, sizeof(cmd), "%s handles --top 2000000", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 2);
+	assert_non_null(strstr(err, "from 1 to 1000000"));
+	free(out);
+	free(err);
 	snprintf(cmd, sizeof(cmd), "%s handles -a -p 999999999", test_poolscope());
 	assert_int_equal(run(cmd, &out, &err), 1);
 	assert_non_null(strstr(err, "no process matches"));
