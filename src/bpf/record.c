@@ -410,9 +410,11 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 	find_kmalloc_entries(rp->skel);
 	bpf_map__set_max_entries(rp->skel->maps.events, o->aggregate ? 4096 : (__u32)ring);
 	bpf_map__set_max_entries(rp->skel->maps.stack_traces,
-				 o->stacks ? (o->max_stacks ? o->max_stacks : 32768) : 1);
+				 o->stacks ? (o->max_stacks ? o->max_stacks : REC_DEFAULT_STACKS) : 1);
 	bpf_map__set_max_entries(rp->skel->maps.outstanding,
-				 o->aggregate ? (o->max_outstanding ? o->max_outstanding : 262144) : 1);
+				 o->aggregate ? (o->max_outstanding ? o->max_outstanding
+								    : REC_DEFAULT_OUTSTANDING)
+					      : 1);
 	bpf_map__set_max_entries(rp->skel->maps.origins, o->aggregate ? 65536 : 1);
 
 	err = record_bpf__load(rp->skel);

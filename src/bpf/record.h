@@ -25,9 +25,15 @@ struct record_probe_opts {
 	uint64_t size_min, size_max; /* requested bytes; max 0 = no limit */
 	const struct globlist *tags; /* NULL or empty = all */
 	uint64_t ringbuf_bytes;	     /* rounded up to a power of two pages */
-	uint32_t max_stacks;
-	uint32_t max_outstanding;
+	uint32_t max_stacks;	     /* stack map entries; 0 = REC_DEFAULT_STACKS */
+	uint32_t max_outstanding;    /* aggregate: objects tracked; 0 = REC_DEFAULT_OUTSTANDING */
 };
+
+/* Map sizes when the options leave them at 0. Both maps are preallocated:
+ * about 540 bytes per stack entry (64 frames), about 120 per outstanding
+ * object (key, value, hash element and bucket). */
+#define REC_DEFAULT_STACKS 32768
+#define REC_DEFAULT_OUTSTANDING 262144
 
 /* Called for every ring buffer record (struct rec_event or
  * rec_alloc_event, by size). Non-zero return stops the poll. */

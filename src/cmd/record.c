@@ -45,6 +45,11 @@ static void record_help(FILE *out)
 		"      --ring SIZE       flight recorder: keep only the last SIZE of events in\n"
 		"                        memory, written on SIGUSR1 and at stop\n"
 		"      --buffer SIZE     BPF ring buffer size (default 32M)\n"
+		"      --stack-buckets N distinct stacks the kernel can hold (default 32768;\n"
+		"                        16 to 1048576; ~540 bytes of kernel memory each)\n"
+		"      --max-outstanding N\n"
+		"                        with --aggregate: allocations tracked at once\n"
+		"                        (default 262144; 16 to 16777216; ~120 bytes each)\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"Frees are filtered by kind and tag only (objects are often freed by other\n"
@@ -65,6 +70,8 @@ enum {
 	OPT_INTERVAL,
 	OPT_RING,
 	OPT_BUFFER,
+	OPT_STACK_BUCKETS,
+	OPT_MAX_OUTSTANDING,
 };
 
 static const struct option record_options[] = {
@@ -84,6 +91,8 @@ static const struct option record_options[] = {
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "ring", required_argument, NULL, OPT_RING },
 	{ "buffer", required_argument, NULL, OPT_BUFFER },
+	{ "stack-buckets", required_argument, NULL, OPT_STACK_BUCKETS },
+	{ "max-outstanding", required_argument, NULL, OPT_MAX_OUTSTANDING },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -336,6 +345,25 @@ static int record_run(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_STACK_BUCKETS:
+		case OPT_MAX_OUTSTANDING: {
+			bool stacks = opt == OPT_STACK_BUCKETS;
+			uint64_t n;
+
+			/* Both maps are preallocated in the kernel: the upper bounds keep a
+			 * typo from pinning gigabytes (~540 and ~120 bytes per entry). */
+			if (parse_u64_range(optarg, 16, stacks ? 1u << 20 : 1u << 24, &n)) {
+				ret = ps_usage("record", "--%s: '%s' is not a count from 16 to %u",
+					       stacks ? "stack-buckets" : "max-outstanding", optarg,
+					       stacks ? 1u << 20 : 1u << 24);
+				goto out;
+			}
+			if (stacks)
+				o.probe.max_stacks = (uint32_t)n;
+			else
+				o.probe.max_outstanding = (uint32_t)n;
+			break;
+		}
 		case 'h':
 			record_help(stdout);
 			ret = EXIT_OK;
@@ -361,6 +389,15 @@ static int record_run(int argc, char **argv)
 		ret = ps_usage("record", "--sample samples stacks: it does not combine with --no-stacks");
 		goto out;
 	}
+	if (o.probe.max_outstanding && !o.probe.aggregate) {
+		ret = ps_usage("record", "--max-outstanding sizes the --aggregate map: add --aggregate");
+		goto out;
+	}
+	if (o.probe.max_stacks && !o.probe.stacks) {
+		ret = ps_usage("record", "--stack-buckets sizes the stack map: it does not combine "
+					 "with --no-stacks");
+		goto out;
+	}
 	if (o.probe.aggregate && !interval_set)
 		o.interval_ns = 10000000000ull;
 	o.probe.pids = pids;
@@ -368,6 +405,15 @@ static int record_run(int argc, char **argv)
 	o.probe.tags = &tags;
 	for (int i = 1; i < argc; i++)
 		strbuf_printf(&options_text, "%s%s", i > 1 ? " " : "", argv[i]);
+	/* The map sizes in effect, defaults included: a trace with map_full
+	 * losses says how big the maps were. */
+	if (o.probe.stacks)
+		strbuf_printf(&options_text, " [stack-buckets=%u]",
+			      o.probe.max_stacks ? o.probe.max_stacks : REC_DEFAULT_STACKS);
+	if (o.probe.aggregate)
+		strbuf_printf(&options_text, " [max-outstanding=%u]",
+			      o.probe.max_outstanding ? o.probe.max_outstanding
+						      : REC_DEFAULT_OUTSTANDING);
 	o.options_text = strbuf_str(&options_text);
 
 	signals_install();

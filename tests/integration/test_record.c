@@ -569,6 +569,112 @@ static void test_truth_aggregate(void **state)
 	trace_reader__close(tf.r);
 }
 
+/* The leaker keeps KEEP filps in aggregate mode with the outstanding map
+ * sized max_outstanding (NULL: the default). Returns the summary's
+ * "map full" count; *t gets the last snapshot's filps of the leaker. */
+static unsigned long long aggregate_keep(const char *max_outstanding, struct agg_truth *t,
+					 struct trace_facts *tf, char *options, size_t optlen)
+{
+	struct leaker lk;
+	char pidarg[32], line[64];
+	unsigned long long map_full = ~0ULL;
+	int pid;
+
+	leaker_start(&lk, "0", "300", "0");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	assert_int_equal(sscanf(line, "ready %d", &pid), 1);
+	snprintf(pidarg, sizeof(pidarg), "%d", pid);
+	const char *args[] = { "--aggregate", "--interval", "200ms", "--pid", pidarg, "--tag", "filp",
+			       max_outstanding ? "--max-outstanding" : NULL, max_outstanding, NULL };
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	sleep_ms(400);
+	char *summary = record_stop(rec, SIGINT);
+
+	leaker_finish(&lk);
+	const char *p = strstr(summary, "ring buffer full, ");
+
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "ring buffer full, %llu map full", &map_full), 1);
+	free(summary);
+	memset(t, 0, sizeof(*t));
+	t->tgid = (uint32_t)pid;
+	read_trace(tf, visit_agg, t);
+	snprintf(options, optlen, "%s", trace_reader__header(tf->r)->options);
+	trace_reader__close(tf->r);
+	return map_full;
+}
+
+/* --max-outstanding sizes the kernel's outstanding map: 64 entries cannot
+ * hold KEEP objects and the overflow is counted as map full (summary and
+ * TR_LOST); the default holds them all with no loss. */
+static void test_max_outstanding(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct trace_facts tf;
+	struct agg_truth t;
+	char options[512];
+	unsigned long long full;
+
+	full = aggregate_keep("64", &t, &tf, options, sizeof(options));
+	print_message("--max-outstanding 64: %llu map full, %llu outstanding filps, options '%s'\n",
+		      full, (unsigned long long)t.outstanding, options);
+	assert_true(full >= KEEP - 64);
+	assert_true(tf.lost_map >= full); /* TR_LOST map_full also counts failed stacks */
+	assert_true(t.outstanding <= 64);
+	assert_non_null(strstr(options, "[max-outstanding=64]"));
+
+	full = aggregate_keep(NULL, &t, &tf, options, sizeof(options));
+	print_message("default: %llu map full, %llu outstanding filps, options '%s'\n", full,
+		      (unsigned long long)t.outstanding, options);
+	assert_int_equal(full, 0);
+	assert_int_equal(t.outstanding, KEEP);
+	assert_non_null(strstr(options, "[max-outstanding=262144]"));
+	assert_non_null(strstr(options, "[stack-buckets=32768]"));
+}
+
+static void visit_stack_ids(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	uint32_t *max_id = ctx;
+
+	(void)r;
+	if (rec->type == TR_ALLOC && rec->alloc.stack_id != TRACE_NO_STACK &&
+	    (*max_id == TRACE_NO_STACK || rec->alloc.stack_id > *max_id))
+		*max_id = rec->alloc.stack_id;
+}
+
+/* --stack-buckets sizes the stack map: with 16 buckets every stack id is
+ * below 16, and the machine's many distinct stacks collide (counted). */
+static void test_stack_buckets(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct trace_facts tf;
+	uint32_t max_id = TRACE_NO_STACK;
+	unsigned long long lost_stacks = 0;
+	const char *args[] = { "--stack-buckets", "16", NULL };
+	pid_t rec = record_start(args);
+
+	make_activity();
+	char *summary = record_stop(rec, SIGINT);
+	const char *p = strstr(summary, "map full, ");
+
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "map full, %llu stacks", &lost_stacks), 1);
+	free(summary);
+	read_trace(&tf, visit_stack_ids, &max_id);
+	print_message("--stack-buckets 16: highest stack id %u, %llu stacks lost\n", max_id,
+		      lost_stacks);
+	assert_true(max_id != TRACE_NO_STACK);
+	assert_true(max_id < 16);
+	assert_true(lost_stacks > 0);
+	assert_non_null(strstr(trace_reader__header(tf.r)->options, "[stack-buckets=16]"));
+	trace_reader__close(tf.r);
+}
+
 /* --ring keeps only the last events; SIGUSR1 writes them out. */
 static void test_flight_recorder(void **state)
 {
@@ -875,6 +981,13 @@ static void test_bad_options(void **state)
 		"-o /tmp/x -d 1 --pid 1 --pid ''",
 		"-o /tmp/x -d 1 --size 0-0",
 		"-o /tmp/x -d 1 --size -0",
+		"-o /tmp/x -d 1 --max-outstanding 64",
+		"-o /tmp/x -d 1 --aggregate --max-outstanding 15",
+		"-o /tmp/x -d 1 --aggregate --max-outstanding 16777217",
+		"-o /tmp/x -d 1 --aggregate --max-outstanding 1k",
+		"-o /tmp/x -d 1 --stack-buckets 0",
+		"-o /tmp/x -d 1 --stack-buckets 1048577",
+		"-o /tmp/x -d 1 --no-stacks --stack-buckets 64",
 	};
 	char cmd[512];
 	int status;
@@ -897,6 +1010,8 @@ static void test_bad_options(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_non_null(strstr(out, "--aggregate"));
 	assert_non_null(strstr(out, "--ring"));
+	assert_non_null(strstr(out, "--max-outstanding"));
+	assert_non_null(strstr(out, "--stack-buckets"));
 	free(out);
 	/* An unwritable output is one clear line and exit 1. */
 	snprintf(cmd, sizeof(cmd), "%s record -o /nonexistent/dir/t.pst --duration 1 2>&1",
@@ -916,6 +1031,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ring_overflow_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truth_aggregate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_outstanding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stack_buckets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flight_recorder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_and_duration, setup, teardown),
