@@ -23,6 +23,7 @@
 #include "output/table.h"
 #include "trace/trace.h"
 #include "util/err.h"
+#include "util/outfile.h"
 #include "util/parse.h"
 #include "util/strbuf.h"
 #include "util/timeutil.h"
@@ -1186,6 +1187,7 @@ static int report_run(int argc, char **argv)
 	struct report_opts ro = { .format = RF_TEXT, .top = 20 };
 	struct analysis a = { 0 }, b = { 0 };
 	struct debuginfo *di = NULL;
+	struct outfile outf = { .anon_fd = -1 };
 	FILE *out = stdout;
 	int rc = EXIT_OK, nfiles;
 
@@ -1232,13 +1234,14 @@ static int report_run(int argc, char **argv)
 			goto out;
 	}
 	if (ro.output) {
-		out = fopen(ro.output, "w");
-		if (!out) {
-			ps_error("report: cannot create %s: %s", ro.output, strerror(errno));
+		int oerr = outfile_open(&outf, ro.output);
+
+		if (oerr) {
+			ps_error("report: cannot create %s: %s", ro.output, strerror(-oerr));
 			rc = EXIT_FAIL;
-			out = stdout;
 			goto out;
 		}
+		out = outf.stream;
 	}
 	if (ro.diff)
 		rc = run_diff(out, &ro, &a, &b);
@@ -1258,10 +1261,17 @@ static int report_run(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 out:
-	if (out != stdout && fclose(out) && rc == EXIT_OK) {
-		ps_error("report: writing %s: %s", ro.output, strerror(errno));
-		rc = EXIT_FAIL;
+	/* -o FILE appears only complete: a late usage error or a failed write
+	 * leaves FILE as it was. */
+	if (out != stdout && rc == EXIT_OK) {
+		int cerr = outfile_commit(&outf);
+
+		if (cerr) {
+			ps_error("report: writing %s: %s", ro.output, strerror(-cerr));
+			rc = EXIT_FAIL;
+		}
 	}
+	outfile_discard(&outf);
 	analysis_release(&a);
 	analysis_release(&b);
 	debuginfo__free(di);

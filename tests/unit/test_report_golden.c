@@ -270,6 +270,53 @@ static void test_bad_input(void **state)
 	expect_usage("--diff known.pstrace", "two trace files");
 }
 
+/* -o FILE appears complete or not at all: an error found after the output
+ * was opened (a bad --sort or --group is only known once the table is built)
+ * leaves an existing FILE untouched and creates no new one; success replaces
+ * it whole; nothing hidden is left beside it; devices are written in place. */
+static void test_output_file_all_or_nothing(void **state)
+{
+	char path[PATH_MAX + 32], cmd[3 * PATH_MAX];
+	struct stat st;
+	char *old, *got, *want;
+	int status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	snprintf(cmd, sizeof(cmd), "echo 'yesterday' > '%s'", path);
+	assert_int_equal(system(cmd), 0);
+	free(report("-o out.csv -f csv -s nosuch known.pstrace", &status));
+	assert_int_equal(WEXITSTATUS(status), 2);
+	old = test_slurp(path);
+	assert_non_null(old);
+	assert_string_equal(old, "yesterday\n");
+	free(old);
+
+	free(report("-o new.json -f json -g tag,bogus known.pstrace", &status));
+	assert_int_equal(WEXITSTATUS(status), 2);
+	snprintf(path, sizeof(path), "%s/new.json", dir);
+	assert_int_not_equal(access(path, F_OK), 0);
+
+	free(report("-o out.csv -f csv known.pstrace", &status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	want = report("-f csv known.pstrace", &status);
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	got = test_slurp(path);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+
+	/* no hidden leftovers (".out.csv.PID.N.tmp") beside the outputs */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && ls -A | grep -q '^\\.'", dir);
+	assert_int_not_equal(system(cmd), 0);
+
+	free(report("-o /dev/null known.pstrace", &status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+}
+
 /* --help documents every option and exits 0. */
 static void test_help(void **state)
 {
@@ -301,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_golden_diff),
 		cmocka_unit_test(test_golden_pprof),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_output_file_all_or_nothing),
 		cmocka_unit_test(test_help),
 	};
 
