@@ -15,6 +15,7 @@
 #include "util/timeutil.h"
 
 struct top_screen {
+	SCREEN *term;  /* ours, from newterm() */
 	int scroll;    /* first table row shown */
 	int body_rows; /* table rows that fit, from the last draw */
 	int nrows;     /* table rows in the last draw */
@@ -50,9 +51,15 @@ int top_screen_open(struct top_screen **out)
 	if (!s)
 		return -ENOMEM;
 	setlocale(LC_CTYPE, "");
-	if (!initscr()) {
-		ps_error("top: cannot initialize the terminal (TERM=%s)",
-			 getenv("TERM") ? getenv("TERM") : "unset");
+	/* Not initscr(): on an unknown TERM it prints its own message and exits,
+	 * past our cleanup and our one-line error. newterm() returns NULL. */
+	s->term = newterm(NULL, stdout, stdin);
+	if (!s->term) {
+		const char *term = getenv("TERM");
+
+		ps_error("top: cannot use the terminal (%s%s%s); use -b for batch output",
+			 term ? "TERM=" : "TERM is not set", term ? term : "",
+			 term ? " is unknown here" : "");
 		free(s);
 		return -ENOTTY;
 	}
@@ -71,6 +78,7 @@ void top_screen_close(struct top_screen *s)
 	if (!s)
 		return;
 	endwin();
+	delscreen(s->term);
 	free(s);
 }
 

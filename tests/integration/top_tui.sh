@@ -142,4 +142,15 @@ T=(tmux -L "$S")
 	fail "tmux cannot start a session"
 wait_for "^poolscope: top: writing log /dev/full failed: No space left on device"
 wait_for "^EXIT=1"
+# 7. A terminal curses does not know: our one line naming TERM and -b, exit 1
+# (initscr() would print its own message and exit past our cleanup).
+"${T[@]}" kill-server 2>/dev/null
+RUN=$((RUN + 1))
+S=poolscope-tui-$$-$RUN
+T=(tmux -L "$S")
+"${T[@]}" new-session -d -s "$S" -x 120 -y 30 \
+	"bash --norc --noprofile -c 'TERM=no-such-term $P top --no-counters; echo EXIT=\$?; sleep 600'" ||
+	fail "tmux cannot start a session"
+wait_for "^poolscope: top: cannot use the terminal \(TERM=no-such-term is unknown here\); use -b"
+wait_for "^EXIT=1"
 echo "top_tui: all screen checks passed"
