@@ -157,6 +157,14 @@ static uint32_t event_tag(struct recorder *rc, const struct rec_event *ev)
 	return id;
 }
 
+static void store_sym(struct recorder *rc, const struct ksym *sym)
+{
+	if (!rc->pending_syms)
+		rc->pending_syms = ksyms__new();
+	if (rc->pending_syms && ksyms__add(rc->pending_syms, sym->addr, sym->name, sym->module) == 0)
+		rc->npending++;
+}
+
 static void note_addr(struct recorder *rc, uint64_t addr)
 {
 	const struct ksym *sym;
@@ -168,10 +176,32 @@ static void note_addr(struct recorder *rc, uint64_t addr)
 	if (!sym || u64map_find(rc->syms_stored, sym->addr))
 		return;
 	u64map_set(rc->syms_stored, sym->addr, 1);
-	if (!rc->pending_syms)
-		rc->pending_syms = ksyms__new();
-	if (rc->pending_syms && ksyms__add(rc->pending_syms, sym->addr, sym->name, sym->module) == 0)
-		rc->npending++;
+	store_sym(rc, sym);
+}
+
+/* `report --vmlinux` anchors KASLR on _text (or _stext): store them even
+ * though no stack lands in them. Every symbol sharing their address goes
+ * along, in kallsyms order, so that an address there resolves in the trace
+ * as it does live (to the first one listed), and each is stored once. */
+static void note_kaslr_anchors(struct recorder *rc)
+{
+	size_t n = ksyms__count(rc->kallsyms);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ksym *sym = ksyms__at(rc->kallsyms, i);
+		size_t first = i, last = i;
+
+		if (sym->module || (strcmp(sym->name, "_text") && strcmp(sym->name, "_stext")) ||
+		    u64map_find(rc->syms_stored, sym->addr))
+			continue;
+		while (first > 0 && ksyms__at(rc->kallsyms, first - 1)->addr == sym->addr)
+			first--;
+		while (last + 1 < n && ksyms__at(rc->kallsyms, last + 1)->addr == sym->addr)
+			last++;
+		u64map_set(rc->syms_stored, sym->addr, 1);
+		for (size_t j = first; j <= last; j++)
+			store_sym(rc, ksyms__at(rc->kallsyms, j));
+	}
 }
 
 static int write_pending_syms(struct recorder *rc)
@@ -630,6 +660,8 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 	}
 	if (ksyms__load(&rc.kallsyms))
 		rc.kallsyms = NULL; /* stacks stay addresses; said in the note */
+	else
+		note_kaslr_anchors(&rc);
 	err = record_probe__start(&o->probe, on_event, &rc, &rc.rp, why, whylen);
 	if (err)
 		goto out;

@@ -675,6 +675,55 @@ static void test_stack_buckets(void **state)
 	trace_reader__close(tf.r);
 }
 
+/* How often a core-kernel symbol named name is in ks; *addr gets its address. */
+static int count_sym(const struct ksyms *ks, const char *name, uint64_t *addr)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < ksyms__count(ks); i++) {
+		const struct ksym *k = ksyms__at(ks, i);
+
+		if (!k->module && !strcmp(k->name, name)) {
+			*addr = k->addr;
+			found++;
+		}
+	}
+	return found;
+}
+
+/* The trace's symbol snapshot holds _text (and _stext), once each, at the
+ * addresses /proc/kallsyms gives: `report --vmlinux` anchors KASLR on them. */
+static void test_kaslr_anchor_symbols(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct trace_facts tf;
+	struct ksyms *live = NULL;
+	uint64_t live_addr = 0, trace_addr = 0;
+	const char *args[] = { "--duration", "300ms", NULL };
+	pid_t rec = record_start(args);
+	int status;
+
+	assert_int_equal(waitpid(rec, &status, 0), rec);
+	recording = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	read_trace(&tf, NULL, NULL);
+	assert_int_equal(ksyms__load(&live), 0);
+	const struct ksyms *ks = trace_reader__ksyms(tf.r);
+
+	assert_int_equal(count_sym(live, "_text", &live_addr), 1);
+	assert_int_equal(count_sym(ks, "_text", &trace_addr), 1);
+	assert_true(trace_addr == live_addr);
+	if (count_sym(live, "_stext", &live_addr)) {
+		assert_int_equal(count_sym(ks, "_stext", &trace_addr), 1);
+		assert_true(trace_addr == live_addr);
+	}
+	print_message("_text at %#llx in the trace's %zu symbols\n", (unsigned long long)trace_addr,
+		      ksyms__count(ks));
+	ksyms__free(live);
+	trace_reader__close(tf.r);
+}
+
 /* --ring keeps only the last events; SIGUSR1 writes them out. */
 static void test_flight_recorder(void **state)
 {
@@ -1033,6 +1082,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truth_aggregate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_outstanding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stack_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kaslr_anchor_symbols, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flight_recorder, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_size_and_duration, setup, teardown),
