@@ -381,6 +381,13 @@ static int record_run(int argc, char **argv)
 		ret = ps_usage("record", "an output file is required (-o FILE)");
 		goto out;
 	}
+	/* The flight recorder writes the file at SIGUSR1 and at stop: a size
+	 * checked while recording would never trip. --ring SIZE bounds it. */
+	if (o.flight_bytes && o.max_size) {
+		ret = ps_usage("record", "--max-size does not combine with --ring (the ring's "
+			       "SIZE bounds what is written)");
+		goto out;
+	}
 	if (o.flight_bytes && o.probe.aggregate) {
 		ret = ps_usage("record", "--ring keeps events: it does not combine with --aggregate");
 		goto out;

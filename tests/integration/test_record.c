@@ -1024,6 +1024,7 @@ static void test_bad_options(void **state)
 		"-o /tmp/x stray",
 		"-o /tmp/x --max-size 1",
 		"-o /tmp/x --max-size 63K",
+		"-o /tmp/x -d 1 --ring 1M --max-size 64K",
 		"-o ''",
 		"-o /tmp/x -d 1 --pid ''",
 		"-o /tmp/x -d 1 --pid ,",
