@@ -20,6 +20,7 @@
 #include "bpf/record.h"
 #include "kernel/ksyms.h"
 #include "record.skel.h"
+#include "util/err.h"
 #include "util/globlist.h"
 
 struct record_probe {
@@ -435,13 +436,27 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 		struct rec_cache_name *names;
 		size_t n;
 
+		bool any_cache = globlist_match(o->tags, "kmalloc-large");
+
 		err = record_probe__cache_names(rp, &names, &n);
+		for (size_t i = 0; !err && i < n && !any_cache; i++)
+			any_cache = globlist_match(o->tags, names[i].name);
 		free(names);
 		if (err) {
 			snprintf(why, whylen, "cannot list slab caches (kmem_cache iterator): %s",
 				 strerror(-err));
 			goto out;
 		}
+		/* A typo or a merged cache's alias would record nothing for hours
+		 * without a word. Not an error: a cache created later (a module
+		 * loading) is still picked up, as documented. */
+		if (!(any_cache && (kinds & (RK_MASK(RK_SLAB) | RK_MASK(RK_KMALLOC)))) &&
+		    !(kinds & (RK_MASK(RK_PAGE) | RK_MASK(RK_PERCPU) | RK_MASK(RK_VMALLOC))))
+			ps_warn("record: --tag matches nothing this kernel allocates yet: no slab "
+				"cache (names as in /proc/slabinfo; a merged cache's alias is not "
+				"one), kmalloc-large, page-order-N, percpu or vmalloc%s; only a "
+				"matching cache created later will be recorded",
+				o->kinds ? " among --kinds" : "");
 	}
 	err = record_bpf__attach(rp->skel);
 	if (err) {
