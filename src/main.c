@@ -5,13 +5,13 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <ncurses.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "util/err.h"
+#include "util/outfile.h"
 
 static void usage(FILE *out)
 {
@@ -50,26 +50,22 @@ static const struct command *lookup(const char *name)
 /* Map whatever a command returned onto the documented exit codes. */
 static int finish(int rc)
 {
-	struct pollfd out = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	bool flush_failed, reader_gone;
 
 	errno = 0;
 	flush_failed = fflush(stdout) != 0;
 	if (flush_failed || ferror(stdout)) {
-		/* A reader that went away (EPIPE) is not a failure worth a message;
-		 * a full disk is. A command that failed has said why already. errno
-		 * is only this write's when the flush itself failed; for an earlier
-		 * failed write, ask the pipe whether its reader is gone. */
-		reader_gone = flush_failed ? errno == EPIPE
-					   : poll(&out, 1, 0) == 1 && (out.revents & POLLERR);
+		/* A reader that went away (`| head`) ends the command cleanly; a
+		 * full disk is a failure worth a line. A command that failed has
+		 * said why already. */
+		reader_gone = stdout_reader_gone();
 		if (rc == EXIT_OK && !reader_gone) {
 			if (flush_failed)
 				ps_error("writing to stdout failed: %s", strerror(errno));
 			else
 				ps_error("writing to stdout failed");
-		}
-		if (rc == EXIT_OK)
 			rc = EXIT_FAIL;
+		}
 	}
 	if (rc != EXIT_OK && rc != EXIT_USAGE)
 		rc = EXIT_FAIL;

@@ -21,6 +21,7 @@
 #include "output/table.h"
 #include "util/err.h"
 #include "util/globlist.h"
+#include "util/outfile.h"
 #include "util/hashmap.h"
 #include "util/parse.h"
 #include "util/signals.h"
@@ -1040,9 +1041,13 @@ static int handles_run(int argc, char **argv)
 		rc = run_processes(&o);
 	/* The views' renderers return an error for a failed write without saying
 	 * so (a reader that went away is not worth a message). */
-	if (rc == EXIT_FAIL && ferror(stdout) && errno != EPIPE)
-		ps_error("handles: writing to stdout failed%s%s", errno ? ": " : "",
-			 errno ? strerror(errno) : "");
+	if (rc == EXIT_FAIL && ferror(stdout)) {
+		if (stdout_reader_gone())
+			rc = EXIT_OK; /* `handles … | head`: the reader had enough */
+		else
+			ps_error("handles: writing to stdout failed%s%s", errno ? ": " : "",
+				 errno ? strerror(errno) : "");
+	}
 out:
 	free(o.pids);
 	globlist_clear(&o.names);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "output/table.h"
 #include "ui/top_screen.h"
 #include "util/err.h"
+#include "util/outfile.h"
 #include "util/globlist.h"
 #include "util/parse.h"
 #include "util/signals.h"
@@ -602,12 +602,9 @@ static int stdout_flush(void)
 {
 	int fd;
 
-	struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
-
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
-	/* errno may be stale when an earlier write failed: ask the pipe itself. */
-	if (errno != EPIPE && !(poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)))) {
+	if (!stdout_reader_gone()) {
 		ps_error("top: writing to stdout failed: %s", strerror(errno));
 		return -EIO;
 	}

@@ -1,6 +1,7 @@
 #include "util/outfile.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,11 @@ void outfile_discard(struct outfile *o)
 	free(o->path);
 	memset(o, 0, sizeof(*o));
 	o->anon_fd = -1;
+}
+
+bool stdout_reader_gone(void)
+{
+	struct pollfd out = { .fd = STDOUT_FILENO, .events = POLLOUT };
+
+	return errno == EPIPE || (poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)));
 }

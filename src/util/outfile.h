@@ -6,6 +6,7 @@
 #ifndef POOLSCOPE_UTIL_OUTFILE_H
 #define POOLSCOPE_UTIL_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct outfile {
@@ -15,6 +16,12 @@ struct outfile {
 	int anon_fd;	/* the O_TMPFILE descriptor (owned by stream), or -1 */
 	int in_place;	/* writing PATH itself: nothing to rename */
 };
+
+/* Whether stdout's reader went away (a closed pipe: `poolscope … | head`).
+ * That ends a command cleanly, with exit 0 and no message, while any other
+ * failed write (a full disk) is an error. errno is stale when an earlier
+ * write failed, so the pipe itself is asked. */
+bool stdout_reader_gone(void);
 
 /* 0, or -errno (nothing is created then). */
 int outfile_open(struct outfile *o, const char *path);

@@ -23,10 +23,12 @@ full() { # ARGS...: one error line naming the write, exit 1, within 10 s
 	fi
 }
 
-closed() { # ARGS...: reader gone after one line: no error message
+closed() { # ARGS...: reader gone after one line: no error message, exit 0
+	local rc
 	timeout 10 "$POOLSCOPE" "$@" 2>"$tmp/err" </dev/null | head -1 >/dev/null
-	if [ -n "$(errors "$tmp/err")" ]; then
-		echo "FAIL: poolscope $* | head -1 printed:"
+	rc=${PIPESTATUS[0]}
+	if [ -n "$(errors "$tmp/err")" ] || [ "$rc" -ne 0 ]; then
+		echo "FAIL: poolscope $* | head -1: exit $rc (want 0), stderr:"
 		cat "$tmp/err"
 		fail=1
 	fi
@@ -46,7 +48,8 @@ for args in "--help" "help report" "--version" "top --help" "top -b -n 1 --no-co
 	# shellcheck disable=SC2086 # word splitting of the argument list is wanted
 	full $args
 done
-for args in "top -b -n 2 -d 0.1 --no-counters" "handles -a" "handles --format csv"; do
+for args in "top -b -n 2 -d 0.1 --no-counters" "handles -a" "handles --format csv" \
+	"handles --interval 0.1 --count 3" "handles --interval 0.1 --count 3 --format json"; do
 	# shellcheck disable=SC2086
 	closed $args
 done
