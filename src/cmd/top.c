@@ -937,12 +937,13 @@ static int start_sources(struct top_state *st)
 		}
 	}
 	if (geteuid() != 0 && !st->slabinfo_ok) {
-		ps_warn(
-		    "top: not root: /proc/slabinfo is readable only by root (Objs, Bytes) and the "
-		    "counters need CAP_BPF and CAP_PERFMON (Allocs, Frees, Owner); still shown: "
-		    "the "
-		    "memory header and the cache names and merges from %s",
-		    SLABSYS_ROOT);
+		/* Name the counters' privilege only when they were asked for. */
+		ps_warn("top: not root: /proc/slabinfo is readable only by root (Objs, Bytes)%s; "
+			"still shown: the memory header and the cache names and merges from %s",
+			o->no_counters ? ""
+				       : " and the counters need CAP_BPF and CAP_PERFMON "
+					 "(Allocs, Frees, Owner)",
+			SLABSYS_ROOT);
 	} else if (!st->counters && !o->no_counters) {
 		ps_warn("top: counters off: %s; Allocs, Frees, Diff and Owner show '-'",
 			st->counters_why);

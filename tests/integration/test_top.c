@@ -831,6 +831,16 @@ static void test_not_root(void **state)
 	assert_non_null(strstr(out, "\nMem "));
 	assert_non_null(strstr(out, "\nfilp "));
 	free(out);
+	/* Counters not asked for: their privilege is not named. */
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid=nobody --regid=nogroup --clear-groups %s top -b -n 1 "
+		 "--no-counters 2>&1 >/dev/null",
+		 test_poolscope());
+	out = test_capture(cmd, &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "/proc/slabinfo is readable only by root"));
+	assert_null(strstr(out, "CAP_BPF"));
+	free(out);
 	/* JSON: the memory header is there, slab figures are null, not 0. */
 	snprintf(cmd, sizeof(cmd),
 		 "setpriv --reuid=nobody --regid=nogroup --clear-groups %s top -b -n 1 "
