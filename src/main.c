@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <ncurses.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,6 +102,10 @@ int main(int argc, char **argv)
 		cmd->help(stdout);
 		return finish(EXIT_OK);
 	}
+	/* A closed stdout must surface as EPIPE on write, so every command ends
+	 * through its cleanup (BPF detached, terminal restored, exit 0 via
+	 * finish) instead of dying by SIGPIPE mid-write. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argv[1][0] == '-')
 		return ps_usage(NULL, "unknown option '%s'", argv[1]);
 	cmd = lookup(argv[1]);

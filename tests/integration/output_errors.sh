@@ -48,11 +48,32 @@ for args in "--help" "help report" "--version" "top --help" "top -b -n 1 --no-co
 	# shellcheck disable=SC2086 # word splitting of the argument list is wanted
 	full $args
 done
+# A reader that leaves while output is still coming: hold enough fds that
+# 'handles -a' writes far more than a pipe buffer (64 KiB) after head exits,
+# so the write really fails (SIGPIPE/EPIPE) instead of fitting in the pipe.
+holder_in=$tmp/holder.in
+if [ -x "${LEAKERS:-}/fdleak" ]; then
+	mkfifo "$holder_in"
+	"$LEAKERS/fdleak" eventfd 3000 0 <"$holder_in" >"$tmp/holder.out" 2>&1 &
+	holder=$!
+	exec 3>"$holder_in"
+	echo >&3 # phase 1: open and keep 3000 eventfds
+	for _ in $(seq 50); do grep -q '^kept' "$tmp/holder.out" && break; sleep 0.1; done
+	big=$("$POOLSCOPE" handles -a 2>/dev/null | wc -c)
+	if [ "$big" -le 65536 ]; then
+		echo "FAIL: handles -a wrote only $big bytes with 3000 eventfds held"
+		fail=1
+	fi
+fi
 for args in "top -b -n 2 -d 0.1 --no-counters" "handles -a" "handles --format csv" \
 	"handles --interval 0.1 --count 3" "handles --interval 0.1 --count 3 --format json"; do
 	# shellcheck disable=SC2086
 	closed $args
 done
+if [ -n "${holder:-}" ]; then
+	exec 3>&- # EOF: fdleak closes everything and exits
+	wait "$holder"
+fi
 if [ -n "$trace" ]; then
 	for f in text csv json folded html pprof; do
 		# folded output is empty when nothing is outstanding: nothing to fail
