@@ -284,6 +284,7 @@ static void peek_trailer(struct trace_reader *r)
 int trace_reader__open(const char *path, struct trace_reader **out, char *err, size_t errlen)
 {
 	struct trace_reader *r = calloc(1, sizeof(*r));
+	struct stat st;
 	int ret = -ENOMEM;
 
 	*out = NULL;
@@ -299,10 +300,18 @@ int trace_reader__open(const char *path, struct trace_reader **out, char *err, s
 		fail(err, errlen, "out of memory");
 		goto out;
 	}
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (a trace is
+	 * read with seeks, so only a regular file can be one). */
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0) {
 		ret = -errno;
 		fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(r->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		fail(err, errlen, "%s: not a regular file (a trace is a file written by poolscope record)",
+		     path);
 		goto out;
 	}
 	ret = parse_header(r, err, errlen);

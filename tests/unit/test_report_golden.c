@@ -44,7 +44,8 @@ static char *report(const char *args, int *status)
 {
 	char cmd[3 * PATH_MAX];
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' report %s 2>&1", dir, bin, args);
+	/* timeout: bad input must never hang (a FIFO once waited for a writer) */
+	snprintf(cmd, sizeof(cmd), "cd '%s' && timeout 20 '%s' report %s 2>&1", dir, bin, args);
 	return test_capture(cmd, status);
 }
 
@@ -246,12 +247,16 @@ static void test_bad_input(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "cd '%s' && echo 'hello, not a trace' > junk && "
 		 "head -c 20 known.pstrace > cut && cp known.pstrace flipped && "
-		 "printf '\\377' | dd of=flipped bs=1 seek=200 conv=notrunc 2>/dev/null", dir);
+		 "printf '\\377' | dd of=flipped bs=1 seek=200 conv=notrunc 2>/dev/null && "
+		 "mkdir -p adir && rm -f fifo && mkfifo fifo", dir);
 	assert_int_equal(system(cmd), 0);
 	expect_usage("junk", "junk");
 	expect_usage("cut", "cut");
 	expect_usage("flipped", "offset");
 	expect_usage("missing-file", "missing-file");
+	expect_usage("fifo", "fifo: not a regular file");
+	expect_usage("adir", "adir: not a regular file");
+	expect_usage("/dev/null", "not a regular file");
 	expect_usage("--group tag,bogus known.pstrace", "bogus");
 	expect_usage("--type AIFX known.pstrace", "--type");
 	expect_usage("--from soon known.pstrace", "--from");
