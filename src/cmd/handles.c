@@ -617,6 +617,13 @@ static int run_processes(const struct handles_opts *o)
 		goto out;
 	}
 	warn_skipped(&snap);
+	/* Like pgrep: a selection that matches nothing is an answer worth a
+	 * line and a non-zero exit, not an empty table that reads as "fine". */
+	if ((o->npids || !globlist_empty(&o->names)) && !snap.count) {
+		ps_error("handles: no process matches -p (or it exited, or it is not yours)");
+		err = -ESRCH;
+		goto out;
+	}
 	sort_procs(&snap, o, &users);
 	for (i = 0, shown = 0; i < snap.count && (!o->top || shown < o->top); i++) {
 		struct proc_handles *p = &snap.procs[i];

@@ -953,10 +953,12 @@ static void test_user_sort_socket_filters(void **state)
 	assert_null(strstr(out, "\"user\":\"root\""));
 	free(out);
 	free(err);
+	/* -u and -p together select nothing: said on stderr, exit 1 (pgrep) */
 	snprintf(cmd, sizeof(cmd), "%s handles -u root -p %d --format json", test_poolscope(),
 		 sleeper);
-	assert_int_equal(run(cmd, &out, &err), 0);
-	assert_string_equal(out, "[]\n");
+	assert_int_equal(run(cmd, &out, &err), 1);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "no process matches"));
 	free(out);
 	free(err);
 	spawned_kill(sleeper);
@@ -1022,6 +1024,13 @@ static void test_usage_errors(void **state)
 	free(err);
 	snprintf(cmd, sizeof(cmd), "%s handles -a -p 999999999", test_poolscope());
 	assert_int_equal(run(cmd, &out, &err), 1);
+	assert_non_null(strstr(err, "no process matches"));
+	free(out);
+	free(err);
+	/* the default view too: nothing matched is not an empty "all fine" table */
+	snprintf(cmd, sizeof(cmd), "%s handles -p no-such-command-here", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 1);
+	assert_string_equal(out, "");
 	assert_non_null(strstr(err, "no process matches"));
 	free(out);
 	free(err);
