@@ -44,6 +44,9 @@ LIB_OBJS  := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst src/bpf/%.bpf.c,$(BUILD)/gen/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
+# Keep BPF objects and skeletons: made by pattern rules only, make would delete
+# them as intermediates after every build and regenerate them the next time.
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 INTEG_SRCS:= $(wildcard tests/integration/test_*.c)
 HELPER_SRCS := $(wildcard tests/leakers/*.c)
