@@ -439,6 +439,28 @@ static void warn_skipped(const struct handles_snapshot *snap)
 			     snap->skipped_denied, snap->skipped_denied == 1 ? "" : "es");
 }
 
+/* What every view says after its scan: why it failed, or which processes it
+ * could not read. Returns err. */
+static int scan_said(int err, const struct handles_snapshot *snap)
+{
+	if (err)
+		ps_error("handles: cannot scan /proc: %s", strerror(-err));
+	else
+		warn_skipped(snap);
+	return err;
+}
+
+/* Like pgrep: a -p selection that matches nothing is an answer worth a line
+ * and a non-zero exit, not an empty table that reads as "fine". */
+static int selection_matched(const struct handles_opts *o, const struct handles_snapshot *snap)
+{
+	if ((o->npids || !globlist_empty(&o->names)) && !snap->count) {
+		ps_error("handles: no process matches -p (or it exited, or it is not yours)");
+		return -ESRCH;
+	}
+	return 0;
+}
+
 /* "{"tcp":5,"pipe":2}" and "tcp:5 pipe:2 file:1" (top kinds) for one process. */
 static void kinds_cell(const struct handles_opts *o, const struct proc_handles *p,
 		       struct strbuf *json, struct strbuf *text)
@@ -612,18 +634,11 @@ static int run_processes(const struct handles_opts *o)
 	} else {
 		err = handles_scan(&s, &snap);
 	}
-	if (err) {
-		ps_error("handles: cannot scan /proc: %s", strerror(-err));
+	err = scan_said(err, &snap);
+	if (!err)
+		err = selection_matched(o, &snap);
+	if (err)
 		goto out;
-	}
-	warn_skipped(&snap);
-	/* Like pgrep: a selection that matches nothing is an answer worth a
-	 * line and a non-zero exit, not an empty table that reads as "fine". */
-	if ((o->npids || !globlist_empty(&o->names)) && !snap.count) {
-		ps_error("handles: no process matches -p (or it exited, or it is not yours)");
-		err = -ESRCH;
-		goto out;
-	}
 	sort_procs(&snap, o, &users);
 	for (i = 0, shown = 0; i < snap.count && (!o->top || shown < o->top); i++) {
 		struct proc_handles *p = &snap.procs[i];
@@ -766,12 +781,9 @@ static int run_summary(const struct handles_opts *o)
 	err = -ENOMEM;
 	if (!types || !res || !objs)
 		goto out;
-	err = handles_scan(&s, &snap);
-	if (err) {
-		ps_error("handles: cannot scan /proc: %s", strerror(-err));
+	err = scan_said(handles_scan(&s, &snap), &snap);
+	if (err)
 		goto out;
-	}
-	warn_skipped(&snap);
 	err = sysvipc_read(&ipc);
 	if (err)
 		ps_warn_once("handles-sysvipc", "SysV IPC: cannot read /proc/sysvipc: %s",
@@ -855,17 +867,11 @@ static int run_all(const struct handles_opts *o)
 	s.classify = false; /* only which processes: the detail walk classifies */
 	if (!t)
 		goto out;
-	err = handles_scan(&s, &snap);
-	if (err) {
-		ps_error("handles: cannot scan /proc: %s", strerror(-err));
+	err = scan_said(handles_scan(&s, &snap), &snap);
+	if (!err)
+		err = selection_matched(o, &snap);
+	if (err)
 		goto out;
-	}
-	warn_skipped(&snap);
-	if ((o->npids || !globlist_empty(&o->names)) && !snap.count) {
-		ps_error("handles: no process matches -p (or it exited, or it is not yours)");
-		err = -ESRCH;
-		goto out;
-	}
 	err = -ENOMEM;
 	if (table_add_col(t, "PID", "pid", COL_INT, 0) < 0 ||
 	    table_add_col(t, "Command", "comm", COL_STR, 0) < 0 ||
@@ -992,12 +998,9 @@ static int run_interval(const struct handles_opts *o)
 
 	signals_install();
 	scan_opts_init(o, &s);
-	err = handles_scan(&s, &first);
-	if (err) {
-		ps_error("handles: cannot scan /proc: %s", strerror(-err));
+	err = scan_said(handles_scan(&s, &first), &first);
+	if (err)
 		goto out;
-	}
-	warn_skipped(&first);
 	for (i = 0; !o->count || i < o->count; i++) {
 		struct handles_growth *g;
 		int n;
@@ -1006,11 +1009,9 @@ static int run_interval(const struct handles_opts *o)
 		if (should_stop())
 			break;
 		handles_snapshot_free(&now);
-		err = handles_scan(&s, &now);
-		if (err) {
-			ps_error("handles: cannot scan /proc: %s", strerror(-err));
+		err = scan_said(handles_scan(&s, &now), &now); /* warns once at most */
+		if (err)
 			goto out;
-		}
 		err = handles_diff(&first, &now, &g, &n);
 		if (err) {
 			ps_error("handles: out of memory comparing snapshots");
