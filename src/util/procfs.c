@@ -8,6 +8,17 @@
 
 #include "util/parse.h"
 
+/* read(2) that retries on a signal: bytes read, 0 at EOF, or -errno. */
+static ssize_t read_retry(int fd, void *buf, size_t len)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n >= 0 || errno != EINTR)
+			return n < 0 ? -errno : n;
+	}
+}
+
 int procfs_read(int dirfd, const char *path, struct strbuf *sb)
 {
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -22,15 +33,11 @@ int procfs_read(int dirfd, const char *path, struct strbuf *sb)
 		err = strbuf_grow(sb, 4096);
 		if (err)
 			break;
-		n = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
+		n = read_retry(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
+		if (n <= 0) {
+			err = (int)n;
 			break;
 		}
-		if (n == 0)
-			break;
 		sb->len += (size_t)n;
 		sb->buf[sb->len] = '\0';
 	}
@@ -79,17 +86,13 @@ int procfs_count_lines(int dirfd, const char *path, uint64_t *lines)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = read_retry(fd, buf, sizeof(buf));
 		const char *p;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
+		if (n <= 0) {
+			err = (int)n;
 			break;
 		}
-		if (n == 0)
-			break;
 		for (p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))); p++)
 			count++;
 	}
