@@ -193,17 +193,40 @@ static char *run(const char *args, int *status)
 /* ---- truth: Objs and Bytes ---- */
 
 /* Every cache whose slabinfo line did not change across poolscope's run must
- * show exactly that line's objects and bytes. */
-static void test_objs_bytes_equal_slabinfo(void **state)
+ * show exactly that line's objects and bytes. "Did not change" is judged by a
+ * reading before and after the run, so a cache on this shared machine can still
+ * move and come back in between (seen in CI: 117 → 108 → 117 objects). A cache
+ * therefore fails only if it differs in every one of several runs in which it
+ * was stable: a wrong reader differs every time, background churn does not. */
+struct objs_check {
+	int stable;
+	size_t count;
+	char bad[64][64];  /* caches that differed in every run so far */
+	int nbad;
+	char why[64][160];
+};
+
+static bool objs_bad_before(const struct objs_check *c, const char *name)
+{
+	int i;
+
+	for (i = 0; i < c->nbad; i++)
+		if (!strcmp(c->bad[i], name))
+			return true;
+	return false;
+}
+
+/* One run; fills `now` with the caches that differed (kept only if they also
+ * differed in every earlier run: `first` says there was none). */
+static void objs_run(struct objs_check *c, bool first)
 {
 	struct slabinfo before = {0}, after = {0};
 	struct strbuf sb = STRBUF_INIT;
+	struct objs_check now = {0};
 	char *out;
-	int status, stable = 0;
+	int status;
 	size_t i;
 
-	(void)state;
-	REQUIRE_ROOT();
 	assert_int_equal(slabinfo_read(&before, &sb), 0);
 	out = run("top -b -n 1 --format json --no-counters", &status);
 	assert_int_equal(slabinfo_read(&after, &sb), 0);
@@ -214,6 +237,7 @@ static void test_objs_bytes_equal_slabinfo(void **state)
 		const struct slabinfo_row *a = slabinfo_find(&after, b->name);
 		const char *obj;
 		long long objs, bytes, size;
+		long long want_bytes = (long long)b->num_slabs * b->pagesperslab * 4096;
 
 		if (!a || a->active_objs != b->active_objs || a->num_slabs != b->num_slabs)
 			continue;
@@ -222,17 +246,44 @@ static void test_objs_bytes_equal_slabinfo(void **state)
 		assert_true(json_num(obj, "objs", &objs));
 		assert_true(json_num(obj, "bytes", &bytes));
 		assert_true(json_num(obj, "size", &size));
-		assert_int_equal(objs, b->active_objs);
-		assert_int_equal(bytes, b->num_slabs * b->pagesperslab * 4096);
-		assert_int_equal(size, b->objsize);
-		stable++;
+		now.stable++;
+		if (objs == (long long)b->active_objs && bytes == want_bytes &&
+		    size == (long long)b->objsize)
+			continue;
+		if ((!first && !objs_bad_before(c, b->name)) || now.nbad == 64)
+			continue;
+		snprintf(now.bad[now.nbad], sizeof(now.bad[0]), "%s", b->name);
+		snprintf(now.why[now.nbad], sizeof(now.why[0]),
+			 "%s: objs %lld want %llu, bytes %lld want %lld, size %lld want %llu",
+			 b->name, objs, (unsigned long long)b->active_objs, bytes, want_bytes, size,
+			 (unsigned long long)b->objsize);
+		print_message("differs (will re-check): %s\n", now.why[now.nbad]);
+		now.nbad++;
 	}
-	print_message("%d of %zu caches stable across the run, all equal\n", stable, before.count);
-	assert_true(stable > (int)before.count / 2);
+	now.count = before.count;
+	*c = now;
 	free(out);
 	slabinfo_release(&before);
 	slabinfo_release(&after);
 	strbuf_release(&sb);
+}
+
+static void test_objs_bytes_equal_slabinfo(void **state)
+{
+	struct objs_check c = {0};
+	int run_no;
+
+	(void)state;
+	REQUIRE_ROOT();
+	for (run_no = 0; run_no < 4; run_no++) {
+		objs_run(&c, run_no == 0);
+		print_message("run %d: %d of %zu caches stable across the run, %d differ\n",
+			      run_no + 1, c.stable, c.count, c.nbad);
+		assert_true(c.stable > (int)c.count / 2);
+		if (c.nbad == 0)
+			return;
+	}
+	fail_msg("differs from /proc/slabinfo in every run: %s", c.why[0]);
 }
 
 /* ---- truth: the counters ---- */
