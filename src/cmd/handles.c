@@ -450,12 +450,15 @@ static int scan_said(int err, const struct handles_snapshot *snap)
 	return err;
 }
 
-/* Like pgrep: a -p selection that matches nothing is an answer worth a line
+/* Like pgrep: a -p or -u selection that matches nothing is an answer worth a line
  * and a non-zero exit, not an empty table that reads as "fine". */
 static int selection_matched(const struct handles_opts *o, const struct handles_snapshot *snap)
 {
-	if ((o->npids || !globlist_empty(&o->names)) && !snap->count) {
-		ps_error("handles: no process matches -p (or it exited, or it is not yours)");
+	bool by_pid = o->npids || !globlist_empty(&o->names);
+
+	if ((by_pid || o->have_user) && !snap->count) {
+		ps_error("handles: no process matches %s (or it exited, or it is not yours)",
+			 by_pid && o->have_user ? "-p and -u" : by_pid ? "-p" : "-u");
 		return -ESRCH;
 	}
 	return 0;

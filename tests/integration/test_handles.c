@@ -962,6 +962,13 @@ static void test_user_sort_socket_filters(void **state)
 	free(out);
 	free(err);
 	spawned_kill(sleeper);
+	/* -u alone matching nobody (a uid no one runs as): the same line, exit 1 */
+	snprintf(cmd, sizeof(cmd), "%s handles -u 64999", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 1);
+	assert_string_equal(out, "");
+	assert_non_null(strstr(err, "no process matches -u"));
+	free(out);
+	free(err);
 
 	/* -t socket: every socket kind, summed. */
 	snprintf(cmd, sizeof(cmd), "%s handles -t socket -p %d --format json", test_poolscope(),
