@@ -13,6 +13,8 @@
 #   perf-g         perf record -a -g -e 'kmem:*'
 #   bpftrace-leak  bpftrace outstanding map (ptr -> kstack, deleted on free): memleak's
 #                  design; bcc's libbpf-tools memleak is not packaged in Debian 12
+#   stack-floor    bench/bpf/stack_floor.bpf.c: only the stack id record takes on each
+#                  allocation, nothing else — the ceiling of every exact-stack recorder
 # The loop (bench/evloop.c) is pinned to CPU $CPU (default 1); recorders to the
 # other CPU. Every recorder traces the whole machine, as the peers do. Slow arms
 # run fewer iterations (the rate is what is compared). perf/bpftrace need tracefs
@@ -41,6 +43,12 @@ cleanup() {
 trap cleanup EXIT
 
 gcc -O2 -Wall -Wextra -o "$tmp/evloop" bench/evloop.c
+make --no-print-directory BUILD="$BUILD" "$BUILD/libpoolscope.a" >/dev/null
+gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Isrc -I"$BUILD/gen" -o "$tmp/attach" \
+	bench/counters_attach.c "$BUILD/libpoolscope.a" \
+	$(pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu \
+	-c bench/bpf/stack_floor.bpf.c -o "$tmp/stack_floor.bpf.o"
 if ! mountpoint -q /sys/kernel/tracing; then
 	mount -t tracefs nodev /sys/kernel/tracing
 	mounted_tracefs=1
@@ -119,7 +127,20 @@ arm_bpftrace_leak() {
 	tracer_pid=
 }
 
-ARMS="untraced rec_nostacks rec_stacks rec_aggregate rec_agg_s10 perf_kmem perf_g bpftrace_leak"
+arm_stack_floor() {
+	rm -f "$tmp/fifo" "$tmp/attach.out"
+	mkfifo "$tmp/fifo"
+	taskset -c "$OTHER" "$tmp/attach" "$tmp/stack_floor.bpf.o" <"$tmp/fifo" >"$tmp/attach.out" 2>&1 &
+	tracer_pid=$!
+	exec 3>"$tmp/fifo"
+	wait_for "$tmp/attach.out" ready
+	loop "$SLOW"
+	exec 3>&-
+	wait "$tracer_pid"
+	tracer_pid=
+}
+
+ARMS="untraced rec_nostacks rec_stacks rec_aggregate rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"
 declare -A rates
 for arm in $ARMS; do rates[$arm]=""; done
 for rep in $(seq "$REPS"); do
