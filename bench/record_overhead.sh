@@ -15,6 +15,7 @@
 #                  design; bcc's libbpf-tools memleak is not packaged in Debian 12
 #   stack-floor    bench/bpf/stack_floor.bpf.c: only the stack id record takes on each
 #                  allocation, nothing else — the ceiling of every exact-stack recorder
+# ARMS="untraced rec_nostacks" runs only those (untraced is the baseline: keep it).
 # The loop (bench/evloop.c) is pinned to CPU $CPU (default 1); recorders to the
 # other CPU. Every recorder traces the whole machine, as the peers do. Slow arms
 # run fewer iterations (the rate is what is compared). perf/bpftrace need tracefs
@@ -140,7 +141,7 @@ arm_stack_floor() {
 	tracer_pid=
 }
 
-ARMS="untraced rec_nostacks rec_stacks rec_aggregate rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"
+ARMS=${ARMS:-"untraced rec_nostacks rec_stacks rec_aggregate rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
 declare -A rates
 for arm in $ARMS; do rates[$arm]=""; done
 for rep in $(seq "$REPS"); do
@@ -159,14 +160,16 @@ echo "machine: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d); loop pinned to 
 echo "iterations: $ITERS (untraced, rec-nostacks), $SLOW (rec-stacks, rec-aggregate*, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
 echo "last summaries:"
 for n in rec_nostacks rec_stacks rec_aggregate; do
+	[ -f "$tmp/$n.out" ] || continue
 	printf '  %-14s %s\n' "$n" "$(sed -n '2p' "$tmp/$n.out")"
 	printf '  %-14s %s\n' "" "$(sed -n '3p' "$tmp/$n.out")"
 done
 for n in perf_kmem perf_g; do
+	[ -f "$tmp/$n.out" ] || continue
 	printf '  %-14s %s; %s bytes\n' "$n" "$(grep -o 'Captured.*' "$tmp/$n.out" | head -1)" "$(cat "$tmp/$n.size")"
 	grep -i 'lost' "$tmp/$n.out" | head -2 | sed 's/^/                 /' || true
 done
-grep -i 'lost' "$tmp/bt.out" | head -2 | sed 's/^/  bpftrace_leak  /' || true
+[ -f "$tmp/bt.out" ] && grep -i 'lost' "$tmp/bt.out" | head -2 | sed 's/^/  bpftrace_leak  /' || true
 echo
 printf '%-14s %12s %11s %10s\n' arm it/s of-untraced ns/event
 for arm in $ARMS; do
