@@ -320,8 +320,13 @@ static void sleep_ns(uint64_t ns)
  * kmem_cache_alloc/free path, kmalloc-64 the kmalloc/kfree attribution. */
 static const char *const eventfd_caches[] = {"filp", "kmalloc-64"};
 
-static void test_counters_see_fdleak(void **state)
+/* One round of the fdleak truth test. What a correct counter guarantees
+ * whatever the machine does is asserted (none lost, Diff = Allocs - Frees,
+ * the owner); what only holds when the background stays near its control
+ * window is returned as false, for the caller to try again. */
+static bool counters_round(void)
 {
+	bool quiet = true;
 	char top_path[4096], leak_path[4096];
 	char *top_argv[] = {top_path, "top", "-b",	 "--format",	    "json",
 			    "-d",     "1h",  "--filter", "filp,kmalloc-64", NULL};
@@ -332,8 +337,6 @@ static void test_counters_see_fdleak(void **state)
 	unsigned int i;
 	int status;
 
-	(void)state;
-	REQUIRE_ROOT();
 	assert_non_null(top);
 	assert_non_null(leak);
 	snprintf(top_path, sizeof(top_path), "%s", test_poolscope());
@@ -371,10 +374,9 @@ static void test_counters_see_fdleak(void **state)
 
 		print_message("%s diff: workload %lld, control %lld (window %.1f ms), objs %+lld\n",
 			      c, work, ctrl, (double)w / 1e6, objs);
-		assert_true(llabs(work - KEEP) <= 3 * llabs(ctrl) + KEEP / 50);
+		quiet &= llabs(work - KEEP) <= 3 * llabs(ctrl) + KEEP / 50;
 		/* slabinfo agrees, up to objects parked in per-CPU slabs. */
-		assert_true(objs >= KEEP * 9 / 10 - llabs(ctrl) &&
-			    objs <= KEEP * 11 / 10 + llabs(ctrl));
+		quiet &= objs >= KEEP * 9 / 10 - llabs(ctrl) && objs <= KEEP * 11 / 10 + llabs(ctrl);
 	}
 
 	/* Churn window: CHURN more opened and closed. */
@@ -408,8 +410,8 @@ static void test_counters_see_fdleak(void **state)
 			      c, allocs, frees, ctrl_allocs, ctrl_frees);
 		/* Exact: none lost. Not doubled: the excess is background. */
 		assert_true(allocs >= CHURN && frees >= CHURN);
-		assert_true(allocs - CHURN <= 3 * ctrl_allocs + CHURN / 20);
-		assert_true(frees - CHURN <= 3 * ctrl_frees + CHURN / 20);
+		quiet &= allocs - CHURN <= 3 * ctrl_allocs + CHURN / 20;
+		quiet &= frees - CHURN <= 3 * ctrl_frees + CHURN / 20;
 		/* Diff since the start is allocs - frees. */
 		assert_int_equal(tag_num(l5, c, "diff"),
 				 tag_num(l5, c, "allocs") - tag_num(l5, c, "frees"));
@@ -435,6 +437,25 @@ static void test_counters_see_fdleak(void **state)
 	free(l5);
 	free(top);
 	free(leak);
+	return quiet;
+}
+
+static void test_counters_see_fdleak(void **state)
+{
+	int attempt;
+
+	(void)state;
+	REQUIRE_ROOT();
+	/* Other tenants churn filp too, in bursts a control window can miss
+	 * (seen under a parallel eventfd storm: +40k filp in one window).
+	 * A counter that loses or doubles events fails every round. */
+	for (attempt = 1; attempt <= 3; attempt++) {
+		if (counters_round())
+			return;
+		print_message("round %d: background traffic beyond its control window, again\n",
+			      attempt);
+	}
+	fail_msg("the counters missed the workload's bounds in 3 rounds (see above)");
 }
 
 /* ---- output shape and options ---- */
