@@ -159,17 +159,29 @@ static bool parse_uint_field(const char *s, int base, unsigned long long *out)
 	return !errno && end != s && !*end;
 }
 
+/* Every /proc/net table starts with its header line: true when the first
+ * line holds `marker` (at its start when `at_start`), with `it` past it. */
+static bool table_header(struct line_iter *it, char *text, const char *marker, bool at_start,
+			 int *bad)
+{
+	char *line;
+
+	if (bad)
+		*bad = 0;
+	line_iter_init(it, text);
+	line = line_next(it);
+	if (!line)
+		return false;
+	return at_start ? strncmp(line, marker, strlen(marker)) == 0 : strstr(line, marker) != NULL;
+}
+
 int sock_table_parse_inet(char *text, int family, enum fd_kind kind, struct sock_table *t,
 			  int *bad)
 {
 	struct line_iter it;
 	char *line;
 
-	if (bad)
-		*bad = 0;
-	line_iter_init(&it, text);
-	line = line_next(&it);
-	if (!line || !strstr(line, "local_address"))
+	if (!table_header(&it, text, "local_address", false, bad))
 		return -EINVAL;
 	while ((line = line_next(&it))) {
 		/* sl local rem st tx:rx tr:when retr uid timeout inode … */
@@ -208,11 +220,7 @@ int sock_table_parse_unix(char *text, struct sock_table *t, int *bad)
 	struct line_iter it;
 	char *line;
 
-	if (bad)
-		*bad = 0;
-	line_iter_init(&it, text);
-	line = line_next(&it);
-	if (!line || strncmp(line, "Num", 3) != 0)
+	if (!table_header(&it, text, "Num", true, bad))
 		return -EINVAL;
 	while ((line = line_next(&it))) {
 		/* Num: RefCount Protocol Flags Type St Inode [Path] */
@@ -246,11 +254,7 @@ int sock_table_parse_netlink(char *text, struct sock_table *t, int *bad)
 	struct line_iter it;
 	char *line;
 
-	if (bad)
-		*bad = 0;
-	line_iter_init(&it, text);
-	line = line_next(&it);
-	if (!line || strncmp(line, "sk", 2) != 0)
+	if (!table_header(&it, text, "sk", true, bad))
 		return -EINVAL;
 	while ((line = line_next(&it))) {
 		/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
