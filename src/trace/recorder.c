@@ -711,8 +711,7 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 			}
 			if (rc.err) {
 				err = rc.err;
-				snprintf(why, whylen, "writing %s failed: %s", o->path, strerror(-err));
-				goto out;
+				goto write_failed;
 			}
 		}
 		if (usr1_requested && rc.flight) {
@@ -757,7 +756,10 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 	fill_summary_tags(&rc);
 	goto out;
 write_failed:
-	snprintf(why, whylen, "writing %s failed: %s", o->path, strerror(-err));
+	/* Chunks are written whole or not at all to the reader: say so, so that
+	 * a full disk at 3 a.m. does not read as "the recording is lost". */
+	snprintf(why, whylen, "writing %s failed: %s (what was written before stays readable: "
+			      "report reads up to the last complete chunk)", o->path, strerror(-err));
 out:
 	if (rc.w)
 		trace_writer__close(rc.w, 0);
