@@ -228,8 +228,10 @@ static __always_inline void track_free(__u8 kind, __u64 ptr)
 static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call_site,
 				     __u64 cache, __u64 req, __u64 bytes, __u32 gfp, __u8 order)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
+	/* The current task by BTF: its ids and name are plain loads, cheaper
+	 * than the pid_tgid and comm helpers on every event. */
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
 	struct rec_alloc_event *e;
 	char comm[REC_COMM_LEN];
 
@@ -258,7 +260,7 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	e->ev.call_site = call_site;
 	e->ev.cache = cache;
 	e->ev.tgid = tgid;
-	e->ev.tid = (__u32)pid_tgid;
+	e->ev.tid = task->pid;
 	e->ev.cpu = (__u16)bpf_get_smp_processor_id();
 	e->ev.type = RT_ALLOC;
 	e->ev.kind = kind;
@@ -267,7 +269,11 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	e->bytes_alloc = bytes;
 	e->gfp_flags = gfp;
 	e->stack_id = take_stack(ctx);
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* As the comm helper reads it (no lock: a rename may race either way);
+	 * the kernel keeps the last byte NUL, we make sure of it. */
+	for (int i = 0; i < REC_COMM_LEN - 1; i++)
+		e->comm[i] = task->comm[i];
+	e->comm[REC_COMM_LEN - 1] = 0;
 	submit(e);
 }
 
@@ -276,8 +282,8 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64 cache,
 				    __u8 order)
 {
+	struct task_struct *task;
 	struct rec_event *e;
-	__u64 pid_tgid;
 
 	if (!started || !tag_allowed(kind, cache, order))
 		return;
@@ -290,13 +296,13 @@ static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64
 		count_lost(LOST_RINGBUF);
 		return;
 	}
-	pid_tgid = bpf_get_current_pid_tgid();
+	task = bpf_get_current_task_btf();
 	e->ts = bpf_ktime_get_ns();
 	e->ptr = ptr;
 	e->call_site = call_site;
 	e->cache = cache;
-	e->tgid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
+	e->tgid = task->tgid;
+	e->tid = task->pid;
 	e->cpu = (__u16)bpf_get_smp_processor_id();
 	e->type = RT_FREE;
 	e->kind = kind;

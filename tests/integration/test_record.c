@@ -253,6 +253,7 @@ struct truth {
 	uint32_t filp_tag;
 	uint32_t stack_of[MAX_TAGS]; /* one stack per tag, for the eventfd check */
 	uint64_t no_stack;
+	uint64_t wrong_ids; /* leaker events whose tid or comm is not the leaker's */
 };
 
 static uint64_t key_of(uint8_t kind, uint64_t ptr)
@@ -272,6 +273,9 @@ static void visit_truth(void *ctx, struct trace_reader *r, const struct trace_re
 		if (a->tgid != t->tgid || a->tag_id >= MAX_TAGS)
 			return;
 		t->allocs[a->tag_id]++;
+		/* The leaker is single-threaded: tid = tgid, and its name. */
+		if (a->tid != t->tgid || strcmp(trace_reader__string(r, a->comm_id), "record_evleak"))
+			t->wrong_ids++;
 		u64map_set(t->live, key, a->tag_id);
 		if (a->stack_id == TRACE_NO_STACK)
 			t->no_stack++;
@@ -283,6 +287,8 @@ static void visit_truth(void *ctx, struct trace_reader *r, const struct trace_re
 		const struct trace_free *f = &rec->free;
 		uint64_t key = key_of(f->kind, f->ptr), tag;
 
+		if (f->tgid == t->tgid && f->tid != t->tgid)
+			t->wrong_ids++;
 		if (u64map_remove(t->live, key, &tag)) {
 			t->freed[tag]++;
 		} else if (!u64map_find(t->allocated, key) && f->tgid == t->tgid &&
@@ -357,6 +363,7 @@ static void test_truth_events(void **state)
 	assert_true(stack_has(tf.r, t.stack_of[t.filp_tag], "eventfd2"));
 	assert_true(eventfd_tags >= 2); /* filp and the eventfd_ctx kmalloc at least */
 	assert_int_equal(t.no_stack, 0);
+	assert_int_equal(t.wrong_ids, 0);
 	/* The PRE eventfds were allocated before the start: their frees have no alloc. */
 	assert_int_equal(t.pre_frees_filp, PRE);
 	trace_reader__close(tf.r);
