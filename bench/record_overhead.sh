@@ -123,7 +123,18 @@ arm_bpftrace_leak() {
 	wait_for "$tmp/bt.out" "Attaching"
 	sleep 1
 	loop "$SLOWER"
-	kill -INT "$tracer_pid"
+	stop_tracer
+}
+
+# SIGINT, repeated every 5 s until it exits: bpftrace once missed the first one
+# (a run hung for minutes with the tracer idle in epoll_wait).
+stop_tracer() {
+	local i
+	for i in $(seq 300); do
+		[ $((i % 50)) -eq 1 ] && kill -INT "$tracer_pid" 2>/dev/null
+		kill -0 "$tracer_pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	wait "$tracer_pid" || true
 	tracer_pid=
 }
