@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A full disk stops `record` with one line and exit 1, says the trace stays
 # readable, and it does: report reads it up to its last complete chunk and
-# says it was cut off. Nothing stays attached. The disk is a 1 MiB tmpfs
+# says it was cut off. Nothing stays attached. The disk is a 4 MiB tmpfs
 # mounted for the test and unmounted after, whatever happens.
 set -u
 POOLSCOPE=${POOLSCOPE:-build/poolscope}
@@ -17,12 +17,13 @@ cleanup() {
 trap cleanup EXIT
 fail=0
 
-mount -t tmpfs -o size=1m tmpfs "$tmp/fs" || { echo "FAIL: cannot mount a tmpfs"; exit 1; }
-# Allocation traffic of our own, so the disk fills within seconds, paced so
-# that 100 ms chunks (~100 KiB) fit several times before it is full.
+mount -t tmpfs -o size=4m tmpfs "$tmp/fs" || { echo "FAIL: cannot mount a tmpfs"; exit 1; }
+# Allocation traffic of our own, so the disk fills within seconds. Whatever
+# else the machine allocates, a chunk closes at 100 ms or 1 MiB, so 4 MiB
+# holds the header, the symbols and complete chunks before it is full.
 python3 -c 'import os, time
 while True:
-    for _ in range(100): os.close(os.eventfd(0))
+    for _ in range(200): os.close(os.eventfd(0))
     time.sleep(0.01)' &
 churn=$!
 timeout 60 "$POOLSCOPE" record -o "$tmp/fs/t.pstrace" --duration 50 --interval 100ms >"$tmp/out" 2>"$tmp/err"
