@@ -233,7 +233,6 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
 	struct rec_alloc_event *e;
-	char comm[REC_COMM_LEN];
 
 	if (!started || !tag_allowed(kind, cache, order) || tgid == self_tgid)
 		return;
@@ -241,11 +240,8 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 		return;
 	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
 		return;
-	if (filter_comm) {
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (!comm_matches(comm))
-			return;
-	}
+	if (filter_comm && !comm_matches(task->comm))
+		return;
 	if (aggregate) {
 		track_alloc(ctx, kind, ptr, cache, bytes, order, tgid);
 		return;
