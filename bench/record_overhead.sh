@@ -69,6 +69,21 @@ wait_file() { # FILE: up to 20 s, until it has bytes
 	echo "record_overhead.sh: $1 never appeared" >&2; exit 1
 }
 
+# SIGINT, repeated every 5 s until the tracer exits (bpftrace once missed the
+# first one: a run hung for minutes with it idle in epoll_wait). Returns the
+# tracer's exit status.
+stop_tracer() {
+	local i rc=0
+	for i in $(seq 300); do
+		[ $((i % 50)) -eq 1 ] && kill -INT "$tracer_pid" 2>/dev/null
+		kill -0 "$tracer_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$tracer_pid" || rc=$?
+	tracer_pid=
+	return "$rc"
+}
+
 # poolscope: ARM-NAME ITERS ARGS... ; leaves $tmp/NAME.out (summary)
 run_ours() {
 	local name=$1 iters=$2
@@ -79,9 +94,7 @@ run_ours() {
 	wait_file "$tmp/$name.pst"
 	sleep 0.5
 	loop "$iters"
-	kill -INT "$tracer_pid"
-	wait "$tracer_pid"
-	tracer_pid=
+	stop_tracer
 	rm -f "$tmp/$name.pst"
 }
 
@@ -99,9 +112,7 @@ run_perf() { # NAME ITERS PERF-ARGS...
 	tracer_pid=$!
 	sleep 2 # perf has no ready signal; it sets up in well under a second here
 	loop "$iters"
-	kill -INT "$tracer_pid"
-	wait "$tracer_pid" || true
-	tracer_pid=
+	stop_tracer || true
 	ls -l "$tmp/$name.data" | awk '{print $5}' >"$tmp/$name.size"
 	rm -f "$tmp/$name.data"
 }
@@ -123,21 +134,9 @@ arm_bpftrace_leak() {
 	wait_for "$tmp/bt.out" "Attaching"
 	sleep 1
 	loop "$SLOWER"
-	stop_tracer
+	stop_tracer || true
 }
 
-# SIGINT, repeated every 5 s until it exits: bpftrace once missed the first one
-# (a run hung for minutes with the tracer idle in epoll_wait).
-stop_tracer() {
-	local i
-	for i in $(seq 300); do
-		[ $((i % 50)) -eq 1 ] && kill -INT "$tracer_pid" 2>/dev/null
-		kill -0 "$tracer_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$tracer_pid" || true
-	tracer_pid=
-}
 
 arm_stack_floor() {
 	rm -f "$tmp/fifo" "$tmp/attach.out"
