@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "output/json.h"
+#include "util/notes.h"
 
 bool err_json;
 static const char *prog = "poolscope";
@@ -127,4 +128,12 @@ int ps_usage_getopt(const char *cmd, int c, char *const argv[], const struct opt
 	if (isprint(optopt))
 		return ps_usage(cmd, "unknown option '-%c'", optopt);
 	return ps_usage(cmd, "unknown option");
+}
+
+void ps_warn_notes(const char *cmd, const struct notes *ns)
+{
+	size_t i;
+
+	for (i = 0; ns && i < ns->n; i++)
+		ps_warn_once(ns->v[i].key, "%s%s%s", cmd ? cmd : "", cmd ? ": " : "", ns->v[i].text);
 }

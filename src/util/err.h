@@ -21,6 +21,11 @@ void ps_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ps_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like ps_warn, but says it only the first time for a given key. */
 void ps_warn_once(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct notes;
+/* Say each of a library's notes as a warning "CMD: text", once per key for the
+ * run (ps_warn_once). For short-lived commands; a daemon tracks keys itself so
+ * a problem that clears and comes back is said again. */
+void ps_warn_notes(const char *cmd, const struct notes *ns);
 
 /* Usage error for command CMD: prints the message and a hint to --help;
  * returns EXIT_USAGE so callers can `return ps_usage(...)`. */
