@@ -43,13 +43,18 @@ struct history_opts {
 	int64_t prune_every_s; /* downsample and prune at most this often: 300 s */
 	size_t queue_max;      /* appends and events kept while the disk refuses: 360 */
 	int busy_timeout_ms;   /* wait this long for another process's lock: 2000 */
-	bool read_only;	       /* open an existing database for reading only */
+	/* Sample times are rounded to this: 1000 ms. A daemon's timer is a few
+	 * ms late each time; kept to the ms, that jitter would cost a byte per
+	 * sample, kept to the second it costs nothing at a 10 s interval. */
+	int64_t time_resolution_ms;
+	bool read_only; /* open an existing database for reading only */
 };
 
 /* Fill in the defaults above. */
 void history_opts_init(struct history_opts *opts);
 /* -EINVAL (with a note "history-opts") unless every retention is positive,
- * raw ≤ minute ≤ hour, and queue_max ≥ 1. */
+ * raw ≤ minute ≤ hour, queue_max ≥ 1 and the time resolution 1 ms to
+ * 1 minute. */
 int history_opts_validate(const struct history_opts *opts, struct notes *ns);
 
 struct history;
@@ -74,7 +79,8 @@ struct history_sample {
 	double value;	  /* a value that is not finite is skipped */
 };
 
-/* Store one interval's samples, taken at ts_ms, in one transaction, after
+/* Store one interval's samples, taken at ts_ms (rounded to the nearest
+ * time_resolution_ms), in one transaction, after
  * any entries queued by earlier failures (oldest first). A series that
  * already has a sample at ts_ms keeps the newer one. 0, or -ENOSPC (disk
  * full) / -EIO (unwritable, I/O error, locked): the interval waits in the

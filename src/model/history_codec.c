@@ -229,10 +229,22 @@ static bool all_integers(const double *v, size_t n)
 	return true;
 }
 
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
 static int put_column(struct strbuf *sb, const double *v, size_t n, int64_t *scratch)
 {
 	unsigned char mode = all_integers(v, n) ? MODE_INT : MODE_DOUBLE;
 	int64_t prev = 0;
+	uint64_t g = 0;
 	size_t i;
 
 	if (strbuf_append(sb, &mode, 1))
@@ -257,12 +269,23 @@ static int put_column(struct strbuf *sb, const double *v, size_t n, int64_t *scr
 		scratch[i] = x - prev;
 		prev = x;
 	}
+	/* Deltas after the first share a factor when the values are counts of
+	 * something (bytes of 4096-byte slabs): store them divided by it. */
+	for (i = 1; i < n; i++)
+		g = gcd_u64(g, scratch[i] < 0 ? -(uint64_t)scratch[i] : (uint64_t)scratch[i]);
+	if (g == 0)
+		g = 1;
+	for (i = 1; i < n; i++)
+		scratch[i] /= (int64_t)g;
+	if (put_uvarint(sb, g))
+		return -ENOMEM;
 	return put_stream(sb, scratch, n);
 }
 
 static int get_column(struct cursor *c, double *v, size_t n, int64_t *scratch)
 {
 	int64_t prev = 0;
+	uint64_t g;
 	size_t i;
 
 	if (c->p >= c->end)
@@ -282,10 +305,12 @@ static int get_column(struct cursor *c, double *v, size_t n, int64_t *scratch)
 		}
 		return 0;
 	case MODE_INT:
-		if (get_stream(c, scratch, n))
+		if (get_uvarint(c, &g) || g == 0 || g > (uint64_t)INT_LIMIT * 2 ||
+		    get_stream(c, scratch, n))
 			return -EINVAL;
 		for (i = 0; i < n; i++) {
-			prev += scratch[i];
+			/* Unsigned: a malformed blob may overflow, not trap. */
+			prev = (int64_t)((uint64_t)prev + (uint64_t)scratch[i] * (i ? g : 1));
 			v[i] = (double)prev;
 		}
 		return 0;

@@ -11,8 +11,11 @@
  * LEB128, "z" = zigzag):
  *   u8 kind (1 raw, 2 buckets) · n · z t0 · step · time tokens · columns
  * where raw has one column (the value) and buckets have five (last, min,
- * max, sum, count; the mean is sum / count), each a u8 mode (0 integer
- * deltas, 1 doubles) and its tokens. The format is part of the database
+ * max, sum, count; the mean is sum / count), each a u8 mode and then, for
+ * integers (mode 0), the greatest common divisor g of the deltas after the
+ * first and the tokens of the first value and of each later delta / g (so
+ * bytes that move by whole slabs cost what the slab count would), or, for
+ * doubles (mode 1), 8 bytes each, little-endian. The format is part of the database
  * schema: change it only with the schema version (model/history.c). */
 #ifndef POOLSCOPE_MODEL_HISTORY_CODEC_H
 #define POOLSCOPE_MODEL_HISTORY_CODEC_H

@@ -18,9 +18,11 @@ static const char SCHEMA[] =
     " start_ms INTEGER NOT NULL, first_ms INTEGER, last_ms INTEGER);"
     "CREATE TABLE series(id INTEGER PRIMARY KEY, boot INTEGER NOT NULL, name TEXT NOT NULL,"
     " UNIQUE(boot, name));"
-    /* The open hour's samples: a row each until the hour is folded. */
-    "CREATE TABLE head(series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL,"
-    " PRIMARY KEY(series, ts)) WITHOUT ROWID;"
+    /* The open hour's samples: a row each until the hour is folded. Keyed
+     * by time first, so an interval's rows go side by side (a few pages per
+     * commit, not a page per series). */
+    "CREATE TABLE head(ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL NOT NULL,"
+    " PRIMARY KEY(ts, series)) WITHOUT ROWID;"
     "CREATE TABLE chunks(id INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
     " tier INTEGER NOT NULL, t0 INTEGER NOT NULL, t1 INTEGER NOT NULL, n INTEGER NOT NULL,"
     " body BLOB NOT NULL, UNIQUE(series, tier, t0));"
@@ -57,9 +59,8 @@ static const char *const STMT_SQL[ST_N] = {
     [ST_Q_CHUNKS] = "SELECT body FROM chunks WHERE series = ?1 AND tier = ?2 AND t0 <= ?4"
 		    " AND t1 >= ?3 ORDER BY t0",
     [ST_Q_CHUNK_FIRST] = "SELECT min(t0) FROM chunks WHERE series = ?1 AND tier = ?2",
-    [ST_Q_HEAD] = "SELECT ts, value FROM head WHERE series = ?1 AND ts BETWEEN ?2 AND ?3"
-		  " ORDER BY ts",
-    [ST_Q_HEAD_FIRST] = "SELECT min(ts) FROM head WHERE series = ?1",
+    [ST_Q_HEAD] = "SELECT h.series, h.ts, h.value FROM head h JOIN series s ON s.id = h.series"
+		  " WHERE s.boot = ?1 ORDER BY h.ts",
     [ST_Q_EVENTS] = "SELECT ts, kind, body FROM events WHERE boot = ?1 AND ts BETWEEN ?2 AND ?3"
 		    " ORDER BY ts, id",
     [ST_Q_EVENTS_ALL] = "SELECT ts, kind, body FROM events WHERE ts BETWEEN ?2 AND ?3"
@@ -75,16 +76,18 @@ void history_opts_init(struct history_opts *opts)
 	opts->prune_every_s = 300;
 	opts->queue_max = 360;
 	opts->busy_timeout_ms = 2000;
+	opts->time_resolution_ms = 1000;
 }
 
 int history_opts_validate(const struct history_opts *o, struct notes *ns)
 {
 	if (o->raw_keep_s <= 0 || o->minute_keep_s < o->raw_keep_s ||
 	    o->hour_keep_s < o->minute_keep_s || o->prune_every_s < 0 || o->queue_max < 1 ||
-	    o->busy_timeout_ms < 0) {
+	    o->busy_timeout_ms < 0 || o->time_resolution_ms < 1 || o->time_resolution_ms > 60000) {
 		notes_add(ns, "history-opts",
 			  "history: retention must be positive with raw <= 1-minute <= 1-hour "
-			  "(%lld, %lld, %lld s) and the queue at least 1",
+			  "(%lld, %lld, %lld s), the queue at least 1 and the time resolution "
+			  "1 ms to 1 minute",
 			  (long long)o->raw_keep_s, (long long)o->minute_keep_s,
 			  (long long)o->hour_keep_s);
 		return -EINVAL;

@@ -115,45 +115,44 @@ static void pick_boots(size_t nboots, int boot, size_t *first, size_t *end)
 	}
 }
 
+/* A series a query reads: its id, name and the samples still in the head. */
+struct matched {
+	int64_t id;
+	char *name; /* owned */
+	struct history_points head;
+};
+
 /* The first time a tier holds for a series (INT64_MAX: none). */
-static int tier_first(struct history *h, int64_t series, enum tier tier, int64_t *first)
+static int tier_first(struct history *h, const struct matched *m, enum tier tier, int64_t *first)
 {
 	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNK_FIRST);
-	int64_t head_first = INT64_MAX;
 	int err;
 
 	*first = INT64_MAX;
 	if (!s)
 		return hdb_errno(sqlite3_errcode(h->db));
-	sqlite3_bind_int64(s, 1, series);
+	sqlite3_bind_int64(s, 1, m->id);
 	sqlite3_bind_int(s, 2, tier);
 	err = hdb_step_int(s, first);
 	if (err < 0)
 		return err;
-	if (tier != TIER_RAW)
-		return 0;
-	s = hdb_stmt(h, ST_Q_HEAD_FIRST);
-	if (!s)
-		return hdb_errno(sqlite3_errcode(h->db));
-	sqlite3_bind_int64(s, 1, series);
-	err = hdb_step_int(s, &head_first);
-	if (err < 0)
-		return err;
-	if (head_first < *first)
-		*first = head_first;
+	if (tier == TIER_RAW && m->head.n && m->head.t[0] < *first)
+		*first = m->head.t[0];
 	return 0;
 }
 
-/* Append a tier's points of a series in [since, until] to out. */
-static int load_tier(struct history *h, int64_t series, enum tier tier, int64_t since,
+/* Append a tier's points of a series in [since, until] to out (the head's
+ * samples after the raw chunks). */
+static int load_tier(struct history *h, const struct matched *m, enum tier tier, int64_t since,
 		     int64_t until, struct history_points *out, struct notes *ns)
 {
 	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNKS);
+	size_t i;
 	int rc, err = 0;
 
 	if (!s)
 		return hdb_errno(sqlite3_errcode(h->db));
-	sqlite3_bind_int64(s, 1, series);
+	sqlite3_bind_int64(s, 1, m->id);
 	sqlite3_bind_int(s, 2, tier);
 	sqlite3_bind_int64(s, 3, since);
 	sqlite3_bind_int64(s, 4, until);
@@ -163,32 +162,18 @@ static int load_tier(struct history *h, int64_t series, enum tier tier, int64_t 
 		if (err == -ENOMEM)
 			goto out;
 		if (err) {
-			notes_add(ns, "history-read",
-				  "history: %s: a chunk of series %lld is corrupt", h->path,
-				  (long long)series);
+			notes_add(ns, "history-read", "history: %s: a chunk of %s is corrupt",
+				  h->path, m->name);
 			err = -EIO;
 			goto out;
 		}
 	}
 	if (rc != SQLITE_DONE)
 		err = hdb_errno(rc);
-	if (err || tier != TIER_RAW)
-		goto out;
-	sqlite3_reset(s);
-	s = hdb_stmt(h, ST_Q_HEAD);
-	if (!s)
-		return hdb_errno(sqlite3_errcode(h->db));
-	sqlite3_bind_int64(s, 1, series);
-	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int64(s, 3, until);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		err = history_points_push_sample(out, sqlite3_column_int64(s, 0),
-						 sqlite3_column_double(s, 1));
-		if (err)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		err = hdb_errno(rc);
+	for (i = 0; !err && tier == TIER_RAW && i < m->head.n; i++)
+		if (m->head.t[i] >= since && m->head.t[i] <= until)
+			err =
+			    history_points_push_sample(out, m->head.t[i], m->head.col[COL_LAST][i]);
 out:
 	sqlite3_reset(s);
 	return err;
@@ -217,9 +202,8 @@ static int add_points(struct series_set *set, const char *name, const struct his
 
 /* One series: hour buckets before the minute ones, minute buckets before the
  * raw samples, raw samples where they are kept. */
-static int query_series(struct history *h, int64_t series, const char *name,
-			const struct history_query *q, struct series_set *set,
-			struct history_points *pts, struct notes *ns)
+static int query_series(struct history *h, const struct matched *m, const struct history_query *q,
+			struct series_set *set, struct history_points *pts, struct notes *ns)
 {
 	static const int64_t bucket_ms[] = {
 	    [TIER_RAW] = 0, [TIER_MINUTE] = MINUTE_MS, [TIER_HOUR] = HOUR_MS};
@@ -228,7 +212,7 @@ static int query_series(struct history *h, int64_t series, const char *name,
 
 	/* A tier covers what no finer one does: up to where they start. */
 	for (tier = TIER_RAW; tier <= TIER_HOUR; tier++) {
-		err = tier_first(h, series, tier, &from);
+		err = tier_first(h, m, tier, &from);
 		if (err)
 			return err;
 		limit[tier] = from == INT64_MAX ? INT64_MIN : finer;
@@ -245,9 +229,9 @@ static int query_series(struct history *h, int64_t series, const char *name,
 		if (until < q->since_ms)
 			continue;
 		history_points_reset(pts);
-		err = load_tier(h, series, tier, q->since_ms, until, pts, ns);
+		err = load_tier(h, m, tier, q->since_ms, until, pts, ns);
 		if (!err)
-			err = add_points(set, name, pts, q->since_ms, until, bucket_ms[tier],
+			err = add_points(set, m->name, pts, q->since_ms, until, bucket_ms[tier],
 					 limit[tier], q->stat);
 		if (err)
 			return err;
@@ -255,71 +239,144 @@ static int query_series(struct history *h, int64_t series, const char *name,
 	return 0;
 }
 
+static void matched_release(struct matched *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		history_points_release(&v[i].head);
+	}
+	free(v);
+}
+
+/* The series of a boot whose names match, in creation order. */
+static int match_series(struct history *h, int64_t boot, const char *glob, struct matched **out,
+			size_t *n)
+{
+	sqlite3_stmt *s = hdb_stmt(h, ST_Q_SERIES);
+	struct matched *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc, err = 0;
+
+	if (!s)
+		return hdb_errno(sqlite3_errcode(h->db));
+	sqlite3_bind_int64(s, 1, boot);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 1);
+
+		if (!name || (glob && fnmatch(glob, name, 0) != 0))
+			continue;
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct matched *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				err = -ENOMEM;
+				goto out;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		memset(&v[len], 0, sizeof(v[len]));
+		v[len].id = sqlite3_column_int64(s, 0);
+		v[len].name = strdup(name);
+		if (!v[len++].name) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		err = hdb_errno(rc);
+out:
+	sqlite3_reset(s);
+	if (err) {
+		matched_release(v, len);
+		return err;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+/* The head's samples of the matched series: one pass over the head (keyed
+ * by time, it has no index by series). */
+static int load_head(struct history *h, int64_t boot, struct matched *v, size_t n)
+{
+	sqlite3_stmt *s = hdb_stmt(h, ST_Q_HEAD);
+	struct u64map *by_id = u64map_new(n ? n : 1);
+	size_t i;
+	int rc, err = 0;
+
+	if (!by_id)
+		return -ENOMEM;
+	for (i = 0; i < n && !err; i++)
+		err = u64map_set(by_id, (uint64_t)v[i].id, i);
+	if (err)
+		goto out;
+	if (!s) {
+		err = hdb_errno(sqlite3_errcode(h->db));
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, boot);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		uint64_t *at = u64map_find(by_id, (uint64_t)sqlite3_column_int64(s, 0));
+
+		if (!at)
+			continue;
+		err = history_points_push_sample(&v[*at].head, sqlite3_column_int64(s, 1),
+						 sqlite3_column_double(s, 2));
+		if (err)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		err = hdb_errno(rc);
+out:
+	if (s)
+		sqlite3_reset(s);
+	u64map_free(by_id);
+	return err;
+}
+
+static int query_boot(struct history *h, int64_t boot, const struct history_query *q,
+		      struct series_set *set, struct notes *ns)
+{
+	struct history_points pts = HISTORY_POINTS_INIT;
+	struct matched *v = NULL;
+	size_t n = 0, i;
+	int err;
+
+	err = match_series(h, boot, q->glob, &v, &n);
+	if (err)
+		return err;
+	err = load_head(h, boot, v, n);
+	for (i = 0; !err && i < n; i++)
+		err = query_series(h, &v[i], q, set, &pts, ns);
+	matched_release(v, n);
+	history_points_release(&pts);
+	return err;
+}
+
 int history_query(struct history *h, const struct history_query *q, struct series_set **out,
 		  struct notes *ns)
 {
-	struct history_points pts = HISTORY_POINTS_INIT;
 	struct series_set *set = series_set_new();
-	sqlite3_stmt *s = NULL;
 	int64_t *boots = NULL;
-	size_t nboots = 0, b, end;
-	int rc, err;
+	size_t nboots = 0, b = 0, end = 0;
+	int err;
 
 	*out = NULL;
 	if (!set)
 		return -ENOMEM;
 	err = hdb_exec(h, ST_BEGIN_READ);
-	if (err)
-		goto out;
-	err = load_boots(h, &boots, NULL, &nboots);
-	if (err)
-		goto out;
-	pick_boots(nboots, q->boot, &b, &end);
-	for (; b < end; b++) {
-		s = hdb_stmt(h, ST_Q_SERIES);
-		if (!s) {
-			err = hdb_errno(sqlite3_errcode(h->db));
-			goto out;
-		}
-		sqlite3_bind_int64(s, 1, boots[b]);
-		/* The series list is read whole first: the statement that
-		 * lists them cannot stay open while their chunks are read
-		 * with statements of their own. */
-		{
-			struct history_points ids = HISTORY_POINTS_INIT;
-			struct strbuf names = STRBUF_INIT;
-			size_t i, off = 0;
-
-			while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-				const char *name = (const char *)sqlite3_column_text(s, 1);
-
-				if (!name || (q->glob && fnmatch(q->glob, name, 0) != 0))
-					continue;
-				if (history_points_push_sample(&ids, sqlite3_column_int64(s, 0),
-							       0) ||
-				    strbuf_append(&names, name, strlen(name) + 1)) {
-					rc = SQLITE_NOMEM;
-					break;
-				}
-			}
-			sqlite3_reset(s);
-			err = rc == SQLITE_DONE ? 0 : hdb_errno(rc);
-			for (i = 0; !err && i < ids.n; i++) {
-				const char *name = names.buf + off;
-
-				off += strlen(name) + 1;
-				err = query_series(h, ids.t[i], name, q, set, &pts, ns);
-			}
-			history_points_release(&ids);
-			strbuf_release(&names);
-		}
-		if (err)
-			goto out;
-	}
-out:
+	if (!err)
+		err = load_boots(h, &boots, NULL, &nboots);
+	if (!err)
+		pick_boots(nboots, q->boot, &b, &end);
+	for (; !err && b < end; b++)
+		err = query_boot(h, boots[b], q, set, ns);
 	hdb_rollback(h);
 	free(boots);
-	history_points_release(&pts);
 	if (err) {
 		if (err != -ENOMEM && !notes_find(ns, "history-read"))
 			notes_add(ns, "history-read", "history: cannot read %s: %s", h->path,

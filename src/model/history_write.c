@@ -355,7 +355,9 @@ int history_append(struct history *h, int64_t ts_ms, const struct history_sample
 	 * the oldest entry dropped to make room for this one. */
 	flushed = queue_flush(h, ns);
 	e = queue_push(h);
-	e->ts_ms = ts_ms;
+	e->ts_ms =
+	    hdb_floor_div(ts_ms + h->opts.time_resolution_ms / 2, h->opts.time_resolution_ms) *
+	    h->opts.time_resolution_ms;
 	e->samples = malloc((n ? n : 1) * sizeof(*e->samples));
 	e->names = malloc(bytes ? bytes : 1);
 	if (!e->samples || !e->names) {
@@ -374,7 +376,7 @@ int history_append(struct history *h, int64_t ts_ms, const struct history_sample
 	err = flushed ? flushed : queue_flush(h, ns);
 	if (err)
 		return err;
-	hdb_maintain(h, ts_ms, ns);
+	hdb_maintain(h, h->stats.last_ts_ms, ns);
 	return 0;
 }
 
