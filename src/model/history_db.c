@@ -12,24 +12,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char SCHEMA[] =
-    "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+#define CHUNK_TABLE(tier)                                                                          \
+	"CREATE TABLE chunks" tier "(id INTEGER PRIMARY KEY, series INTEGER NOT NULL,"             \
+	" t0 INTEGER NOT NULL, t1 INTEGER NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL,"       \
+	" UNIQUE(series, t0))"
+/* A statement on each tier's table: the ids id, id + 1, id + 2. */
+#define PER_TIER(id, before, after)                                                                \
+	[id] = before "chunks0" after, [id + 1] = before "chunks1" after,                          \
+	[id + 2] = before "chunks2" after
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+static const char *const SCHEMA[] = {
+    "CREATE TABLE schema_version(version INTEGER NOT NULL)",
     "CREATE TABLE boots(id INTEGER PRIMARY KEY, boot_id TEXT NOT NULL UNIQUE,"
-    " start_ms INTEGER NOT NULL, first_ms INTEGER, last_ms INTEGER);"
+    " start_ms INTEGER NOT NULL, first_ms INTEGER, last_ms INTEGER)",
     "CREATE TABLE series(id INTEGER PRIMARY KEY, boot INTEGER NOT NULL, name TEXT NOT NULL,"
-    " UNIQUE(boot, name));"
+    " UNIQUE(boot, name))",
     /* The open hour's samples: a row each until the hour is folded. Keyed
-     * by time first, so an interval's rows go side by side (a few pages per
-     * commit, not a page per series). */
+     * by time first, so an interval's rows go side by side (a few pages
+     * per commit, not a page per series). */
     "CREATE TABLE head(ts INTEGER NOT NULL, series INTEGER NOT NULL, value REAL NOT NULL,"
-    " PRIMARY KEY(ts, series)) WITHOUT ROWID;"
-    "CREATE TABLE chunks(id INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
-    " tier INTEGER NOT NULL, t0 INTEGER NOT NULL, t1 INTEGER NOT NULL, n INTEGER NOT NULL,"
-    " body BLOB NOT NULL, UNIQUE(series, tier, t0));"
+    " PRIMARY KEY(ts, series)) WITHOUT ROWID",
+    /* A table of chunks per tier (0 raw, 1 minute, 2 hour buckets): rows go
+     * in in time order and leave oldest first, so pruning frees whole
+     * pages (in one table the tiers' rows interleave, and deletes left a
+     * third of every page empty). */
+    CHUNK_TABLE("0"),
+    CHUNK_TABLE("1"),
+    CHUNK_TABLE("2"),
     "CREATE TABLE events(id INTEGER PRIMARY KEY, boot INTEGER NOT NULL, ts INTEGER NOT NULL,"
-    " kind TEXT NOT NULL, body TEXT NOT NULL);"
-    "CREATE INDEX events_by_time ON events(boot, ts);"
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;";
+    " kind TEXT NOT NULL, body TEXT NOT NULL)",
+    "CREATE INDEX events_by_time ON events(boot, ts)",
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID",
+    "INSERT INTO schema_version VALUES(" STRINGIFY(SCHEMA_VERSION) ")",
+};
 
 static const char *const STMT_SQL[ST_N] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -45,20 +63,20 @@ static const char *const STMT_SQL[ST_N] = {
     [ST_HEAD_INSERT] = "INSERT OR REPLACE INTO head(series, ts, value) VALUES(?1, ?2, ?3)",
     [ST_HEAD_ALL] = "SELECT series, ts, value FROM head ORDER BY series, ts",
     [ST_HEAD_CLEAR] = "DELETE FROM head",
-    [ST_CHUNK_INSERT] = "INSERT OR REPLACE INTO chunks(series, tier, t0, t1, n, body)"
-			" VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+    PER_TIER(ST_CHUNK_INSERT, "INSERT OR REPLACE INTO ",
+	     "(series, t0, t1, n, body) VALUES(?1, ?2, ?3, ?4, ?5)"),
     [ST_EVENT_INSERT] = "INSERT INTO events(boot, ts, kind, body) VALUES(?1, ?2, ?3, ?4)",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
-    [ST_TIER_FIRST] = "SELECT min(t0) FROM chunks WHERE tier = ?1",
-    [ST_TIER_DAY] = "SELECT series, body FROM chunks WHERE tier = ?1 AND t0 >= ?2 AND t0 < ?3"
-		    " ORDER BY series, t0",
+    PER_TIER(ST_TIER_FIRST, "SELECT min(t0) FROM ", ""),
+    [ST_MINUTE_DAY] = "SELECT series, body FROM chunks1 WHERE t0 >= ?1 AND t0 < ?2"
+		      " ORDER BY series, t0",
     [ST_Q_BOOTS] = "SELECT id, boot_id, start_ms, first_ms, last_ms FROM boots"
 		   " ORDER BY start_ms, id",
     [ST_Q_SERIES] = "SELECT id, name FROM series WHERE boot = ?1 ORDER BY id",
-    [ST_Q_CHUNKS] = "SELECT body FROM chunks WHERE series = ?1 AND tier = ?2 AND t0 <= ?4"
-		    " AND t1 >= ?3 ORDER BY t0",
-    [ST_Q_CHUNK_FIRST] = "SELECT min(t0) FROM chunks WHERE series = ?1 AND tier = ?2",
+    PER_TIER(ST_Q_CHUNKS, "SELECT body FROM ",
+	     " WHERE series = ?1 AND t0 <= ?4 AND t1 >= ?3 ORDER BY t0"),
+    PER_TIER(ST_Q_CHUNK_FIRST, "SELECT min(t0) FROM ", " WHERE series = ?1"),
     [ST_Q_HEAD] = "SELECT h.series, h.ts, h.value FROM head h JOIN series s ON s.id = h.series"
 		  " WHERE s.boot = ?1 ORDER BY h.ts",
     [ST_Q_EVENTS] = "SELECT ts, kind, body FROM events WHERE boot = ?1 AND ts BETWEEN ?2 AND ?3"
@@ -175,6 +193,7 @@ static int init_schema(struct history *h, struct notes *ns)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t version = 0;
+	size_t i;
 	int rc, err;
 
 	err = hdb_exec(h, h->opts.read_only ? ST_BEGIN_READ : ST_BEGIN);
@@ -196,10 +215,9 @@ static int init_schema(struct history *h, struct notes *ns)
 			notes_add(ns, "history-open", "history: %s holds no history", h->path);
 			goto out;
 		}
-		rc = sqlite3_exec(h->db, SCHEMA, NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(h->db, "INSERT INTO schema_version VALUES(1)", NULL, NULL,
-					  NULL);
+		for (i = 0, rc = SQLITE_OK;
+		     i < sizeof(SCHEMA) / sizeof(SCHEMA[0]) && rc == SQLITE_OK; i++)
+			rc = sqlite3_exec(h->db, SCHEMA[i], NULL, NULL, NULL);
 		if (rc != SQLITE_OK) {
 			err = hdb_errno(rc);
 			goto out;

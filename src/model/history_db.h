@@ -39,16 +39,20 @@ enum stmt_id {
 	ST_HEAD_INSERT,
 	ST_HEAD_ALL,
 	ST_HEAD_CLEAR,
-	ST_CHUNK_INSERT,
+	ST_CHUNK_INSERT, /* + tier: one per chunk table */
+	ST_CHUNK_INSERT_LAST = ST_CHUNK_INSERT + 2,
 	ST_EVENT_INSERT,
 	ST_META_GET,
 	ST_META_SET,
-	ST_TIER_FIRST,
-	ST_TIER_DAY,
+	ST_TIER_FIRST, /* + tier: one per chunk table */
+	ST_TIER_FIRST_LAST = ST_TIER_FIRST + 2,
+	ST_MINUTE_DAY,
 	ST_Q_BOOTS,
 	ST_Q_SERIES,
-	ST_Q_CHUNKS,
-	ST_Q_CHUNK_FIRST,
+	ST_Q_CHUNKS, /* + tier: one per chunk table */
+	ST_Q_CHUNKS_LAST = ST_Q_CHUNKS + 2,
+	ST_Q_CHUNK_FIRST, /* + tier: one per chunk table */
+	ST_Q_CHUNK_FIRST_LAST = ST_Q_CHUNK_FIRST + 2,
 	ST_Q_HEAD,
 	ST_Q_EVENTS,
 	ST_Q_EVENTS_ALL,

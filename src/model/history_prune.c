@@ -32,15 +32,14 @@ static int roll_day(struct history *h, int64_t day_ms)
 {
 	struct history_points minutes = HISTORY_POINTS_INIT, hours = HISTORY_POINTS_INIT;
 	struct strbuf blob = STRBUF_INIT;
-	sqlite3_stmt *s = hdb_stmt(h, ST_TIER_DAY);
+	sqlite3_stmt *s = hdb_stmt(h, ST_MINUTE_DAY);
 	int64_t series = 0;
 	int rc, err = 0;
 
 	if (!s)
 		return hdb_errno(sqlite3_errcode(h->db));
-	sqlite3_bind_int(s, 1, TIER_MINUTE);
-	sqlite3_bind_int64(s, 2, day_ms);
-	sqlite3_bind_int64(s, 3, day_ms + DAY_MS);
+	sqlite3_bind_int64(s, 1, day_ms);
+	sqlite3_bind_int64(s, 2, day_ms + DAY_MS);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(s, 0);
 
@@ -89,10 +88,9 @@ static int roll_days(struct history *h, int64_t now_ms)
 	if (err < 0)
 		return err;
 	if (err) {
-		s = hdb_stmt(h, ST_TIER_FIRST);
+		s = hdb_stmt(h, ST_TIER_FIRST + TIER_MINUTE);
 		if (!s)
 			return hdb_errno(sqlite3_errcode(h->db));
-		sqlite3_bind_int(s, 1, TIER_MINUTE);
 		err = hdb_step_int(s, &first);
 		if (err)
 			return err < 0 ? err : 0; /* nothing to roll yet */
@@ -128,9 +126,9 @@ static int exec_sql(struct history *h, const char *sql, int64_t bind)
 static int prune(struct history *h, int64_t now_ms)
 {
 	static const char *const by_tier[] = {
-	    "DELETE FROM chunks WHERE tier = 0 AND t1 < ?1",
-	    "DELETE FROM chunks WHERE tier = 1 AND t1 < ?1",
-	    "DELETE FROM chunks WHERE tier = 2 AND t1 < ?1",
+	    "DELETE FROM chunks0 WHERE t1 < ?1",
+	    "DELETE FROM chunks1 WHERE t1 < ?1",
+	    "DELETE FROM chunks2 WHERE t1 < ?1",
 	};
 	int64_t keep_s[] = {h->opts.raw_keep_s, h->opts.minute_keep_s, h->opts.hour_keep_s};
 	int err = 0;
@@ -147,7 +145,9 @@ static int prune(struct history *h, int64_t now_ms)
 			       now_ms - h->opts.hour_keep_s * 1000);
 	if (!err)
 		err = exec_sql(h,
-			       "DELETE FROM series WHERE id NOT IN (SELECT series FROM chunks)"
+			       "DELETE FROM series WHERE id NOT IN (SELECT series FROM chunks0)"
+			       " AND id NOT IN (SELECT series FROM chunks1)"
+			       " AND id NOT IN (SELECT series FROM chunks2)"
 			       " AND id NOT IN (SELECT series FROM head)",
 			       0);
 	if (!err)

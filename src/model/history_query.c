@@ -125,14 +125,13 @@ struct matched {
 /* The first time a tier holds for a series (INT64_MAX: none). */
 static int tier_first(struct history *h, const struct matched *m, enum tier tier, int64_t *first)
 {
-	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNK_FIRST);
+	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNK_FIRST + tier);
 	int err;
 
 	*first = INT64_MAX;
 	if (!s)
 		return hdb_errno(sqlite3_errcode(h->db));
 	sqlite3_bind_int64(s, 1, m->id);
-	sqlite3_bind_int(s, 2, tier);
 	err = hdb_step_int(s, first);
 	if (err < 0)
 		return err;
@@ -146,14 +145,13 @@ static int tier_first(struct history *h, const struct matched *m, enum tier tier
 static int load_tier(struct history *h, const struct matched *m, enum tier tier, int64_t since,
 		     int64_t until, struct history_points *out, struct notes *ns)
 {
-	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNKS);
+	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNKS + tier);
 	size_t i;
 	int rc, err = 0;
 
 	if (!s)
 		return hdb_errno(sqlite3_errcode(h->db));
 	sqlite3_bind_int64(s, 1, m->id);
-	sqlite3_bind_int(s, 2, tier);
 	sqlite3_bind_int64(s, 3, since);
 	sqlite3_bind_int64(s, 4, until);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

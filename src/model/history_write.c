@@ -121,15 +121,14 @@ int hdb_insert_chunk(struct history *h, int64_t series, enum tier tier,
 
 	if (err)
 		return err;
-	s = hdb_stmt(h, ST_CHUNK_INSERT);
+	s = hdb_stmt(h, ST_CHUNK_INSERT + tier);
 	if (!s)
 		return hdb_errno(sqlite3_errcode(h->db));
 	sqlite3_bind_int64(s, 1, series);
-	sqlite3_bind_int(s, 2, tier);
-	sqlite3_bind_int64(s, 3, p->t[0]);
-	sqlite3_bind_int64(s, 4, p->t[p->n - 1]);
-	sqlite3_bind_int64(s, 5, (int64_t)p->n);
-	sqlite3_bind_blob(s, 6, blob->buf, (int)blob->len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, p->t[0]);
+	sqlite3_bind_int64(s, 3, p->t[p->n - 1]);
+	sqlite3_bind_int64(s, 4, (int64_t)p->n);
+	sqlite3_bind_blob(s, 5, blob->buf, (int)blob->len, SQLITE_STATIC);
 	return hdb_step_done(s);
 }
 
