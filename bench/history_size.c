@@ -113,12 +113,8 @@ static double quantity_step(struct quantity *q, struct rng *r, double t, double 
 		q->base += q->rate * dt;
 		q->value = floor(q->base) + noise;
 		break;
-	case SAWTOOTH:
-		q->value = floor(q->base + q->rate * fmod(t, q->period_s)) + noise;
-		break;
-	case BUSY:
-		q->value = floor(q->base + q->noise * 50 * sin(t / 3000) + noise * 10);
-		break;
+	case SAWTOOTH: q->value = floor(q->base + q->rate * fmod(t, q->period_s)) + noise; break;
+	case BUSY: q->value = floor(q->base + q->noise * 50 * sin(t / 3000) + noise * 10); break;
 	}
 	return q->value < 0 ? 0 : q->value;
 }
@@ -141,8 +137,8 @@ static enum shape cache_shape(struct rng *r)
 
 static void name_proc(struct sim *s, int p)
 {
-	static const char *const kinds[PROC_SERIES] = { "fds/eventfd", "fds/file", "fds/socket",
-							"threads", "mappings" };
+	static const char *const kinds[PROC_SERIES] = {"fds/eventfd", "fds/file", "fds/socket",
+						       "threads", "mappings"};
 	int k;
 
 	for (k = 0; k < PROC_SERIES; k++)
@@ -168,8 +164,8 @@ static void init_proc(struct sim *s, int p)
 
 static void sim_init(struct sim *s)
 {
-	static const double sizes[] = { 8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 232,
-					 704, 1152, 640 };
+	static const double sizes[] = {8,   16,	  32,	64,   96,  128, 192,  256,
+				       512, 1024, 2048, 4096, 232, 704, 1152, 640};
 	int c, i;
 
 	memset(s, 0, sizeof(*s));
@@ -192,7 +188,10 @@ static void sim_init(struct sim *s)
 			 "sys/resource-%02d", i);
 		/* A quarter change on every sample (meminfo's free, cached,
 		 * slab figures, file-nr), the rest like a flat counter. */
-		quantity_init(q, &s->rng, i < 10 ? BUSY : i < 30 ? NOISY : FLAT,
+		quantity_init(q, &s->rng,
+			      i < 10   ? BUSY
+			      : i < 30 ? NOISY
+				       : FLAT,
 			      i < 10 ? 1e6 + floor(rng_unit(&s->rng) * 2e7)
 				     : floor(rng_unit(&s->rng) * 1e5));
 	}
@@ -228,10 +227,10 @@ struct naive {
 static int naive_open(struct naive *nv, const char *path)
 {
 	const char *schema =
-		"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-		"CREATE TABLE series(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"
-		"CREATE TABLE samples(series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL);"
-		"CREATE INDEX samples_by_series ON samples(series, ts);";
+	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	    "CREATE TABLE series(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL);"
+	    "CREATE TABLE samples(series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL);"
+	    "CREATE INDEX samples_by_series ON samples(series, ts);";
 
 	if (sqlite3_open(path, &nv->db) != SQLITE_OK ||
 	    sqlite3_exec(nv->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
@@ -294,29 +293,65 @@ static double file_mib(const char *path)
 	return bytes / (1024.0 * 1024.0);
 }
 
+/* What `poolscope history` costs: every series over the whole range, and
+ * one glob over the last day. */
+static void query_speed(struct history *h)
+{
+	static const char *const globs[] = {NULL, "slab/cache-01*"};
+	struct notes ns = NOTES_INIT;
+	size_t g;
+
+	for (g = 0; g < 2; g++) {
+		struct series_set *set = NULL;
+		struct history_query q;
+		struct history_stats st;
+		uint64_t start = monotonic_ns(), points = 0;
+		size_t i;
+
+		history_stats(h, &st);
+		history_query_init(&q);
+		q.glob = globs[g];
+		if (g)
+			q.since_ms = st.last_ts_ms - 86400000LL;
+		if (history_query(h, &q, &set, &ns)) {
+			fprintf(stderr, "history_size: query: %s\n",
+				ns.n ? ns.v[0].text : "failed");
+			continue;
+		}
+		for (i = 0; i < series_set_count(set); i++)
+			points += series_set_at(set, i)->n;
+		printf("query %s: %zu series, %" PRIu64 " points in %.0f ms\n",
+		       g ? "'slab/cache-01*' over the last day" : "every series, whole range",
+		       series_set_count(set), points, (double)(monotonic_ns() - start) / 1e6);
+		series_set_free(set);
+	}
+	notes_release(&ns);
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: history_size [--days N] [--interval S] [--no-naive] [--keep] DIR\n");
+	fprintf(stderr,
+		"usage: history_size [--days N] [--interval S] [--no-naive] [--keep] DIR\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "days", required_argument, NULL, 'd' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "no-naive", no_argument, NULL, 'n' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 },
+	    {"days", required_argument, NULL, 'd'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"no-naive", no_argument, NULL, 'n'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint64_t days = 7, interval_s = 10;
 	bool with_naive = true, keep = false;
 	char hpath[4096], npath[4096];
 	struct history_sample samples[MAX_SERIES];
-	int64_t naive_ids[MAX_SERIES] = { 0 };
+	int64_t naive_ids[MAX_SERIES] = {0};
 	struct notes ns = NOTES_INIT;
 	struct history *h = NULL;
-	struct naive nv = { 0 };
+	struct naive nv = {0};
 	struct sim *s = calloc(1, sizeof(*s));
 	uint64_t hist_ns = 0, hist_cpu_ns = 0, naive_ns = 0, intervals, k, values = 0;
 	int64_t ts;
@@ -397,6 +432,7 @@ int main(int argc, char **argv)
 			fflush(stdout);
 		}
 	}
+	query_speed(h);
 	history_close(h);
 	if (with_naive)
 		naive_close(&nv);
