@@ -116,14 +116,15 @@ static void pick_boots(size_t nboots, int boot, size_t *first, size_t *end)
 }
 
 /* A series a query reads: its id, name and the samples still in the head. */
-struct matched {
+struct matched_series {
 	int64_t id;
 	char *name; /* owned */
 	struct history_points head;
 };
 
 /* The first time a tier holds for a series (INT64_MAX: none). */
-static int tier_first(struct history *h, const struct matched *m, enum tier tier, int64_t *first)
+static int tier_first(struct history *h, const struct matched_series *m, enum tier tier,
+		      int64_t *first)
 {
 	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNK_FIRST + tier);
 	int err;
@@ -142,8 +143,8 @@ static int tier_first(struct history *h, const struct matched *m, enum tier tier
 
 /* Append a tier's points of a series in [since, until] to out (the head's
  * samples after the raw chunks). */
-static int load_tier(struct history *h, const struct matched *m, enum tier tier, int64_t since,
-		     int64_t until, struct history_points *out, struct notes *ns)
+static int load_tier(struct history *h, const struct matched_series *m, enum tier tier,
+		     int64_t since, int64_t until, struct history_points *out, struct notes *ns)
 {
 	sqlite3_stmt *s = hdb_stmt(h, ST_Q_CHUNKS + tier);
 	size_t i;
@@ -200,8 +201,9 @@ static int add_points(struct series_set *set, const char *name, const struct his
 
 /* One series: hour buckets before the minute ones, minute buckets before the
  * raw samples, raw samples where they are kept. */
-static int query_series(struct history *h, const struct matched *m, const struct history_query *q,
-			struct series_set *set, struct history_points *pts, struct notes *ns)
+static int query_series(struct history *h, const struct matched_series *m,
+			const struct history_query *q, struct series_set *set,
+			struct history_points *pts, struct notes *ns)
 {
 	static const int64_t bucket_ms[] = {
 	    [TIER_RAW] = 0, [TIER_MINUTE] = MINUTE_MS, [TIER_HOUR] = HOUR_MS};
@@ -237,7 +239,7 @@ static int query_series(struct history *h, const struct matched *m, const struct
 	return 0;
 }
 
-static void matched_release(struct matched *v, size_t n)
+static void matched_release(struct matched_series *v, size_t n)
 {
 	size_t i;
 
@@ -249,11 +251,11 @@ static void matched_release(struct matched *v, size_t n)
 }
 
 /* The series of a boot whose names match, in creation order. */
-static int match_series(struct history *h, int64_t boot, const char *glob, struct matched **out,
-			size_t *n)
+static int match_series(struct history *h, int64_t boot, const char *glob,
+			struct matched_series **out, size_t *n)
 {
 	sqlite3_stmt *s = hdb_stmt(h, ST_Q_SERIES);
-	struct matched *v = NULL;
+	struct matched_series *v = NULL;
 	size_t len = 0, cap = 0;
 	int rc, err = 0;
 
@@ -267,7 +269,7 @@ static int match_series(struct history *h, int64_t boot, const char *glob, struc
 			continue;
 		if (len == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			struct matched *nv = realloc(v, ncap * sizeof(*nv));
+			struct matched_series *nv = realloc(v, ncap * sizeof(*nv));
 
 			if (!nv) {
 				err = -ENOMEM;
@@ -299,7 +301,7 @@ out:
 
 /* The head's samples of the matched series: one pass over the head (keyed
  * by time, it has no index by series). */
-static int load_head(struct history *h, int64_t boot, struct matched *v, size_t n)
+static int load_head(struct history *h, int64_t boot, struct matched_series *v, size_t n)
 {
 	sqlite3_stmt *s = hdb_stmt(h, ST_Q_HEAD);
 	struct u64map *by_id = u64map_new(n ? n : 1);
@@ -340,7 +342,7 @@ static int query_boot(struct history *h, int64_t boot, const struct history_quer
 		      struct series_set *set, struct notes *ns)
 {
 	struct history_points pts = HISTORY_POINTS_INIT;
-	struct matched *v = NULL;
+	struct matched_series *v = NULL;
 	size_t n = 0, i;
 	int err;
 
