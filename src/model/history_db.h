@@ -13,7 +13,7 @@
 #include "util/hashmap.h"
 #include "util/strbuf.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2 /* 2: a chunk table per tier (1 had one for all) */
 
 #define MINUTE_MS 60000LL
 #define HOUR_MS 3600000LL
