@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analysis/group.h"
 #include "analysis/outstanding.h"
@@ -23,6 +22,7 @@
 #include "output/table.h"
 #include "trace/trace.h"
 #include "util/err.h"
+#include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
 #include "util/strbuf.h"
@@ -43,14 +43,6 @@ struct report_opts {
 	const char *vmlinux;
 };
 
-/* --vmlinux: file:line of a trace's frames, through the image's DWARF. */
-struct line_source {
-	const struct debuginfo *debuginfo; /* borrowed; shared by both traces of --diff */
-	const struct ksyms *ksyms;	   /* the trace's snapshot */
-	uint64_t bias;			   /* runtime = link-time + bias (KASLR) */
-	uint64_t lookups, found;
-};
-
 /* One trace, read and analyzed. */
 struct analysis {
 	const char *path;
@@ -59,7 +51,7 @@ struct analysis {
 	struct outstanding *outstanding;
 	struct trend *trend;
 	struct trace_names names;
-	struct line_source lines;
+	struct debuginfo_lines lines; /* --vmlinux */
 	uint64_t from_ns, to_ns, end_ns; /* absolute; end: the window's effective end */
 };
 
@@ -126,59 +118,9 @@ static int parse_format(const char *s, enum report_format *f)
 	return -EINVAL;
 }
 
-/* "2026-11-25T18:05:51.5Z" (UTC; the trailing Z optional) → wall-clock ns. */
-static int parse_iso8601(const char *s, uint64_t *realtime_ns)
-{
-	struct tm tm = { 0 };
-	double frac = 0;
-	int consumed = 0;
-	time_t t;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
-		return -EINVAL;
-	s += consumed;
-	if (*s == '.') {
-		char *end;
-
-		frac = strtod(s, &end);
-		s = end;
-	}
-	if (*s == 'Z')
-		s++;
-	if (*s || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12)
-		return -EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
-	if (t < 0)
-		return -EINVAL;
-	*realtime_ns = (uint64_t)t * 1000000000ULL + (uint64_t)(frac * 1e9);
-	return 0;
-}
-
-/* "2.5" / "250ms" from the trace start, "@NS" absolute (CLOCK_MONOTONIC)
- * or an ISO-8601 UTC wall-clock time, mapped through the header's clocks. */
 static int parse_time(const char *s, const struct trace_header *h, uint64_t *abs_ns)
 {
-	uint64_t start_ns = h->start_ns, v;
-
-	if (strchr(s, 'T') && strchr(s, ':')) {
-		if (parse_iso8601(s, &v) || v < h->start_realtime_ns)
-			return -EINVAL;
-		*abs_ns = start_ns + (v - h->start_realtime_ns);
-		return 0;
-	}
-	if (s[0] == '@') {
-		if (parse_u64(s + 1, &v))
-			return -EINVAL;
-		*abs_ns = v;
-		return 0;
-	}
-	if (parse_duration_ns(s, &v))
-		return -EINVAL;
-	*abs_ns = start_ns + v;
-	return 0;
+	return parse_recording_time(s, h->start_ns, h->start_realtime_ns, abs_ns);
 }
 
 static int parse_types(const char *s, unsigned int *mask)
@@ -331,50 +273,22 @@ nomem:
 	return EXIT_FAIL;
 }
 
-static int line_of(void *ctx, uint64_t ip, const char **file, int *line)
-{
-	struct line_source *ls = ctx;
-	const struct ksym *sym = ksyms__resolve(ls->ksyms, ip);
-	uint64_t at = ip;
-
-	if (sym && sym->module)
-		return -ENOENT; /* a module's code is not in vmlinux */
-	/* Stack entries and call sites are return addresses: the call
-	 * instruction (and its line) ends on the byte before. */
-	if (sym && ip > sym->addr)
-		at = ip - 1;
-	ls->lookups++;
-	if (debuginfo__line(ls->debuginfo, at - ls->bias, file, line))
-		return -ENOENT;
-	ls->found++;
-	return 0;
-}
-
-/* Line the image up with the trace's kernel (KASLR moves it by one
- * offset) and say when it is plainly another kernel. EXIT_OK or EXIT_USAGE. */
+/* Line the image up with the trace's kernel. EXIT_OK or EXIT_USAGE. */
 static int attach_vmlinux(struct analysis *a, const struct debuginfo *di, const char *vmlinux)
 {
-	struct debuginfo_anchor anchor;
-	char banner[256], expect[96];
+	struct notes ns = NOTES_INIT;
+	size_t i;
 
-	a->lines = (struct line_source){ di, trace_reader__ksyms(a->reader), 0, 0, 0 };
-	if (debuginfo__anchor(di, a->lines.ksyms, &anchor)) {
+	if (debuginfo__align(di, trace_reader__ksyms(a->reader), a->hdr->kernel_release, vmlinux,
+			     a->path, &a->lines, &ns)) {
 		ps_error("report: %s shares no symbol with the symbols stored in %s (not even _text): "
 			 "not the traced kernel, or a trace without symbols", vmlinux, a->path);
 		return EXIT_USAGE;
 	}
-	a->lines.bias = anchor.bias;
-	/* Names that exist in both but sit elsewhere: another build. */
-	if (anchor.agreeing * 2 < anchor.checked)
-		ps_warn("report: %s: only %zu of %zu symbols shared with %s sit at the offset of %s: "
-			"another build of the kernel? lines may be wrong", vmlinux, anchor.agreeing,
-			anchor.checked, a->path, anchor.name);
-	snprintf(expect, sizeof(expect), "Linux version %s ", a->hdr->kernel_release);
-	if (a->hdr->kernel_release[0] && debuginfo__banner(di, banner, sizeof(banner)) == 0 &&
-	    strncmp(banner, expect, strlen(expect)))
-		ps_warn("report: %s is \"%.120s\" but %s was recorded on kernel %s: lines may be "
-			"wrong", vmlinux, banner, a->path, a->hdr->kernel_release);
-	a->names.source = line_of;
+	for (i = 0; i < ns.n; i++)
+		ps_warn("report: %s", ns.v[i].text);
+	notes_release(&ns);
+	a->names.source = debuginfo_lines__source;
 	a->names.source_ctx = &a->lines;
 	return EXIT_OK;
 }
