@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/growth.h"
 #include "util/hashmap.h"
 
 struct trend {
@@ -195,31 +196,14 @@ void trend_series__outstanding(const struct trend_series *s, size_t nbuckets, in
 
 void trend_fit(const int64_t *y, size_t n, double *slope, double *r2, double *rising)
 {
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, dn = (double)n, vx, vy, cov;
-	size_t i, up = 0;
+	double v[TREND_MAX_BUCKETS];
+	size_t i;
 
-	*slope = 0;
-	*r2 = 0;
-	*rising = 0;
-	if (n < 2)
-		return;
-	for (i = 0; i < n; i++) {
-		double x = (double)i, v = (double)y[i];
-
-		sx += x;
-		sy += v;
-		sxx += x * x;
-		sxy += x * v;
-		syy += v * v;
-		if (i && y[i] >= y[i - 1])
-			up++;
-	}
-	vx = sxx - sx * sx / dn;
-	vy = syy - sy * sy / dn;
-	cov = sxy - sx * sy / dn;
-	*slope = vx > 0 ? cov / vx : 0;
-	*r2 = vx > 0 && vy > 0 ? cov * cov / (vx * vy) : 0;
-	*rising = (double)up / (double)(n - 1);
+	if (n > TREND_MAX_BUCKETS)
+		n = TREND_MAX_BUCKETS;
+	for (i = 0; i < n; i++)
+		v[i] = (double)y[i];
+	growth_line_fit(NULL, v, n, slope, r2, rising);
 }
 
 /* AIFO, bytes and oldest outstanding allocation of a (tag, stack) or tag. */
@@ -262,6 +246,8 @@ int trend__suspects(const struct trend *t, const struct outstanding *o, uint64_t
 		    struct leak_suspect **out, size_t *n)
 {
 	int64_t y[TREND_MAX_BUCKETS];
+	double v[TREND_MAX_BUCKETS];
+	struct growth_params gp;
 	struct leak_suspect *list = NULL;
 	size_t i, b, count = 0, nb = t->nbuckets;
 	double width_s = (double)t->width / 1e9;
@@ -273,25 +259,29 @@ int trend__suspects(const struct trend *t, const struct outstanding *o, uint64_t
 	list = calloc(t->nseries ? t->nseries : 1, sizeof(*list));
 	if (!list)
 		return -ENOMEM;
+	growth_params_init(&gp);
 	for (i = 0; i < t->nseries; i++) {
 		const struct trend_series *s = t->series[i];
 		struct leak_suspect ls = { .key = s->key, .tag_id = s->tag_id,
 					   .stack_id = s->stack_id };
 		uint64_t oldest, tag_aifo;
-		double slope;
+		struct growth_fit fit;
 
 		trend_series__outstanding(s, nb, y, NULL);
+		for (b = 0; b < nb; b++)
+			v[b] = (double)y[b];
+		if (growth_assess(NULL, v, nb, &gp, &fit)) {
+			free(list);
+			return -ENOMEM;
+		}
+		if (fit.verdict != GROWTH_STEADY)
+			continue;
 		ls.first = y[0];
 		ls.last = y[nb - 1];
-		ls.peak = y[0];
-		for (b = 1; b < nb; b++)
-			if (y[b] > ls.peak)
-				ls.peak = y[b];
-		trend_fit(y, nb, &slope, &ls.r2, &ls.rising);
-		if (slope <= 0 || ls.r2 < 0.8 || ls.last - ls.first < 3 ||
-		    (double)ls.last < 0.8 * (double)ls.peak)
-			continue;
-		ls.slope_per_s = slope / width_s;
+		ls.peak = (int64_t)fit.max;
+		ls.r2 = fit.r2;
+		ls.rising = fit.rising;
+		ls.slope_per_s = fit.slope_per_s / width_s;
 		site_totals(o, &ls, &ls.aifo, &ls.aifo_bytes, &oldest, &tag_aifo);
 		if (!ls.aifo)
 			continue;
