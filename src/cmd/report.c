@@ -11,6 +11,7 @@
 #include "analysis/group.h"
 #include "analysis/outstanding.h"
 #include "analysis/stacktree.h"
+#include "analysis/suspects.h"
 #include "analysis/trend.h"
 #include "cmd/cmd.h"
 #include "kernel/debuginfo.h"
@@ -229,7 +230,11 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 	a->trend = trend__new(oo.from_ns > a->hdr->start_ns ? oo.from_ns : a->hdr->start_ns, 1000000);
 	if (!a->trend)
 		goto nomem;
-	outstanding__set_trend(a->outstanding, a->trend);
+	{
+		struct outstanding_observer obs = trend__observer(a->trend);
+
+		outstanding__set_observer(a->outstanding, &obs);
+	}
 	while ((rc = trace_reader__next(a->reader, &rec, err, sizeof(err))) == 1) {
 		rc = outstanding__add_record(a->outstanding, &rec);
 		if (rc < 0)
@@ -441,7 +446,7 @@ static int suspects_table(const struct analysis *a, int top, struct table **out)
 	size_t n = 0, i;
 	int err = -ENOMEM, c;
 
-	if (!t || trend__suspects(a->trend, a->outstanding, a->end_ns, &list, &n))
+	if (!t || suspects__find(a->trend, a->outstanding, a->end_ns, &list, &n))
 		goto out;
 	if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0 ||
 	    table_add_col(t, "Stack", "stack_id", COL_UINT, 0) < 0 ||
