@@ -17,6 +17,7 @@
 #include "kernel/debuginfo.h"
 #include "kernel/ksyms.h"
 #include "output/folded.h"
+#include "output/group_table.h"
 #include "output/html.h"
 #include "output/json.h"
 #include "output/pprof.h"
@@ -328,7 +329,7 @@ static struct group_opts group_for(const struct report_opts *ro, const struct an
 
 static int apply_sort_top(struct table *t, const struct report_opts *ro, const char *fallback)
 {
-	if (group__sort_table(t, ro->sort ? ro->sort : fallback))
+	if (group_table__sort(t, ro->sort ? ro->sort : fallback))
 		return ps_usage("report", "--sort: no column '%s' in this table", ro->sort);
 	if (ro->top > 0)
 		table_truncate(t, ro->top);
@@ -520,7 +521,7 @@ static int stacks_table(const struct report_opts *ro, const struct analysis *a,
 
 	err = group__build(a->outstanding, &g, &grouping);
 	if (!err)
-		err = group__table(grouping, &g, out);
+		err = group_table__build(grouping, &g, out);
 	grouping__free(grouping);
 	if (err)
 		return err;
@@ -663,7 +664,7 @@ static int build_group_table(const struct report_opts *ro, const struct analysis
 	if (rc)
 		return rc;
 	go = group_for(ro, a, dims, ndims, ALL_CLASSES);
-	if (group__build(a->outstanding, &go, &g) || group__table(g, &go, t)) {
+	if (group__build(a->outstanding, &go, &g) || group_table__build(g, &go, t)) {
 		grouping__free(g);
 		ps_error("report: out of memory");
 		return EXIT_FAIL;
@@ -940,8 +941,8 @@ static int run_diff(FILE *out, const struct report_opts *ro, const struct analys
 	rc = EXIT_FAIL;
 	if (group__build(a->outstanding, &oa, &ga) || group__build(b->outstanding, &ob, &gb) ||
 	    group__build(a->outstanding, &osa, &sa) || group__build(b->outstanding, &osb, &sb) ||
-	    group__diff_table(ga, &oa, gb, &ob, &tags) ||
-	    group__diff_table(sa, &osa, sb, &osb, &stacks)) {
+	    group_diff_table__compare(ga, &oa, gb, &ob, &tags) ||
+	    group_diff_table__compare(sa, &osa, sb, &osb, &stacks)) {
 		ps_error("report: out of memory");
 		goto out;
 	}
