@@ -69,6 +69,26 @@ int alloc_class_parse(const char *s, enum alloc_class *c)
 	return -EINVAL;
 }
 
+int alloc_class_parse_list(const char *s, unsigned int *mask)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum alloc_class c;
+
+		if (alloc_class_parse(tok, &c)) {
+			err = -EINVAL;
+			break;
+		}
+		*mask |= 1u << c;
+	}
+	free(copy);
+	return *mask ? err : -EINVAL;
+}
+
 int outstanding__new(const struct outstanding_opts *opts, struct outstanding **out)
 {
 	struct outstanding *o = calloc(1, sizeof(*o));

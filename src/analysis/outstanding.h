@@ -30,6 +30,9 @@ enum alloc_class {
 const char *alloc_class_name(enum alloc_class c);
 /* "AIFO" (any case) → class. 0 or -EINVAL. */
 int alloc_class_parse(const char *s, enum alloc_class *c);
+/* "AIFO,aofo" → a bit per class ORed into *mask. 0, -EINVAL (an unknown
+ * name, or an empty list) or -ENOMEM. */
+int alloc_class_parse_list(const char *s, unsigned int *mask);
 
 #define SITE_NO_COMM UINT32_MAX /* a free whose allocation was never seen */
 
