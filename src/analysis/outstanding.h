@@ -48,6 +48,10 @@ struct alloc_site {
 	uint64_t count[AC_COUNT];
 	uint64_t bytes[AC_COUNT];
 	uint64_t oldest_ns; /* oldest allocation outstanding at `to`; 0 if none */
+	/* Records inside the window: allocations of this site, and frees of
+	 * its objects (frees of objects allocated before the trace: the
+	 * alloc_unseen site the free names). */
+	uint64_t window_allocs, window_frees;
 	uint32_t trend_tag, trend_stack; /* for the observer: trend's series index + 1 */
 };
 
@@ -60,6 +64,7 @@ struct outstanding_totals {
 	uint64_t count[AC_COUNT];
 	uint64_t bytes[AC_COUNT];
 	uint64_t records, allocs, frees; /* all pushed, inside the window or not */
+	uint64_t window_other;		 /* LOST and SNAPSHOT records inside the window */
 	uint64_t unmatched_frees; /* frees of allocations made before the trace */
 	uint64_t reused_ptrs;	  /* an allocation at a live address: a free was lost */
 	uint64_t lost_ringbuf, lost_map, lost_misses;

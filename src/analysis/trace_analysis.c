@@ -93,7 +93,8 @@ struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 {
 	struct group_opts g = ta->opts.filter;
 
-	memcpy(g.dims, dims, sizeof(*dims) * (size_t)ndims);
+	if (ndims)
+		memcpy(g.dims, dims, sizeof(*dims) * (size_t)ndims);
 	g.ndims = ndims;
 	if (!g.classes)
 		g.classes = classes;
@@ -146,6 +147,38 @@ out:
 	free(tags);
 	grouping__free(grouping);
 	return err;
+}
+
+/* The totals of the selected sites (see struct trace_analysis). */
+static void selected_totals(struct trace_analysis *ta)
+{
+	const struct outstanding_totals *all = outstanding__totals(ta->outstanding);
+	struct outstanding_totals *t = &ta->totals;
+	size_t i, n = outstanding__nsites(ta->outstanding);
+	struct group_opts g = trace_analysis__group_opts(ta, NULL, 0, TA_ALL_CLASSES);
+	int c;
+
+	*t = *all;
+	memset(t->count, 0, sizeof(t->count));
+	memset(t->bytes, 0, sizeof(t->bytes));
+	t->oldest_ns = t->unmatched_frees = t->allocs = t->frees = 0;
+	for (i = 0; i < n; i++) {
+		const struct alloc_site *s = outstanding__site(ta->outstanding, i);
+
+		if (!group__site_selected(&g, s))
+			continue;
+		for (c = 0; c < AC_COUNT; c++) {
+			t->count[c] += s->count[c];
+			t->bytes[c] += s->bytes[c];
+		}
+		if (s->oldest_ns && (!t->oldest_ns || s->oldest_ns < t->oldest_ns))
+			t->oldest_ns = s->oldest_ns;
+		t->allocs += s->window_allocs;
+		t->frees += s->window_frees;
+		if (s->alloc_unseen)
+			t->unmatched_frees += s->window_frees;
+	}
+	t->records = t->allocs + t->frees + all->window_other;
 }
 
 /* Records up to the window's end into the outstanding analysis. 0, -EINVAL
@@ -208,7 +241,10 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 	ta->end_ns = oo.to_ns < ta->last_ns ? oo.to_ns : ta->last_ns;
 	if (ta->end_ns < ta->from_ns)
 		ta->end_ns = ta->from_ns;
-	if (outstanding__finish(ta->outstanding, ta->end_ns) || tag_totals(ta) ||
+	if (outstanding__finish(ta->outstanding, ta->end_ns))
+		goto nomem;
+	selected_totals(ta);
+	if (tag_totals(ta) ||
 	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects))
 		goto nomem;
 	return 0;

@@ -56,6 +56,13 @@ struct trace_analysis {
 	uint64_t end_ns;	 /* its effective end: to, or the trace's last time */
 	uint64_t last_ns;	 /* the trace's end: stop time or last record */
 	bool truncated;		 /* cut off: read up to its last complete chunk */
+	/* The summary's numbers. Of the sites that pass the filters (tag,
+	 * comm, pid, size; every class whatever the type mask): count, bytes,
+	 * oldest_ns, unmatched_frees, and allocs/frees/records inside the
+	 * window (records: those allocations and frees plus the window's LOST
+	 * and SNAPSHOT records). Lost events, reused_ptrs, snapshots, first/last
+	 * and live: the whole trace's, which filters cannot split. */
+	struct outstanding_totals totals;
 	struct tag_totals *tags; /* by tag name; ntags of them */
 	size_t ntags;
 	struct leak_suspect *suspects; /* best first (suspects__find) */

@@ -266,7 +266,7 @@ void report_print_frames(FILE *out, const struct trace_analysis *ta, const struc
 size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT_LINE_MAX],
 			    size_t max)
 {
-	const struct outstanding_totals *t = outstanding__totals(ta->outstanding);
+	const struct outstanding_totals *t = &ta->totals;
 	const struct trace_header *h = ta->hdr;
 	double from_s = trace_analysis__rel_s(ta, ta->from_ns), end_s = trace_analysis__rel_s(ta, ta->end_ns);
 	char when[64], b[32], age[32];
@@ -323,7 +323,7 @@ void report_json_window(struct json_writer *w, const struct trace_analysis *ta)
 
 void report_json_totals(struct json_writer *w, const struct trace_analysis *ta)
 {
-	const struct outstanding_totals *t = outstanding__totals(ta->outstanding);
+	const struct outstanding_totals *t = &ta->totals;
 	int c;
 
 	json_key(w, "totals");
