@@ -247,6 +247,10 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 	if (tag_totals(ta) ||
 	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects))
 		goto nomem;
+	/* Over time up to the window's end: an old leak must not look new.
+	 * After the suspects, whose rules judge the series up to its last
+	 * event (their golden numbers stay as they were). */
+	trend__extend(ta->trend, ta->end_ns);
 	return 0;
 nomem:
 	snprintf(err, errlen, "%s: out of memory", ta->path);

@@ -252,7 +252,8 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 	hr.summary = summary;
 	hr.nsummary = n;
 	hr.series = series;
-	hr.duration_s = (double)trend__nbuckets(ta->trend) * (double)trend__bucket_ns(ta->trend) / 1e9;
+	/* The window's length: the series span it (trend__extend). */
+	hr.duration_s = (double)(ta->end_ns - ta->from_ns) / 1e9;
 	hr.flame = tree;
 	hr.tables = sections;
 	hr.ntables = nsec;

@@ -94,6 +94,10 @@ static void test_whole_trace(void **state)
 	assert_string_equal(trace_names__string(&ta->names, ta->suspects[0].tag_id), "eventfd_ctx");
 	assert_string_equal(trace_names__string(&ta->names, ta->suspects[1].tag_id), "eventfd_ctx");
 	assert_int_equal(ta->suspects[0].aifo, N_KEPT);
+	/* Outstanding over time spans the window, not only up to the last
+	 * event (11.15 s): an old leak must not look brand new. */
+	assert_true(trend__nbuckets(ta->trend) * trend__bucket_ns(ta->trend) >=
+		    ta->end_ns - ta->from_ns);
 	trace_analysis__free(ta);
 }
 
