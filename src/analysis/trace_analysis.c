@@ -68,6 +68,7 @@ void trace_analysis__free(struct trace_analysis *ta)
 		return;
 	free(ta->tags);
 	free(ta->suspects);
+	free(ta->held);
 	trend__free(ta->trend);
 	outstanding__free(ta->outstanding);
 	trace_reader__close(ta->reader);
@@ -245,7 +246,9 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 		goto nomem;
 	selected_totals(ta);
 	if (tag_totals(ta) ||
-	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects))
+	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects) ||
+	    suspects__held(ta->trend, ta->outstanding, ta->from_ns, ta->end_ns, ta->suspects,
+			   ta->nsuspects, &ta->held, &ta->nheld))
 		goto nomem;
 	/* Over time up to the window's end: an old leak must not look new.
 	 * After the suspects, whose rules judge the series up to its last

@@ -65,8 +65,10 @@ struct trace_analysis {
 	struct outstanding_totals totals;
 	struct tag_totals *tags; /* by tag name; ntags of them */
 	size_t ntags;
-	struct leak_suspect *suspects; /* best first (suspects__find) */
+	struct leak_suspect *suspects; /* growing, best first (suspects__find) */
 	size_t nsuspects;
+	struct leak_suspect *held; /* held since long, most first (suspects__held) */
+	size_t nheld;
 };
 
 /* Open the trace at path (borrowed, kept for messages). 0, or -errno with a

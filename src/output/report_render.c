@@ -48,7 +48,7 @@ static void print_summary(FILE *out, const struct trace_analysis *ta)
 }
 
 static int write_json(FILE *out, const struct trace_analysis *ta, const struct table *rows,
-		      const struct table *suspects)
+		      const struct table *suspects, const struct table *held)
 {
 	struct json_writer *w = json_writer_new(out);
 
@@ -61,6 +61,8 @@ static int write_json(FILE *out, const struct trace_analysis *ta, const struct t
 	table_render_json_rows(rows, w);
 	json_key(w, "suspects");
 	table_render_json_rows(suspects, w);
+	json_key(w, "held");
+	table_render_json_rows(held, w);
 	json_end_object(w);
 	json_writer_free(w);
 	fputc('\n', out);
@@ -83,7 +85,7 @@ static void write_grouped_text(FILE *out, const struct trace_analysis *ta,
 }
 
 static int write_text(FILE *out, const struct trace_analysis *ta, const struct report_view *v,
-		      const struct table *suspects)
+		      const struct table *suspects, const struct table *held)
 {
 	struct table *tags = NULL, *stacks = NULL;
 	struct shown_stacks seen = { .n = 0 };
@@ -100,13 +102,21 @@ static int write_text(FILE *out, const struct trace_analysis *ta, const struct r
 	section(out, "Leak suspects (outstanding count grows steadily)");
 	if (table_rows(suspects))
 		render_table(out, suspects, FMT_TEXT);
+	else if (table_rows(held))
+		fprintf(out, "none grows steadily across the window: see the held ones below\n");
 	else
 		fprintf(out, "none: no tag or stack grows steadily across the window\n");
+	if (table_rows(held)) {
+		section(out, "Leak suspects held since long ago (allocated early in the window, "
+			"never freed)");
+		render_table(out, held, FMT_TEXT);
+	}
 	section(out, "Stacks per process (Allocs = Count Allocate, Frees = Count Free)");
 	render_table(out, stacks, FMT_TEXT);
 	section(out, "Frames (innermost first)");
 	report_print_frames(out, ta, stacks, &seen);
 	report_print_frames(out, ta, suspects, &seen);
+	report_print_frames(out, ta, held, &seen);
 	if (seen.more)
 		fprintf(out, "(frames of the other stacks above: -f json, or --group stack -f csv)\n");
 out:
@@ -117,7 +127,7 @@ out:
 
 static int render_tables(FILE *out, const struct trace_analysis *ta, const struct report_view *v)
 {
-	struct table *rows = NULL, *suspects = NULL;
+	struct table *rows = NULL, *suspects = NULL, *held = NULL;
 	int err = 0;
 
 	if (v->format != RF_TEXT || v->grouped) {
@@ -130,17 +140,20 @@ static int render_tables(FILE *out, const struct trace_analysis *ta, const struc
 		goto out;
 	}
 	err = report_suspects_table(ta, v->top, &suspects);
+	if (!err)
+		err = report_held_table(ta, v->top, &held);
 	if (err)
 		goto out;
 	if (v->format == RF_JSON)
-		err = write_json(out, ta, rows, suspects);
+		err = write_json(out, ta, rows, suspects, held);
 	else if (rows)
 		write_grouped_text(out, ta, rows);
 	else
-		err = write_text(out, ta, v, suspects);
+		err = write_text(out, ta, v, suspects, held);
 out:
 	table_free(rows);
 	table_free(suspects);
+	table_free(held);
 	return err;
 }
 
@@ -215,11 +228,11 @@ static size_t html_series(const struct trace_analysis *ta, const struct table *t
 
 static int render_html(FILE *out, const struct trace_analysis *ta, const struct report_view *v)
 {
-	struct table *tags = NULL, *suspects = NULL, *stacks = NULL, *rows = NULL;
+	struct table *tags = NULL, *suspects = NULL, *held = NULL, *stacks = NULL, *rows = NULL;
 	struct grouping *g = NULL;
 	struct stacktree *tree = NULL;
 	struct group_opts go;
-	struct html_section_table sections[4];
+	struct html_section_table sections[5];
 	struct svg_series series[HTML_SERIES];
 	int64_t values[HTML_SERIES][TREND_MAX_BUCKETS];
 	char lines[REPORT_SUMMARY_MAX][REPORT_LINE_MAX], title[300];
@@ -230,6 +243,7 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 
 	err = report_tag_table(ta, v->top, &tags);
 	err = err ?: report_suspects_table(ta, v->top, &suspects);
+	err = err ?: report_held_table(ta, v->top, &held);
 	err = err ?: report_stacks_table(ta, v->top, &stacks);
 	err = err ?: stack_grouping(ta, 1u << AC_AIFO, &go, &g);
 	err = err ?: stacktree__build(g, &go, true, &tree);
@@ -245,6 +259,9 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 	snprintf(title, sizeof(title), "poolscope report: %s", ta->path);
 	sections[nsec++] = (struct html_section_table){ "Outstanding by tag", tags };
 	sections[nsec++] = (struct html_section_table){ "Leak suspects", suspects };
+	if (table_rows(held))
+		sections[nsec++] = (struct html_section_table){ "Leak suspects held since long ago",
+								held };
 	sections[nsec++] = (struct html_section_table){ "Stacks per process", stacks };
 	if (rows)
 		sections[nsec++] = (struct html_section_table){ "Groups", rows };
@@ -263,6 +280,7 @@ out:
 	grouping__free(g);
 	table_free(tags);
 	table_free(suspects);
+	table_free(held);
 	table_free(stacks);
 	table_free(rows);
 	return err;

@@ -181,6 +181,53 @@ out:
 	return err;
 }
 
+int report_held_table(const struct trace_analysis *ta, int top, struct table **out)
+{
+	struct table *t = table_new();
+	int err = -ENOMEM, c;
+	size_t i;
+
+	if (!t)
+		goto out;
+	if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0 ||
+	    table_add_col(t, "Stack", "stack_id", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Frames", "stack", COL_STRLIST, COL_TEXT_HIDDEN) < 0 ||
+	    table_add_col(t, "AIFO", "aifo", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "AIFO bytes", "aifo_bytes", COL_UINT, COL_HUMAN_BYTES) < 0 ||
+	    (c = table_add_col(t, "Held since s", "held_since_s", COL_DOUBLE, 0)) < 0 ||
+	    table_add_col(t, "Oldest s", "oldest_age_s", COL_DOUBLE, 0) < 0 ||
+	    table_add_col(t, "Share", "share", COL_DOUBLE, 0) < 0 ||
+	    table_add_col(t, "Outstanding over time", "trend", COL_STR, COL_JSON_HIDDEN) < 0)
+		goto out;
+	table_set_precision(t, c, 3);
+	table_set_precision(t, c + 1, 1);
+	for (i = 0; i < ta->nheld && (top <= 0 || (int)i < top); i++) {
+		const struct leak_suspect *ls = &ta->held[i];
+		int row = table_add_row(t);
+
+		if (row < 0)
+			goto out;
+		table_set_str(t, row, 0, trace_names__string(&ta->names, ls->tag_id));
+		if (ls->key == TREND_STACK) {
+			table_set_uint(t, row, 1, ls->stack_id);
+			if (set_frames(t, row, 2, &ta->names, ls->stack_id))
+				goto out;
+		}
+		table_set_uint(t, row, 3, ls->aifo);
+		table_set_uint(t, row, 4, ls->aifo_bytes);
+		table_set_double(t, row, 5, trace_analysis__rel_s(ta, ls->held_since_ns));
+		table_set_double(t, row, 6, (double)ls->oldest_age_ns / 1e9);
+		table_set_double(t, row, 7, ls->share);
+		set_spark(t, row, 8, ta->trend, series_of(ta->trend, ls));
+	}
+	*out = t;
+	t = NULL;
+	err = 0;
+out:
+	table_free(t);
+	return err;
+}
+
 int report_stacks_table(const struct trace_analysis *ta, int top, struct table **out)
 {
 	static const enum group_dim dims[] = { GD_PROCESS, GD_COMM, GD_TAG, GD_STACK };

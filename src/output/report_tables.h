@@ -20,6 +20,9 @@ struct json_writer;
 int report_tag_table(const struct trace_analysis *ta, int top, struct table **out);
 /* The leak suspects, best first, at most top (0 = all). 0 or -ENOMEM. */
 int report_suspects_table(const struct trace_analysis *ta, int top, struct table **out);
+/* The held suspects (allocated long ago in the window, never freed), most
+ * objects first, at most top (0 = all). 0 or -ENOMEM. */
+int report_held_table(const struct trace_analysis *ta, int top, struct table **out);
 /* WPA's stacks view: per process, comm, tag and stack; most outstanding
  * first, then most allocations. 0 or -ENOMEM. */
 int report_stacks_table(const struct trace_analysis *ta, int top, struct table **out);
