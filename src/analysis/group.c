@@ -169,6 +169,8 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 
 	if (id == SITE_NO_COMM)
 		return "?";
+	if (id == SITE_AGGREGATE_COMM)
+		return "(aggregate)";
 	if (n && n->string)
 		s = n->string(n->ctx, id);
 	return s ? s : "?";

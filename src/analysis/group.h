@@ -27,7 +27,8 @@ struct trace_names {
 	void *source_ctx;
 };
 
-/* The string for id ("?" when unknown, never NULL). */
+/* The string for id ("?" when unknown, "(aggregate)" for SITE_AGGREGATE_COMM;
+ * never NULL). */
 const char *trace_names__string(const struct trace_names *n, uint32_t id);
 /* Frames of a stack, innermost first; 0 when unknown. Leading frames of
  * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are

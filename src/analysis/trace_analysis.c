@@ -69,6 +69,7 @@ void trace_analysis__free(struct trace_analysis *ta)
 	free(ta->tags);
 	free(ta->suspects);
 	free(ta->held);
+	notes_release(&ta->notes);
 	trend__free(ta->trend);
 	outstanding__free(ta->outstanding);
 	trace_reader__close(ta->reader);
@@ -182,6 +183,33 @@ static void selected_totals(struct trace_analysis *ta)
 	t->records = t->allocs + t->frees + all->window_other;
 }
 
+/* An aggregate trace knows counts only at its snapshots: say when a window
+ * end asked for falls elsewhere, and where it was taken. */
+static void note_snapshot_ends(struct trace_analysis *ta)
+{
+	const struct outstanding_totals *t = outstanding__totals(ta->outstanding);
+	uint64_t start = ta->hdr->start_ns;
+
+	if (!ta->hdr->aggregate)
+		return;
+	if (ta->opts.from_ns > start && t->snapshot_from_ns != ta->opts.from_ns) {
+		if (t->snapshot_from_ns)
+			notes_add(&ta->notes, "aggregate-from", "%s: aggregate trace: the window's "
+				  "start %.3f s is taken at the snapshot of %.3f s", ta->path,
+				  trace_analysis__rel_s(ta, ta->opts.from_ns),
+				  trace_analysis__rel_s(ta, t->snapshot_from_ns));
+		else
+			notes_add(&ta->notes, "aggregate-from", "%s: aggregate trace: no snapshot "
+				  "before the window's start %.3f s: counted from the recording's start",
+				  ta->path, trace_analysis__rel_s(ta, ta->opts.from_ns));
+	}
+	if (ta->opts.to_ns < ta->last_ns && t->snapshot_to_ns != ta->opts.to_ns)
+		notes_add(&ta->notes, "aggregate-to", "%s: aggregate trace: the window's end %.3f s "
+			  "is taken at the snapshot of %.3f s", ta->path,
+			  trace_analysis__rel_s(ta, ta->opts.to_ns),
+			  trace_analysis__rel_s(ta, t->snapshot_to_ns));
+}
+
 /* Records up to the window's end into the outstanding analysis. 0, -EINVAL
  * (reason in err) or -ENOMEM. */
 static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
@@ -245,6 +273,7 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 	if (outstanding__finish(ta->outstanding, ta->end_ns))
 		goto nomem;
 	selected_totals(ta);
+	note_snapshot_ends(ta);
 	if (tag_totals(ta) ||
 	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects) ||
 	    suspects__held(ta->trend, ta->outstanding, ta->from_ns, ta->end_ns, ta->suspects,

@@ -22,6 +22,7 @@
 #include "analysis/suspects.h"
 #include "analysis/trend.h"
 #include "trace/trace.h"
+#include "util/notes.h"
 
 struct trace_analysis_opts {
 	uint64_t from_ns; /* absolute CLOCK_MONOTONIC; 0 = the trace's start */
@@ -67,6 +68,10 @@ struct trace_analysis {
 	size_t ntags;
 	struct leak_suspect *suspects; /* growing, best first (suspects__find) */
 	size_t nsuspects;
+	/* What the caller should say: "aggregate-from"/"aggregate-to" (an
+	 * aggregate trace counts only at snapshots: the window's end taken at
+	 * another time than asked), "ring-incomplete" (see ring_complete_ns). */
+	struct notes notes;
 	struct leak_suspect *held; /* held since long, most first (suspects__held) */
 	size_t nheld;
 };

@@ -117,6 +117,15 @@ static int parse_size_range(const char *s, uint64_t *min, uint64_t *max)
 	return 0;
 }
 
+/* Each note of one trace (the same key may come from both traces of --diff). */
+static void say_notes(const struct notes *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		ps_warn("report: %s", ns->v[i].text);
+}
+
 #define TIME_FORMS "(seconds, \"250ms\", \"@NS\" or UTC \"YYYY-MM-DDTHH:MM:SSZ\")"
 
 /* Open and analyse one trace with the command line's window and filters.
@@ -157,6 +166,7 @@ static int analyze(const char *path, const struct report_opts *ro, struct report
 		ps_error("report: %s", err);
 		return rc == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	}
+	say_notes(&rt->ta->notes);
 	return EXIT_OK;
 }
 
@@ -165,7 +175,6 @@ static int attach_vmlinux(struct report_trace *rt, const struct debuginfo *di, c
 {
 	struct notes ns = NOTES_INIT;
 	struct trace_analysis *ta = rt->ta;
-	size_t i;
 
 	if (debuginfo__align(di, trace_reader__ksyms(ta->reader), ta->hdr->kernel_release, vmlinux,
 			     ta->path, &rt->lines, &ns)) {
@@ -173,9 +182,7 @@ static int attach_vmlinux(struct report_trace *rt, const struct debuginfo *di, c
 			 "not the traced kernel, or a trace without symbols", vmlinux, ta->path);
 		return EXIT_USAGE;
 	}
-	/* Said for each trace of --diff, so not once per key. */
-	for (i = 0; i < ns.n; i++)
-		ps_warn("report: %s", ns.v[i].text);
+	say_notes(&ns);
 	notes_release(&ns);
 	trace_analysis__set_source(ta, debuginfo_lines__source, &rt->lines);
 	return EXIT_OK;

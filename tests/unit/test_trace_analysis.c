@@ -258,6 +258,98 @@ static void test_held_at_once(void **state)
 	unlink(file);
 }
 
+/* An aggregate trace: snapshots at 1, 2, 3, 4 s of one stack holding
+ * 100, 200, 300, 400 objects; the recording ends at 5 s. */
+static int write_aggregate(const char *file)
+{
+	struct trace_header hdr = { .version = 1, .start_realtime_ns = 1764000000000000000ULL,
+				    .start_ns = RT_START, .aggregate = true, .stacks = true,
+				    .sample_every = 1, .options = "--aggregate (test)" };
+	struct trace_writer *w = NULL;
+	uint32_t tag;
+	int err, i;
+
+	err = trace_writer__open(file, &hdr, &w);
+	if (err)
+		return err;
+	tag = trace_writer__string(w, "eventfd_ctx");
+	err = trace_writer__stack(w, 1, rt_stack1, 6);
+	for (i = 1; i <= 4 && !err; i++) {
+		struct trace_snapshot_entry e = { .stack_id = 1, .tag_id = tag, .tgid = RT_TGID_LEAK,
+						  .kind = TK_SLAB, .outstanding_count = 100 * (uint64_t)i,
+						  .outstanding_bytes = 6400 * (uint64_t)i,
+						  .allocs = 100 * (uint64_t)i,
+						  .oldest_ts_ns = RT_START + RT_SEC / 2 };
+		struct trace_snapshot snap = { .ts_ns = RT_START + (uint64_t)i * RT_SEC,
+					       .nentries = 1, .entries = &e };
+
+		err = trace_writer__snapshot(w, &snap);
+	}
+	if (err) {
+		trace_writer__close(w, 0);
+		return err;
+	}
+	return trace_writer__close(w, RT_START + 5 * RT_SEC);
+}
+
+/* Issue 9: aggregate traces had no trend ("-" for every tag, the HTML
+ * said "No allocation inside the window"), comm "?" and a --from that
+ * snapped silently to a snapshot. */
+static void test_aggregate(void **state)
+{
+	struct trace_analysis_opts opts;
+	struct trace_analysis *ta = NULL;
+	const struct trend_series *s;
+	char file[] = "/tmp/poolscope-agg.XXXXXX", cmd[512], err[256];
+	int64_t y[TREND_MAX_BUCKETS];
+	char *out;
+	int fd, status;
+
+	(void)state;
+	fd = mkstemp(file);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(write_aggregate(file), 0);
+	trace_analysis_opts_init(&opts);
+	assert_int_equal(trace_analysis__open(file, &ta, err, sizeof(err)), 0);
+	assert_int_equal(trace_analysis__run(ta, &opts, err, sizeof(err)), 0);
+	assert_int_equal(tag(ta, "eventfd_ctx")->count[AC_AIFO], 400);
+	s = trend__tag_series(ta->trend, tag(ta, "eventfd_ctx")->tag_id);
+	assert_non_null(s);
+	trend_series__outstanding(s, trend__nbuckets(ta->trend), y, NULL);
+	assert_int_equal(y[trend__nbuckets(ta->trend) - 1], 400);
+	assert_int_equal(ta->notes.n, 0);
+	trace_analysis__free(ta);
+
+	trace_analysis_opts_init(&opts);
+	assert_int_equal(trace_analysis__open(file, &ta, err, sizeof(err)), 0);
+	assert_int_equal(trace_analysis__parse_time(ta, "2.5", &opts.from_ns), 0);
+	assert_int_equal(trace_analysis__run(ta, &opts, err, sizeof(err)), 0);
+	assert_non_null(notes_find(&ta->notes, "aggregate-from"));
+	assert_non_null(strstr(notes_find(&ta->notes, "aggregate-from")->text,
+			       "the window's start 2.500 s is taken at the snapshot of 2.000 s"));
+	trace_analysis__free(ta);
+
+	snprintf(cmd, sizeof(cmd), "'%s' report -f csv -g comm,tag '%s' 2>&1", test_poolscope(), file);
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "\n(aggregate),eventfd_ctx,"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "'%s' report -f html '%s' 2>&1", test_poolscope(), file);
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_null(strstr(out, "No allocation inside the window"));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "'%s' report --from 2.5 '%s' 2>&1", test_poolscope(), file);
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "is taken at the snapshot of 2.000 s"));
+	free(out);
+	unlink(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_group_opts),
 		cmocka_unit_test(test_held_at_once),
+		cmocka_unit_test(test_aggregate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
