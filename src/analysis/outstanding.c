@@ -201,6 +201,12 @@ static void note_ts(struct outstanding *o, uint64_t ts)
 		o->totals.last_ns = ts;
 }
 
+static void note_event(struct outstanding *o, uint64_t ts)
+{
+	if (!o->totals.first_event_ns || ts < o->totals.first_event_ns)
+		o->totals.first_event_ns = ts;
+}
+
 /* An allocation made at alloc_ns ends at free_ns: fold it into its site. */
 static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, uint64_t free_ns)
 {
@@ -285,6 +291,7 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 
 	o->totals.allocs++;
 	note_ts(o, a->ts_ns);
+	note_event(o, a->ts_ns);
 	if (a->ts_ns > o->to)
 		return 1;
 	site = site_findnew(o, &key);
@@ -322,6 +329,7 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 
 	o->totals.frees++;
 	note_ts(o, f->ts_ns);
+	note_event(o, f->ts_ns);
 	if (f->ts_ns > o->to)
 		return 1;
 	if (t->count) {

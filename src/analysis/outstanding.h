@@ -74,6 +74,7 @@ struct outstanding_totals {
 	 * (the last at or before `from`, the last at or before `to`); 0 = none. */
 	uint64_t snapshot_from_ns, snapshot_to_ns;
 	uint64_t first_ns, last_ns; /* timestamps seen */
+	uint64_t first_event_ns;    /* of the first allocation or free; 0 if none */
 	uint64_t oldest_ns;	    /* oldest outstanding allocation at `to`; 0 if none */
 	uint64_t live;		    /* allocations still tracked (peak memory driver) */
 	uint64_t peak_live;

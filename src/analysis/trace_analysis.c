@@ -210,6 +210,44 @@ static void note_snapshot_ends(struct trace_analysis *ta)
 			  trace_analysis__rel_s(ta, t->snapshot_to_ns));
 }
 
+/* Was the trace recorded with --ring? The header keeps the command line. */
+static bool recorded_with_ring(const char *options)
+{
+	const char *p = options;
+
+	while (p && (p = strstr(p, "--ring"))) {
+		char next = p[6];
+
+		if ((p == options || p[-1] == ' ') && (next == '\0' || next == ' ' || next == '='))
+			return true;
+		p += 6;
+	}
+	return false;
+}
+
+/* A flight-recorder trace is complete only from its first kept event: say
+ * so when the window starts clearly before it. */
+static void note_ring(struct trace_analysis *ta)
+{
+	const struct outstanding_totals *t = outstanding__totals(ta->outstanding);
+	uint64_t gap, slack;
+
+	ta->ring = recorded_with_ring(ta->hdr->options);
+	if (!ta->ring || !t->first_event_ns)
+		return;
+	ta->ring_complete_ns = t->first_event_ns;
+	gap = ta->ring_complete_ns > ta->from_ns ? ta->ring_complete_ns - ta->from_ns : 0;
+	slack = (ta->end_ns - ta->from_ns) / 100;
+	if (slack < 10000000)
+		slack = 10000000;
+	if (gap > slack)
+		notes_add(&ta->notes, "ring-incomplete", "%s: flight-recorder (--ring) trace: events "
+			  "are kept from %.3f s on (older ones were overwritten): the window from "
+			  "%.3f s misses what happened before", ta->path,
+			  trace_analysis__rel_s(ta, ta->ring_complete_ns),
+			  trace_analysis__rel_s(ta, ta->from_ns));
+}
+
 /* Records up to the window's end into the outstanding analysis. 0, -EINVAL
  * (reason in err) or -ENOMEM. */
 static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
@@ -274,6 +312,7 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 		goto nomem;
 	selected_totals(ta);
 	note_snapshot_ends(ta);
+	note_ring(ta);
 	if (tag_totals(ta) ||
 	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects) ||
 	    suspects__held(ta->trend, ta->outstanding, ta->from_ns, ta->end_ns, ta->suspects,

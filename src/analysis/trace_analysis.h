@@ -68,9 +68,14 @@ struct trace_analysis {
 	size_t ntags;
 	struct leak_suspect *suspects; /* growing, best first (suspects__find) */
 	size_t nsuspects;
+	/* A flight-recorder (--ring) trace keeps only the last events: they
+	 * are complete from ring_complete_ns (its first event) on. */
+	bool ring;
+	uint64_t ring_complete_ns;
 	/* What the caller should say: "aggregate-from"/"aggregate-to" (an
 	 * aggregate trace counts only at snapshots: the window's end taken at
-	 * another time than asked), "ring-incomplete" (see ring_complete_ns). */
+	 * another time than asked), "ring-incomplete" (the window starts more
+	 * than 10 ms and 1% of its length before ring_complete_ns). */
 	struct notes notes;
 	struct leak_suspect *held; /* held since long, most first (suspects__held) */
 	size_t nheld;

@@ -350,6 +350,10 @@ size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT
 	if (n < max && t->reused_ptrs)
 		snprintf(lines[n++], REPORT_LINE_MAX, "Note: %" PRIu64 " allocations reused a live "
 			 "address (their frees were not recorded)", t->reused_ptrs);
+	if (n < max && ta->ring && ta->ring_complete_ns)
+		snprintf(lines[n++], REPORT_LINE_MAX, "Note: flight-recorder (--ring) trace: complete "
+			 "from %.3f s (older events were overwritten)",
+			 trace_analysis__rel_s(ta, ta->ring_complete_ns));
 	if (n < max && h->aggregate)
 		snprintf(lines[n++], REPORT_LINE_MAX, "Note: aggregate trace: classes are estimated "
 			 "from snapshots at the window's ends");
@@ -365,6 +369,8 @@ void report_json_window(struct json_writer *w, const struct trace_analysis *ta)
 	json_kv_uint(w, "from_ns", ta->from_ns);
 	json_kv_uint(w, "to_ns", ta->end_ns);
 	json_kv_string(w, "trace", ta->path);
+	if (ta->ring && ta->ring_complete_ns)
+		json_kv_double(w, "complete_from_s", trace_analysis__rel_s(ta, ta->ring_complete_ns));
 	json_end_object(w);
 }
 

@@ -350,6 +350,77 @@ static void test_aggregate(void **state)
 	unlink(file);
 }
 
+/* A --ring trace whose flight recorder kept the events from 3 s on (20
+ * allocations, 3-4 s); the recording ran 0-5 s. */
+static int write_ring(const char *file)
+{
+	struct trace_header hdr = { .version = 1, .start_realtime_ns = 1764000000000000000ULL,
+				    .start_ns = RT_START, .stacks = true, .sample_every = 1,
+				    .options = "-o fr.pst --ring 64M" };
+	struct trace_writer *w = NULL;
+	uint32_t tag;
+	int err, i;
+
+	err = trace_writer__open(file, &hdr, &w);
+	if (err)
+		return err;
+	tag = trace_writer__string(w, "eventfd_ctx");
+	err = trace_writer__stack(w, 1, rt_stack1, 6);
+	for (i = 0; i < 20 && !err; i++) {
+		struct trace_alloc a = { .ts_ns = RT_START + 3 * RT_SEC + (uint64_t)i * 50 * RT_MS,
+					 .ptr = RT_EVENTFD_PTR + (uint64_t)i * 0x40,
+					 .call_site = rt_stack1[1], .bytes_alloc = 64, .tag_id = tag,
+					 .stack_id = 1, .tgid = RT_TGID_LEAK, .kind = TK_SLAB };
+
+		err = trace_writer__alloc(w, &a);
+	}
+	if (err) {
+		trace_writer__close(w, 0);
+		return err;
+	}
+	return trace_writer__close(w, RT_START + 5 * RT_SEC);
+}
+
+/* Issue 9: a --ring trace did not say from when it is complete (a window
+ * 0-4.26 s held 87 of 200 allocations without a word). */
+static void test_ring(void **state)
+{
+	struct trace_analysis_opts opts;
+	struct trace_analysis *ta = NULL;
+	char file[] = "/tmp/poolscope-ring.XXXXXX", cmd[512], err[256];
+	char *out;
+	int fd, status;
+
+	(void)state;
+	fd = mkstemp(file);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(write_ring(file), 0);
+	trace_analysis_opts_init(&opts);
+	assert_int_equal(trace_analysis__open(file, &ta, err, sizeof(err)), 0);
+	assert_int_equal(trace_analysis__run(ta, &opts, err, sizeof(err)), 0);
+	assert_true(ta->ring);
+	assert_int_equal(ta->ring_complete_ns, RT_START + 3 * RT_SEC);
+	assert_non_null(notes_find(&ta->notes, "ring-incomplete"));
+	trace_analysis__free(ta);
+	/* a window inside the complete part: nothing to say */
+	trace_analysis_opts_init(&opts);
+	assert_int_equal(trace_analysis__open(file, &ta, err, sizeof(err)), 0);
+	assert_int_equal(trace_analysis__parse_time(ta, "3", &opts.from_ns), 0);
+	assert_int_equal(trace_analysis__run(ta, &opts, err, sizeof(err)), 0);
+	assert_null(notes_find(&ta->notes, "ring-incomplete"));
+	trace_analysis__free(ta);
+	snprintf(cmd, sizeof(cmd), "'%s' report '%s' 2>&1", test_poolscope(), file);
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "events are kept from 3.000 s on (older ones were overwritten): "
+				    "the window from 0.000 s misses what happened before"));
+	assert_non_null(strstr(out, "\nNote: flight-recorder (--ring) trace: complete from 3.000 s"));
+	free(out);
+	unlink(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_group_opts),
 		cmocka_unit_test(test_held_at_once),
 		cmocka_unit_test(test_aggregate),
+		cmocka_unit_test(test_ring),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
