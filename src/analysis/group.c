@@ -433,6 +433,30 @@ const char *group_kind_name(uint8_t kind)
 }
 
 /* A row's identity as text, comparable across traces. */
+const char *group_row__dim_text(const struct group_row *r, const struct group_opts *opts,
+				enum group_dim d, char *buf, size_t len)
+{
+	const struct alloc_site *s = r->site;
+
+	switch (d) {
+	case GD_TYPE: return alloc_class_name((enum alloc_class)r->cls);
+	case GD_KIND: return group_kind_name(s->kind);
+	case GD_TAG: return trace_names__string(opts->names, s->tag_id);
+	case GD_SIZE: snprintf(buf, len, "%" PRIu64, s->size); return buf;
+	case GD_PROCESS: snprintf(buf, len, "%u", s->tgid); return buf;
+	case GD_COMM: return trace_names__string(opts->names, s->comm_id);
+	case GD_CALLSITE: return trace_names__frame(opts->names, s->call_site, buf, len);
+	case GD_FUNCTION:
+		return r->function ? r->function :
+		       trace_names__function(opts->names, r->function_ip, buf, len);
+	case GD_CPU: snprintf(buf, len, "%u", s->cpu); return buf;
+	case GD_STACK:
+	case GD_COUNT: break;
+	}
+	return "";
+}
+
+/* A row's identity as text, comparable across traces. */
 static char *row_key(const struct group_row *r, const struct group_opts *opts)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -440,34 +464,16 @@ static char *row_key(const struct group_row *r, const struct group_opts *opts)
 	int i, j;
 
 	for (i = 0; i < opts->ndims; i++) {
-		const struct alloc_site *s = r->site;
-
-		switch (opts->dims[i]) {
-		case GD_TYPE: strbuf_puts(&sb, alloc_class_name((enum alloc_class)r->cls)); break;
-		case GD_KIND: strbuf_puts(&sb, group_kind_name(s->kind)); break;
-		case GD_TAG: strbuf_puts(&sb, trace_names__string(opts->names, s->tag_id)); break;
-		case GD_STACK: {
+		if (opts->dims[i] == GD_STACK) {
 			const uint64_t *ips;
-			int depth = trace_names__stack(opts->names, s->stack_id, &ips);
+			int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
 
 			for (j = 0; j < depth; j++) {
 				strbuf_puts(&sb, trace_names__frame(opts->names, ips[j], buf, sizeof(buf)));
 				strbuf_puts(&sb, ";");
 			}
-			break;
-		}
-		case GD_SIZE: strbuf_printf(&sb, "%" PRIu64, s->size); break;
-		case GD_PROCESS: strbuf_printf(&sb, "%u", s->tgid); break;
-		case GD_COMM: strbuf_puts(&sb, trace_names__string(opts->names, s->comm_id)); break;
-		case GD_CALLSITE:
-			strbuf_puts(&sb, trace_names__frame(opts->names, s->call_site, buf, sizeof(buf)));
-			break;
-		case GD_FUNCTION:
-			strbuf_puts(&sb, r->function ? r->function :
-				    trace_names__function(opts->names, r->function_ip, buf, sizeof(buf)));
-			break;
-		case GD_CPU: strbuf_printf(&sb, "%u", s->cpu); break;
-		case GD_COUNT: break;
+		} else {
+			strbuf_puts(&sb, group_row__dim_text(r, opts, opts->dims[i], buf, sizeof(buf)));
 		}
 		strbuf_puts(&sb, "\x1f");
 	}

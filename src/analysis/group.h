@@ -99,6 +99,12 @@ const struct group_row *grouping__row(const struct grouping *g, size_t i);
 /* Does the site pass the filters (tag, comm, pid, size)? */
 bool group__site_selected(const struct group_opts *opts, const struct alloc_site *s);
 
+/* The text of one dimension of a row: "AIFO", "eventfd_ctx", "4242",
+ * "fdleak", "do_eventfd", ... (borrowed, or written into buf); "" for
+ * GD_STACK (a stack is a list of frames: trace_names__stack). */
+const char *group_row__dim_text(const struct group_row *r, const struct group_opts *opts,
+				enum group_dim d, char *buf, size_t len);
+
 /* "slab", "kmalloc", "page", "percpu", "vmalloc" (enum trace_kind), "?". */
 const char *group_kind_name(uint8_t kind);
 

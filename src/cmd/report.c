@@ -206,8 +206,8 @@ static int render(FILE *out, const struct report_opts *ro, const struct report_t
 	char err[160];
 	int rc;
 
-	/* Folded stacks and pprof are always by tag and stack. */
-	if (ro->format != RF_FOLDED && ro->format != RF_PPROF &&
+	/* pprof is always by tag and stack (refused with --group). */
+	if (ro->format != RF_PPROF &&
 	    group_parse_dims(ro->group ? ro->group : ro->diff ? "tag" : "type,tag", dims, &v.ndims,
 			     err, sizeof(err)))
 		return ps_usage("report", "--group: %s", err);
@@ -353,6 +353,11 @@ static int report_run(int argc, char **argv)
 	}
 	if (ro.diff && (ro.format == RF_FOLDED || ro.format == RF_PPROF || ro.format == RF_HTML)) {
 		rc = ps_usage("report", "--diff writes text, csv or json");
+		goto out;
+	}
+	if (ro.group && ro.format == RF_PPROF) {
+		rc = ps_usage("report", "--group does not apply to -f pprof: its samples are per "
+			      "tag and stack, labelled with pid and comm");
 		goto out;
 	}
 	/* Only the group table takes --sort: elsewhere it would be ignored without a word. */

@@ -166,16 +166,31 @@ static int stack_grouping(const struct trace_analysis *ta, unsigned int classes,
 	return group__build(ta->outstanding, g, out);
 }
 
-static int render_folded(FILE *out, const struct trace_analysis *ta)
+/* Folded stacks of AIFO: by tag and stack, or with --group by its
+ * dimensions (the stack added last when missing), each a level above the
+ * outermost frame. */
+static int render_folded(FILE *out, const struct trace_analysis *ta, const struct report_view *v)
 {
+	enum group_dim dims[GROUP_MAX_DIMS];
 	struct grouping *g = NULL;
 	struct stacktree *tree = NULL;
 	struct group_opts go;
-	int err;
+	int err, n = 0, i;
 
-	err = stack_grouping(ta, 1u << AC_AIFO, &go, &g);
+	if (v->grouped) {
+		for (i = 0; i < v->ndims; i++)
+			dims[n++] = v->dims[i];
+		for (i = 0; i < n && dims[i] != GD_STACK; i++)
+			;
+		if (i == n && n < GROUP_MAX_DIMS)
+			dims[n++] = GD_STACK;
+		go = trace_analysis__group_opts(ta, dims, n, 1u << AC_AIFO);
+		err = group__build(ta->outstanding, &go, &g);
+	} else {
+		err = stack_grouping(ta, 1u << AC_AIFO, &go, &g);
+	}
 	if (!err)
-		err = stacktree__build(g, &go, true, &tree);
+		err = stacktree__build(g, &go, &tree);
 	if (!err) {
 		stacktree__sort(tree);
 		err = folded_write(out, tree);
@@ -185,13 +200,15 @@ static int render_folded(FILE *out, const struct trace_analysis *ta)
 	return err;
 }
 
+/* One sample per tag, stack, process and comm, labelled with them. */
 static int render_pprof(FILE *out, const struct trace_analysis *ta)
 {
+	static const enum group_dim dims[] = { GD_TAG, GD_STACK, GD_PROCESS, GD_COMM };
+	struct group_opts go = trace_analysis__group_opts(ta, dims, 4, TA_ALL_CLASSES);
 	struct grouping *g = NULL;
-	struct group_opts go;
 	int err;
 
-	err = stack_grouping(ta, TA_ALL_CLASSES, &go, &g);
+	err = group__build(ta->outstanding, &go, &g);
 	if (!err)
 		err = pprof_write(out, g, &go, ta->hdr->start_realtime_ns +
 				  (ta->from_ns - ta->hdr->start_ns), ta->end_ns - ta->from_ns);
@@ -246,7 +263,7 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 	err = err ?: report_held_table(ta, v->top, &held);
 	err = err ?: report_stacks_table(ta, v->top, &stacks);
 	err = err ?: stack_grouping(ta, 1u << AC_AIFO, &go, &g);
-	err = err ?: stacktree__build(g, &go, true, &tree);
+	err = err ?: stacktree__build(g, &go, &tree);
 	if (!err && v->grouped)
 		err = report_group_table(ta, v->dims, v->ndims, v->sort, v->top, &rows);
 	if (err)
@@ -290,7 +307,7 @@ int report_render(FILE *out, const struct trace_analysis *ta, const struct repor
 {
 	switch (v->format) {
 	case RF_FOLDED:
-		return render_folded(out, ta);
+		return render_folded(out, ta, v);
 	case RF_PPROF:
 		return render_pprof(out, ta);
 	case RF_HTML:

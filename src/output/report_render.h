@@ -18,7 +18,8 @@ struct report_view {
 	enum report_format format;
 	const enum group_dim *dims; /* the group table's dimensions (borrowed) */
 	int ndims;
-	bool grouped;	  /* --group given: text and HTML show the group table */
+	bool grouped;	  /* --group given: text and HTML show the group table,
+			   * folded stacks put its dimensions above the frames */
 	const char *sort; /* the group table's order; NULL = by count */
 	int top;	  /* rows per table; 0 = all */
 };
