@@ -99,6 +99,7 @@ static int write_text(FILE *out, const struct trace_analysis *ta, const struct r
 	print_summary(out, ta);
 	section(out, "Outstanding by tag (AIFO: allocated in the window, still there at its end)");
 	render_table(out, tags, FMT_TEXT);
+	fprintf(out, "(Outstanding over time: %s)\n", REPORT_SPARK_LEGEND);
 	section(out, "Leak suspects (outstanding count grows steadily)");
 	if (table_rows(suspects))
 		render_table(out, suspects, FMT_TEXT);

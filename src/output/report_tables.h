@@ -55,6 +55,9 @@ struct shown_stacks {
 void report_print_frames(FILE *out, const struct trace_analysis *ta, const struct table *t,
 			 struct shown_stacks *seen);
 
+/* What a sparkline's characters mean, for a legend line. */
+#define REPORT_SPARK_LEGEND "16 steps across the window, \" .:-=+*#%@\" = none to the row's peak"
+
 /* An ASCII sparkline of n values squeezed into width characters (out has
  * room for width + 1). */
 void report_sparkline(const int64_t *v, size_t n, char *out, size_t width);
