@@ -210,6 +210,86 @@ static void note_snapshot_ends(struct trace_analysis *ta)
 			  trace_analysis__rel_s(ta, t->snapshot_to_ns));
 }
 
+/* record's options that select what is recorded, long name and short
+ * letter (0: none). */
+static const struct {
+	const char *name;
+	char letter;
+} filter_options[] = {
+	{ "comm", 0 }, { "kinds", 0 }, { "pid", 'p' }, { "sample", 0 }, { "size", 0 }, { "tag", 't' },
+};
+
+/* The value of filter option k if token tok (followed by next) is it;
+ * NULL if not. *used: tokens consumed (1 or 2). */
+static const char *filter_value(size_t k, const char *tok, const char *next, int *used)
+{
+	size_t n = strlen(filter_options[k].name);
+
+	*used = 1;
+	if (strncmp(tok, "--", 2) == 0 && strncmp(tok + 2, filter_options[k].name, n) == 0) {
+		if (tok[2 + n] == '=')
+			return tok + 3 + n;
+		if (tok[2 + n] == '\0' && next) {
+			*used = 2;
+			return next;
+		}
+		return NULL;
+	}
+	if (filter_options[k].letter && tok[0] == '-' && tok[1] == filter_options[k].letter) {
+		if (tok[2])
+			return tok + 2;
+		if (next) {
+			*used = 2;
+			return next;
+		}
+	}
+	return NULL;
+}
+
+const char *trace_analysis__recorded_filters(const struct trace_analysis *ta, char *buf,
+					     size_t len)
+{
+	char *copy = ta->hdr->options ? strdup(ta->hdr->options) : NULL;
+	char *tok[256], *save = NULL, *p;
+	size_t ntok = 0, k, used_len = 0;
+	int i, used;
+
+	buf[0] = '\0';
+	if (!copy)
+		return buf;
+	for (p = strtok_r(copy, " ", &save); p && ntok < 256; p = strtok_r(NULL, " ", &save))
+		tok[ntok++] = p;
+	for (k = 0; k < sizeof(filter_options) / sizeof(filter_options[0]); k++) {
+		for (i = 0; i < (int)ntok; i += used) {
+			const char *v = filter_value(k, tok[i], i + 1 < (int)ntok ? tok[i + 1] : NULL,
+						     &used);
+
+			if (v && used_len + 1 < len)
+				used_len += (size_t)snprintf(buf + used_len, len - used_len, "%s--%s %s",
+							     used_len ? " " : "", filter_options[k].name, v);
+			if (!v)
+				used = 1;
+			if (used_len >= len)
+				used_len = len - 1;
+		}
+	}
+	free(copy);
+	return buf;
+}
+
+void trace_analysis__compare_filters(const struct trace_analysis *a,
+				     const struct trace_analysis *b, struct notes *ns)
+{
+	char fa[512], fb[512];
+
+	trace_analysis__recorded_filters(a, fa, sizeof(fa));
+	trace_analysis__recorded_filters(b, fb, sizeof(fb));
+	if (strcmp(fa, fb))
+		notes_add(ns, "diff-filters", "--diff: %s and %s were recorded with different "
+			  "filters (A: %s; B: %s): counts differ for that reason too", a->path,
+			  b->path, fa[0] ? fa : "none", fb[0] ? fb : "none");
+}
+
 /* Was the trace recorded with --ring? The header keeps the command line. */
 static bool recorded_with_ring(const char *options)
 {

@@ -112,6 +112,20 @@ struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 					     const enum group_dim *dims, int ndims,
 					     unsigned int classes);
 
+/* The filters the trace was recorded with, from the command line its
+ * header keeps: "--comm X --kinds Y --pid N --sample N --size R --tag T"
+ * (each option as "--name value", in that order, repeats in the order
+ * given); "" for none. Two traces with different strings saw different
+ * allocations. Into buf (always terminated), returned. */
+const char *trace_analysis__recorded_filters(const struct trace_analysis *ta, char *buf,
+					     size_t len);
+
+/* --diff: a note "diff-filters" when a and b were recorded with different
+ * filters (trace_analysis__recorded_filters): their counts differ for that
+ * reason too. */
+void trace_analysis__compare_filters(const struct trace_analysis *a,
+				     const struct trace_analysis *b, struct notes *ns);
+
 /* Seconds from the trace's start (0 for times before it). */
 double trace_analysis__rel_s(const struct trace_analysis *ta, uint64_t ns);
 

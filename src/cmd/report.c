@@ -388,6 +388,13 @@ static int report_run(int argc, char **argv)
 			rc = attach_vmlinux(&b, di, ro.vmlinux);
 		if (rc)
 			goto out;
+		{
+			struct notes ns = NOTES_INIT;
+
+			trace_analysis__compare_filters(a.ta, b.ta, &ns);
+			say_notes(&ns);
+			notes_release(&ns);
+		}
 	}
 	if (ro.output) {
 		int oerr = outfile_open(&outf, ro.output);

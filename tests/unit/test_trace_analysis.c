@@ -421,6 +421,59 @@ static void test_ring(void **state)
 	unlink(file);
 }
 
+/* An empty trace recorded with these options, 1 s long. */
+static void write_with_options(char *file, const char *options)
+{
+	struct trace_header hdr = { .version = 1, .start_realtime_ns = 1764000000000000000ULL,
+				    .start_ns = RT_START, .sample_every = 1, .options = options };
+	struct trace_writer *w = NULL;
+	int fd = mkstemp(file);
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(trace_writer__open(file, &hdr, &w), 0);
+	assert_int_equal(trace_writer__close(w, RT_START + RT_SEC), 0);
+}
+
+/* Issue 9: --diff did not warn when the traces were recorded with
+ * different filters (the header keeps the command line). */
+static void test_recorded_filters(void **state)
+{
+	char fa[] = "/tmp/poolscope-fa.XXXXXX", fb[] = "/tmp/poolscope-fb.XXXXXX";
+	char cmd[512], err[256], buf[256];
+	struct trace_analysis *a = NULL, *b = NULL;
+	struct notes ns = NOTES_INIT;
+	char *out;
+	int status;
+
+	(void)state;
+	write_with_options(fa, "-o x.pst --tag filp -p 42 --comm=sshd --size 64-128 -tkmalloc-64 "
+			       "--duration 60 [stack-buckets=16384]");
+	write_with_options(fb, "-o y.pst --duration 30 --ring 1M");
+	assert_int_equal(trace_analysis__open(fa, &a, err, sizeof(err)), 0);
+	assert_int_equal(trace_analysis__open(fb, &b, err, sizeof(err)), 0);
+	assert_string_equal(trace_analysis__recorded_filters(a, buf, sizeof(buf)),
+			    "--comm sshd --pid 42 --size 64-128 --tag filp --tag kmalloc-64");
+	assert_string_equal(trace_analysis__recorded_filters(b, buf, sizeof(buf)), "");
+	trace_analysis__compare_filters(a, a, &ns);
+	assert_int_equal(ns.n, 0);
+	trace_analysis__compare_filters(a, b, &ns);
+	assert_non_null(notes_find(&ns, "diff-filters"));
+	notes_release(&ns);
+	trace_analysis__free(a);
+	trace_analysis__free(b);
+	snprintf(cmd, sizeof(cmd), "'%s' report --diff '%s' '%s' 2>&1 >/dev/null", test_poolscope(),
+		 fa, fb);
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "were recorded with different filters (A: --comm sshd --pid 42 "
+				    "--size 64-128 --tag filp --tag kmalloc-64; B: none)"));
+	free(out);
+	unlink(fa);
+	unlink(fb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_held_at_once),
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_ring),
+		cmocka_unit_test(test_recorded_filters),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
