@@ -89,6 +89,13 @@ void trace_analysis__set_source(struct trace_analysis *ta,
 	ta->names.source_ctx = fn ? ctx : NULL;
 }
 
+void trace_analysis__set_merged_names(struct trace_analysis *ta, trace_merged_names_fn fn,
+				      void *ctx)
+{
+	ta->merged_names = fn;
+	ta->merged_names_ctx = fn ? ctx : NULL;
+}
+
 struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 					     const enum group_dim *dims, int ndims,
 					     unsigned int classes)

@@ -36,6 +36,9 @@ struct trace_analysis_opts {
 /* Defaults: the whole trace, no filter (group_opts_init). */
 void trace_analysis_opts_init(struct trace_analysis_opts *o);
 
+/* See trace_analysis__set_merged_names. */
+typedef int (*trace_merged_names_fn)(void *ctx, const char *tag, const char *const **names);
+
 /* Per tag, over the sites that pass the filters, every class counted. */
 struct tag_totals {
 	uint32_t tag_id;
@@ -77,6 +80,8 @@ struct trace_analysis {
 	 * another time than asked), "ring-incomplete" (the window starts more
 	 * than 10 ms and 1% of its length before ring_complete_ns). */
 	struct notes notes;
+	trace_merged_names_fn merged_names; /* see trace_analysis__set_merged_names */
+	void *merged_names_ctx;
 	struct leak_suspect *held; /* held since long, most first (suspects__held) */
 	size_t nheld;
 };
@@ -104,6 +109,13 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 void trace_analysis__set_source(struct trace_analysis *ta,
 				int (*fn)(void *ctx, uint64_t ip, const char **file, int *line),
 				void *ctx);
+
+/* Optional: every name a tag's cache answers to when SLUB merged it with
+ * others (the trace stores one name per cache: the kernel's first), for the
+ * tag table. fn returns how many names (*names borrowed, the tag's among
+ * them) or 0 when unknown; ctx borrowed. fn NULL = none. */
+void trace_analysis__set_merged_names(struct trace_analysis *ta, trace_merged_names_fn fn,
+				      void *ctx);
 
 /* The group_opts of one view: the run's filters, these dimensions, the
  * given classes unless the filter names its own, the window's end, the

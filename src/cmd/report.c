@@ -10,11 +10,13 @@
 #include "analysis/trace_analysis.h"
 #include "cmd/cmd.h"
 #include "kernel/debuginfo.h"
+#include "kernel/slabsys.h"
 #include "output/report_render.h"
 #include "util/err.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
+#include "util/procfs.h"
 
 struct report_opts {
 	enum report_format format;
@@ -196,6 +198,38 @@ static void check_lines_found(const struct report_trace *rt, const char *vmlinux
 			"debug info: is it the traced kernel?", rt->lines.lookups, rt->ta->path, vmlinux);
 }
 
+/* A merged cache is one name in the trace (the kernel's first); on the boot
+ * it was recorded on, /sys/kernel/slab knows the others. */
+struct merged_caches {
+	struct slabsys ss;
+	int state; /* 0 not read, 1 read, -1 unreadable */
+};
+
+static int merged_names_of(void *ctx, const char *tag, const char *const **names)
+{
+	const struct slab_group *g = slabsys_find(ctx, tag);
+
+	if (!g)
+		return 0;
+	*names = (const char *const *)g->names;
+	return g->nnames;
+}
+
+static void attach_merged_names(struct report_trace *rt, struct merged_caches *mc)
+{
+	char boot[64] = "";
+
+	if (!rt->ta || procfs_read_line(-1, "/proc/sys/kernel/random/boot_id", boot, sizeof(boot)))
+		return;
+	boot[strcspn(boot, "\n")] = '\0';
+	if (strcmp(boot, rt->ta->hdr->boot_id))
+		return; /* another boot: the merges may differ */
+	if (!mc->state)
+		mc->state = slabsys_read(&mc->ss, "/sys/kernel/slab") ? -1 : 1;
+	if (mc->state > 0)
+		trace_analysis__set_merged_names(rt->ta, merged_names_of, &mc->ss);
+}
+
 /* Write the view; says what failed. EXIT_OK, EXIT_USAGE or EXIT_FAIL. */
 static int render(FILE *out, const struct report_opts *ro, const struct report_trace *a,
 		  const struct report_trace *b)
@@ -337,6 +371,7 @@ static int report_run(int argc, char **argv)
 {
 	struct report_opts ro = { .format = RF_TEXT, .top = 20 };
 	struct report_trace a = { 0 }, b = { 0 };
+	struct merged_caches mc = { .state = 0 };
 	struct debuginfo *di = NULL;
 	struct outfile outf = { .anon_fd = -1 };
 	FILE *out = stdout;
@@ -406,6 +441,8 @@ static int report_run(int argc, char **argv)
 		}
 		out = outf.stream;
 	}
+	attach_merged_names(&a, &mc);
+	attach_merged_names(&b, &mc);
 	rc = render(out, &ro, &a, &b);
 	check_lines_found(&a, ro.vmlinux);
 	check_lines_found(&b, ro.vmlinux);
@@ -429,6 +466,7 @@ out:
 	trace_analysis__free(a.ta);
 	trace_analysis__free(b.ta);
 	debuginfo__free(di);
+	slabsys_release(&mc.ss);
 	globlist_clear(&ro.filter.tags);
 	globlist_clear(&ro.filter.comms);
 	return rc;

@@ -1,6 +1,7 @@
 #include "output/report_tables.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,16 +52,50 @@ static void set_spark(struct table *t, int row, int col, const struct trend *tre
 	table_set_str(t, row, col, spark);
 }
 
+/* The other names of a merged tag's cache (as top's Merged column):
+ * how many, into others (at most max). */
+static int merged_others(const struct trace_analysis *ta, const char *tag, const char **others,
+			 int max)
+{
+	const char *const *names;
+	int n = ta->merged_names ? ta->merged_names(ta->merged_names_ctx, tag, &names) : 0, i, k = 0;
+
+	for (i = 0; i < n && k < max; i++)
+		if (strcmp(names[i], tag))
+			others[k++] = names[i];
+	return k;
+}
+
+/* Does any tag of the table have merged names? Only then the column. */
+static bool any_merged(const struct trace_analysis *ta)
+{
+	const char *others[1];
+	size_t i;
+
+	for (i = 0; i < ta->ntags; i++)
+		if (merged_others(ta, trace_names__string(&ta->names, ta->tags[i].tag_id), others, 1))
+			return true;
+	return false;
+}
+
 int report_tag_table(const struct trace_analysis *ta, int top, struct table **out)
 {
 	struct table *t = table_new();
-	int err = -ENOMEM, c;
+	int err = -ENOMEM, c, merged = -1;
 	size_t i;
 
 	if (!t)
 		goto out;
-	if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0 ||
-	    table_add_col(t, "AIFO", "aifo", COL_UINT, 0) < 0 ||
+	/* A merged cache is named by one of its names in the trace: say the
+	 * others, or damon_region reads as ftrace_event_field. */
+	if (any_merged(ta)) {
+		if (table_add_col(t, "Tag", "tag", COL_STR, 0) < 0 ||
+		    (merged = table_add_col(t, "Merged", "merged", COL_STRLIST, COL_SQUEEZE)) < 0)
+			goto out;
+	} else if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0) {
+		goto out;
+	}
+	if (table_add_col(t, "AIFO", "aifo", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "AIFO bytes", "aifo_bytes", COL_UINT, COL_HUMAN_BYTES) < 0 ||
 	    table_add_col(t, "AIFI", "aifi", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "AOFI", "aofi", COL_UINT, 0) < 0 ||
@@ -71,23 +106,27 @@ int report_tag_table(const struct trace_analysis *ta, int top, struct table **ou
 	table_set_precision(t, c, 1);
 	for (i = 0; i < ta->ntags; i++) {
 		const struct tag_totals *tt = &ta->tags[i];
-		int row = table_add_row(t);
+		const char *name = trace_names__string(&ta->names, tt->tag_id), *others[64];
+		int row = table_add_row(t), k = c - 5; /* the AIFO column */
 
 		if (row < 0)
 			goto out;
-		table_set_str(t, row, 0, trace_names__string(&ta->names, tt->tag_id));
-		table_set_uint(t, row, 1, tt->count[AC_AIFO]);
-		table_set_uint(t, row, 2, tt->bytes[AC_AIFO]);
-		table_set_uint(t, row, 3, tt->count[AC_AIFI]);
-		table_set_uint(t, row, 4, tt->count[AC_AOFI]);
-		table_set_uint(t, row, 5, tt->count[AC_AOFO]);
+		table_set_str(t, row, 0, name);
+		if (merged >= 0 &&
+		    table_set_list(t, row, merged, others, merged_others(ta, name, others, 64)))
+			goto out;
+		table_set_uint(t, row, k, tt->count[AC_AIFO]);
+		table_set_uint(t, row, k + 1, tt->bytes[AC_AIFO]);
+		table_set_uint(t, row, k + 2, tt->count[AC_AIFI]);
+		table_set_uint(t, row, k + 3, tt->count[AC_AOFI]);
+		table_set_uint(t, row, k + 4, tt->count[AC_AOFO]);
 		if (tt->oldest_ns)
-			table_set_double(t, row, 6, (double)(ta->end_ns - tt->oldest_ns) / 1e9);
-		set_spark(t, row, 7, ta->trend, trend__tag_series(ta->trend, tt->tag_id));
+			table_set_double(t, row, c, (double)(ta->end_ns - tt->oldest_ns) / 1e9);
+		set_spark(t, row, c + 1, ta->trend, trend__tag_series(ta->trend, tt->tag_id));
 	}
 	/* Ties by name keep the output stable run to run. */
 	table_sort(t, 0, false);
-	table_sort(t, 1, true);
+	table_sort(t, c - 5, true);
 	if (top > 0)
 		table_truncate(t, top);
 	*out = t;

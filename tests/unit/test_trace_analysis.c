@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "analysis/trace_analysis.h"
+#include "output/report_tables.h"
+#include "output/table.h"
 #include "report_trace.h"
 
 #define N_KEPT 12
@@ -474,6 +476,49 @@ static void test_recorded_filters(void **state)
 	unlink(fb);
 }
 
+static int fake_merges(void *ctx, const char *tag, const char *const **names)
+{
+	static const char *const k64[] = { "foo_cache", "kmalloc-64", "zoo_cache" };
+
+	(void)ctx;
+	if (strcmp(tag, "kmalloc-64"))
+		return 0;
+	*names = k64;
+	return 3;
+}
+
+/* Issue 9: a merged cache was named by its first name only; the tag table
+ * says the other names, as top's Merged column does, when they are known. */
+static void test_merged_names(void **state)
+{
+	struct trace_analysis_opts opts;
+	struct trace_analysis *ta;
+	struct table *t = NULL;
+	char buf[256];
+	int col, row;
+
+	(void)state;
+	trace_analysis_opts_init(&opts);
+	ta = analyse(&opts);
+	assert_int_equal(report_tag_table(ta, 0, &t), 0);
+	assert_true(table_col_find(t, "merged") < 0);
+	table_free(t);
+	trace_analysis__set_merged_names(ta, fake_merges, NULL);
+	assert_int_equal(report_tag_table(ta, 0, &t), 0);
+	col = table_col_find(t, "merged");
+	assert_true(col >= 0);
+	for (row = 0; row < table_rows(t); row++) {
+		const char *tag = table_get_str(t, row, 0);
+
+		table_cell_text(t, row, col, buf, sizeof(buf));
+		assert_string_equal(buf, strcmp(tag, "kmalloc-64") ? "" : "foo_cache,zoo_cache");
+	}
+	/* the counts stay in their columns */
+	assert_int_equal(table_get_uint(t, 0, table_col_find(t, "aifo")), N_KEPT);
+	table_free(t);
+	trace_analysis__free(ta);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_ring),
 		cmocka_unit_test(test_recorded_filters),
+		cmocka_unit_test(test_merged_names),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
