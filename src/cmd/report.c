@@ -10,13 +10,12 @@
 #include "analysis/trace_analysis.h"
 #include "cmd/cmd.h"
 #include "kernel/debuginfo.h"
-#include "kernel/slabsys.h"
+#include "kernel/slabmerge.h"
 #include "output/report_render.h"
 #include "util/err.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
-#include "util/procfs.h"
 
 struct report_opts {
 	enum report_format format;
@@ -198,36 +197,16 @@ static void check_lines_found(const struct report_trace *rt, const char *vmlinux
 			"debug info: is it the traced kernel?", rt->lines.lookups, rt->ta->path, vmlinux);
 }
 
-/* A merged cache is one name in the trace (the kernel's first); on the boot
- * it was recorded on, /sys/kernel/slab knows the others. */
-struct merged_caches {
-	struct slabsys ss;
-	int state; /* 0 not read, 1 read, -1 unreadable */
-};
-
-static int merged_names_of(void *ctx, const char *tag, const char *const **names)
+/* A merged cache is one name in the trace; on the boot it was recorded on,
+ * /sys/kernel/slab knows the others. mc_state: 0 not read, 1 read, -1 not. */
+static void attach_merged_names(struct report_trace *rt, struct slabsys *ss, int *mc_state)
 {
-	const struct slab_group *g = slabsys_find(ctx, tag);
-
-	if (!g)
-		return 0;
-	*names = (const char *const *)g->names;
-	return g->nnames;
-}
-
-static void attach_merged_names(struct report_trace *rt, struct merged_caches *mc)
-{
-	char boot[64] = "";
-
-	if (!rt->ta || procfs_read_line(-1, "/proc/sys/kernel/random/boot_id", boot, sizeof(boot)))
+	if (!rt->ta)
 		return;
-	boot[strcspn(boot, "\n")] = '\0';
-	if (strcmp(boot, rt->ta->hdr->boot_id))
-		return; /* another boot: the merges may differ */
-	if (!mc->state)
-		mc->state = slabsys_read(&mc->ss, "/sys/kernel/slab") ? -1 : 1;
-	if (mc->state > 0)
-		trace_analysis__set_merged_names(rt->ta, merged_names_of, &mc->ss);
+	if (!*mc_state)
+		*mc_state = slabmerge_read(ss, rt->ta->hdr->boot_id) ? -1 : 1;
+	if (*mc_state > 0)
+		trace_analysis__set_merged_names(rt->ta, slabmerge_names, ss);
 }
 
 /* Write the view; says what failed. EXIT_OK, EXIT_USAGE or EXIT_FAIL. */
@@ -254,6 +233,13 @@ static int render(FILE *out, const struct report_opts *ro, const struct report_t
 	else if (rc && ro->format == RF_PPROF && !ferror(out))
 		ps_error("report: writing the profile: %s", strerror(-rc));
 	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Stop parse_options with this exit code (a usage error's, or --help's). */
+static int refuse(int *rc, int usage_rc)
+{
+	*rc = usage_rc;
+	return -1;
 }
 
 static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
@@ -287,81 +273,62 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 	while ((opt = getopt_long(argc, argv, ":f:o:g:t:p:s:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (report_format_parse(optarg, &ro->format)) {
-				*rc = ps_usage("report", "--format: '%s' is not one of text, csv, json, "
-					       "folded, pprof, html", optarg);
-				return -1;
-			}
+			if (report_format_parse(optarg, &ro->format))
+				return refuse(rc, ps_usage("report", "--format: '%s' is not one of text, "
+							   "csv, json, folded, pprof, html", optarg));
 			break;
 		case 'o':
-			if (!optarg[0]) {
-				*rc = ps_usage("report", "--output wants a file name");
-				return -1;
-			}
+			if (!optarg[0])
+				return refuse(rc, ps_usage("report", "--output wants a file name"));
 			ro->output = optarg;
 			break;
 		case OPT_FROM: ro->from = optarg; break;
 		case OPT_TO: ro->to = optarg; break;
 		case 'g': ro->group = optarg; break;
 		case 't':
-			if (alloc_class_parse_list(optarg, &ro->filter.classes)) {
-				*rc = ps_usage("report", "--type: '%s' is not a list of AIFO, AIFI, AOFI, "
-					       "AOFO", optarg);
-				return -1;
-			}
+			if (alloc_class_parse_list(optarg, &ro->filter.classes))
+				return refuse(rc, ps_usage("report", "--type: '%s' is not a list of AIFO, "
+							   "AIFI, AOFI, AOFO", optarg));
 			ro->type_given = true;
 			break;
 		case OPT_TAG:
-			if (globlist_add(&ro->filter.tags, optarg)) {
-				*rc = ps_usage("report", "--tag: bad pattern list '%s'", optarg);
-				return -1;
-			}
+			if (globlist_add(&ro->filter.tags, optarg))
+				return refuse(rc, ps_usage("report", "--tag: bad pattern list '%s'", optarg));
 			break;
 		case 'p':
-			if (parse_pids(optarg, &ro->filter)) {
-				*rc = ps_usage("report", "--pid: '%s' is not a list of up to %d process ids",
-					       optarg, GROUP_MAX_PIDS);
-				return -1;
-			}
+			if (parse_pids(optarg, &ro->filter))
+				return refuse(rc, ps_usage("report", "--pid: '%s' is not a list of up to %d "
+							   "process ids", optarg, GROUP_MAX_PIDS));
 			break;
 		case OPT_COMM:
-			if (globlist_add(&ro->filter.comms, optarg)) {
-				*rc = ps_usage("report", "--comm: bad pattern list '%s'", optarg);
-				return -1;
-			}
+			if (globlist_add(&ro->filter.comms, optarg))
+				return refuse(rc, ps_usage("report", "--comm: bad pattern list '%s'", optarg));
 			break;
 		case OPT_SIZE:
-			if (parse_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max)) {
-				*rc = ps_usage("report", "--size: '%s' is not a size or MIN-MAX range",
-					       optarg);
-				return -1;
-			}
+			if (parse_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max))
+				return refuse(rc, ps_usage("report", "--size: '%s' is not a size or MIN-MAX "
+							   "range", optarg));
 			break;
 		case 's': ro->sort = optarg; break;
 		case 'n':
-			if (parse_u64_range(optarg, 0, 1000000, &v)) {
-				*rc = ps_usage("report", "--top: '%s' is not a count (0-1000000)", optarg);
-				return -1;
-			}
+			if (parse_u64_range(optarg, 0, 1000000, &v))
+				return refuse(rc, ps_usage("report", "--top: '%s' is not a count "
+							   "(0-1000000)", optarg));
 			ro->top = (int)v;
 			break;
 		case OPT_FRAME:
-			if (parse_u64_range(optarg, 0, 255, &v)) {
-				*rc = ps_usage("report", "--frame: '%s' is not a frame index (0-255)",
-					       optarg);
-				return -1;
-			}
+			if (parse_u64_range(optarg, 0, 255, &v))
+				return refuse(rc, ps_usage("report", "--frame: '%s' is not a frame index "
+							   "(0-255)", optarg));
 			ro->filter.frame = (int)v;
 			break;
 		case OPT_DIFF: ro->diff = true; break;
 		case OPT_VMLINUX: ro->vmlinux = optarg; break;
 		case 'h':
 			report_help(stdout);
-			*rc = EXIT_OK;
-			return -1;
+			return refuse(rc, EXIT_OK);
 		default:
-			*rc = ps_usage_getopt("report", opt, argv, longopts);
-			return -1;
+			return refuse(rc, ps_usage_getopt("report", opt, argv, longopts));
 		}
 	}
 	return 0;
@@ -371,10 +338,13 @@ static int report_run(int argc, char **argv)
 {
 	struct report_opts ro = { .format = RF_TEXT, .top = 20 };
 	struct report_trace a = { 0 }, b = { 0 };
-	struct merged_caches mc = { .state = 0 };
+	struct slabsys merges = { 0 };
+	int merges_state = 0;
 	struct debuginfo *di = NULL;
 	struct outfile outf = { .anon_fd = -1 };
 	FILE *out = stdout;
+	struct notes diff_notes = NOTES_INIT;
+	const char *why;
 	int rc = EXIT_OK, nfiles;
 
 	group_opts_init(&ro.filter);
@@ -386,20 +356,9 @@ static int report_run(int argc, char **argv)
 			      "expected one trace file");
 		goto out;
 	}
-	if (ro.diff && (ro.format == RF_FOLDED || ro.format == RF_PPROF || ro.format == RF_HTML)) {
-		rc = ps_usage("report", "--diff writes text, csv or json");
-		goto out;
-	}
-	if (ro.group && ro.format == RF_PPROF) {
-		rc = ps_usage("report", "--group does not apply to -f pprof: its samples are per "
-			      "tag and stack, labelled with pid and comm");
-		goto out;
-	}
-	/* Only the group table takes --sort: elsewhere it would be ignored without a word. */
-	if (ro.sort && (ro.diff || !(ro.format == RF_CSV || ro.format == RF_JSON ||
-				     ((ro.format == RF_TEXT || ro.format == RF_HTML) && ro.group)))) {
-		rc = ps_usage("report", "--sort orders the group table: use it with --group, -f csv "
-			      "or -f json");
+	why = report_view_check(ro.format, ro.diff, ro.group != NULL, ro.sort != NULL);
+	if (why) {
+		rc = ps_usage("report", "%s", why);
 		goto out;
 	}
 	if (ro.vmlinux) {
@@ -423,13 +382,8 @@ static int report_run(int argc, char **argv)
 			rc = attach_vmlinux(&b, di, ro.vmlinux);
 		if (rc)
 			goto out;
-		{
-			struct notes ns = NOTES_INIT;
-
-			trace_analysis__compare_filters(a.ta, b.ta, &ns);
-			say_notes(&ns);
-			notes_release(&ns);
-		}
+		trace_analysis__compare_filters(a.ta, b.ta, &diff_notes);
+		say_notes(&diff_notes);
 	}
 	if (ro.output) {
 		int oerr = outfile_open(&outf, ro.output);
@@ -441,8 +395,8 @@ static int report_run(int argc, char **argv)
 		}
 		out = outf.stream;
 	}
-	attach_merged_names(&a, &mc);
-	attach_merged_names(&b, &mc);
+	attach_merged_names(&a, &merges, &merges_state);
+	attach_merged_names(&b, &merges, &merges_state);
 	rc = render(out, &ro, &a, &b);
 	check_lines_found(&a, ro.vmlinux);
 	check_lines_found(&b, ro.vmlinux);
@@ -466,7 +420,8 @@ out:
 	trace_analysis__free(a.ta);
 	trace_analysis__free(b.ta);
 	debuginfo__free(di);
-	slabsys_release(&mc.ss);
+	slabsys_release(&merges);
+	notes_release(&diff_notes);
 	globlist_clear(&ro.filter.tags);
 	globlist_clear(&ro.filter.comms);
 	return rc;

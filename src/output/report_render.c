@@ -26,6 +26,20 @@ int report_format_parse(const char *s, enum report_format *f)
 	return -EINVAL;
 }
 
+const char *report_view_check(enum report_format format, bool diff, bool grouped, bool sorted)
+{
+	if (diff && (format == RF_FOLDED || format == RF_PPROF || format == RF_HTML))
+		return "--diff writes text, csv or json";
+	if (grouped && format == RF_PPROF)
+		return "--group does not apply to -f pprof: its samples are per tag and stack, "
+		       "labelled with pid and comm";
+	/* Elsewhere --sort would be ignored without a word. */
+	if (sorted && (diff || !(format == RF_CSV || format == RF_JSON ||
+				 ((format == RF_TEXT || format == RF_HTML) && grouped))))
+		return "--sort orders the group table: use it with --group, -f csv or -f json";
+	return NULL;
+}
+
 static int render_table(FILE *out, const struct table *t, enum output_format fmt)
 {
 	struct table_render_opts opts = { .max_width = 100 };
