@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "model/series.h"
+#include "model/series_name.h"
 #include "util/notes.h"
 
 static void test_add_find_order(void **state)
@@ -66,11 +67,59 @@ static void test_notes(void **state)
 	notes_release(&ns);
 }
 
+static void test_names_round_trip(void **state)
+{
+	struct series_name_parts p;
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(series_name_parse(series_name_slab(buf, sizeof(buf), "kmalloc-cg-64", "objs"), &p), 0);
+	assert_int_equal(p.subject, SERIES_SLAB);
+	assert_string_equal(p.id, "kmalloc-cg-64");
+	assert_string_equal(p.what, "objs");
+	/* A cache name may hold '/': the last segment is what is measured. */
+	assert_int_equal(series_name_parse("slab/odd/name/bytes", &p), 0);
+	assert_string_equal(p.id, "odd/name");
+	assert_string_equal(p.what, "bytes");
+	assert_int_equal(series_name_parse(series_name_proc(buf, sizeof(buf), 1234, 98765, "fds/eventfd"), &p), 0);
+	assert_int_equal(p.subject, SERIES_PROC);
+	assert_int_equal(p.pid, 1234);
+	assert_int_equal(p.start, 98765);
+	assert_string_equal(p.what, "fds/eventfd");
+	assert_int_equal(series_name_parse(series_name_keys(buf, sizeof(buf), 1000, "bytes"), &p), 0);
+	assert_int_equal(p.subject, SERIES_KEYS);
+	assert_int_equal(p.uid, 1000);
+	assert_int_equal(series_name_parse(series_name_sysv_msg(buf, sizeof(buf), 32769, "messages"), &p), 0);
+	assert_int_equal(p.subject, SERIES_SYSV_MSG);
+	assert_int_equal(p.msqid, 32769);
+	assert_string_equal(p.what, "messages");
+	assert_int_equal(series_name_parse(series_name_sys(buf, sizeof(buf), "file handles"), &p), 0);
+	assert_int_equal(p.subject, SERIES_SYS);
+	assert_string_equal(p.id, "file handles");
+	assert_int_equal(series_name_parse(series_name_mem(buf, sizeof(buf), "MemAvailable"), &p), 0);
+	assert_string_equal(p.id, "MemAvailable");
+	assert_int_equal(series_name_parse(series_name_memcg(buf, sizeof(buf), "system.slice/x.service", "slab"), &p), 0);
+	assert_int_equal(p.subject, SERIES_MEMCG);
+	assert_string_equal(p.id, "system.slice/x.service");
+	assert_string_equal(p.what, "slab");
+	/* Not of the grammar. */
+	assert_int_equal(series_name_parse("proc/x:1/fds", &p), -EINVAL);
+	assert_int_equal(series_name_parse("proc/12/fds", &p), -EINVAL);
+	assert_int_equal(series_name_parse("proc/12:3/", &p), -EINVAL);
+	assert_int_equal(series_name_parse("proc/-1:3/fds", &p), -EINVAL);
+	assert_int_equal(series_name_parse("slab/objs", &p), -EINVAL);
+	assert_int_equal(series_name_parse("slab//objs", &p), -EINVAL);
+	assert_int_equal(series_name_parse("keys/1/", &p), -EINVAL);
+	assert_int_equal(series_name_parse("sys/", &p), -EINVAL);
+	assert_int_equal(series_name_parse("other/1", &p), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_find_order),
 		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_names_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
