@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "analysis/trend.h"
 #include "util/hashmap.h"
 
 #define NKINDS 8 /* enum trace_kind fits; pages and slab pointers get separate maps */
@@ -45,7 +44,7 @@ struct outstanding {
 	size_t snaps_cap;
 	uint64_t gen0, gen1;
 	struct u64map *lost[3]; /* cpu → latest cumulative count (ringbuf, map, misses) */
-	struct trend *trend; /* borrowed */
+	struct outstanding_observer observer; /* event NULL = none */
 	struct outstanding_totals totals;
 	bool finished;
 };
@@ -103,9 +102,9 @@ void outstanding__free(struct outstanding *o)
 	free(o);
 }
 
-void outstanding__set_trend(struct outstanding *o, struct trend *t)
+void outstanding__set_observer(struct outstanding *o, const struct outstanding_observer *obs)
 {
-	o->trend = t;
+	o->observer = obs ? *obs : (struct outstanding_observer){ 0 };
 }
 
 /* The identity of a site: every field `--group` can select, nothing else. */
@@ -192,8 +191,8 @@ static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, 
 		return;
 	}
 	count_class(o, s, AC_AIFI, s->size);
-	if (o->trend)
-		trend__event(o->trend, s, free_ns, -1, -(int64_t)s->size);
+	if (o->observer.event)
+		o->observer.event(o->observer.ctx, s, free_ns, -1, -(int64_t)s->size);
 }
 
 static size_t live_home(const struct live_table *t, uint64_t ptr)
@@ -287,8 +286,9 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 	}
 	slot->ts_ns = a->ts_ns;
 	slot->site = (uint32_t)site;
-	if (o->trend && a->ts_ns >= o->from)
-		trend__event(o->trend, &o->sites[site], a->ts_ns, 1, (int64_t)a->bytes_alloc);
+	if (o->observer.event && a->ts_ns >= o->from)
+		o->observer.event(o->observer.ctx, &o->sites[site], a->ts_ns, 1,
+				  (int64_t)a->bytes_alloc);
 	return 0;
 }
 

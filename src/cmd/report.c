@@ -7,22 +7,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analysis/group.h"
 #include "analysis/outstanding.h"
 #include "analysis/stacktree.h"
+#include "analysis/suspects.h"
 #include "analysis/trend.h"
 #include "cmd/cmd.h"
 #include "kernel/debuginfo.h"
 #include "kernel/ksyms.h"
 #include "output/folded.h"
+#include "output/group_table.h"
 #include "output/html.h"
 #include "output/json.h"
 #include "output/pprof.h"
 #include "output/table.h"
 #include "trace/trace.h"
 #include "util/err.h"
+#include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
 #include "util/strbuf.h"
@@ -43,14 +45,6 @@ struct report_opts {
 	const char *vmlinux;
 };
 
-/* --vmlinux: file:line of a trace's frames, through the image's DWARF. */
-struct line_source {
-	const struct debuginfo *debuginfo; /* borrowed; shared by both traces of --diff */
-	const struct ksyms *ksyms;	   /* the trace's snapshot */
-	uint64_t bias;			   /* runtime = link-time + bias (KASLR) */
-	uint64_t lookups, found;
-};
-
 /* One trace, read and analyzed. */
 struct analysis {
 	const char *path;
@@ -59,7 +53,7 @@ struct analysis {
 	struct outstanding *outstanding;
 	struct trend *trend;
 	struct trace_names names;
-	struct line_source lines;
+	struct debuginfo_lines lines; /* --vmlinux */
 	uint64_t from_ns, to_ns, end_ns; /* absolute; end: the window's effective end */
 };
 
@@ -126,59 +120,9 @@ static int parse_format(const char *s, enum report_format *f)
 	return -EINVAL;
 }
 
-/* "2026-11-25T18:05:51.5Z" (UTC; the trailing Z optional) → wall-clock ns. */
-static int parse_iso8601(const char *s, uint64_t *realtime_ns)
-{
-	struct tm tm = { 0 };
-	double frac = 0;
-	int consumed = 0;
-	time_t t;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
-		return -EINVAL;
-	s += consumed;
-	if (*s == '.') {
-		char *end;
-
-		frac = strtod(s, &end);
-		s = end;
-	}
-	if (*s == 'Z')
-		s++;
-	if (*s || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12)
-		return -EINVAL;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm);
-	if (t < 0)
-		return -EINVAL;
-	*realtime_ns = (uint64_t)t * 1000000000ULL + (uint64_t)(frac * 1e9);
-	return 0;
-}
-
-/* "2.5" / "250ms" from the trace start, "@NS" absolute (CLOCK_MONOTONIC)
- * or an ISO-8601 UTC wall-clock time, mapped through the header's clocks. */
 static int parse_time(const char *s, const struct trace_header *h, uint64_t *abs_ns)
 {
-	uint64_t start_ns = h->start_ns, v;
-
-	if (strchr(s, 'T') && strchr(s, ':')) {
-		if (parse_iso8601(s, &v) || v < h->start_realtime_ns)
-			return -EINVAL;
-		*abs_ns = start_ns + (v - h->start_realtime_ns);
-		return 0;
-	}
-	if (s[0] == '@') {
-		if (parse_u64(s + 1, &v))
-			return -EINVAL;
-		*abs_ns = v;
-		return 0;
-	}
-	if (parse_duration_ns(s, &v))
-		return -EINVAL;
-	*abs_ns = start_ns + v;
-	return 0;
+	return parse_recording_time(s, h->start_ns, h->start_realtime_ns, abs_ns);
 }
 
 static int parse_types(const char *s, unsigned int *mask)
@@ -287,7 +231,11 @@ static int analyze(const char *path, const struct report_opts *ro, struct analys
 	a->trend = trend__new(oo.from_ns > a->hdr->start_ns ? oo.from_ns : a->hdr->start_ns, 1000000);
 	if (!a->trend)
 		goto nomem;
-	outstanding__set_trend(a->outstanding, a->trend);
+	{
+		struct outstanding_observer obs = trend__observer(a->trend);
+
+		outstanding__set_observer(a->outstanding, &obs);
+	}
 	while ((rc = trace_reader__next(a->reader, &rec, err, sizeof(err))) == 1) {
 		rc = outstanding__add_record(a->outstanding, &rec);
 		if (rc < 0)
@@ -331,50 +279,22 @@ nomem:
 	return EXIT_FAIL;
 }
 
-static int line_of(void *ctx, uint64_t ip, const char **file, int *line)
-{
-	struct line_source *ls = ctx;
-	const struct ksym *sym = ksyms__resolve(ls->ksyms, ip);
-	uint64_t at = ip;
-
-	if (sym && sym->module)
-		return -ENOENT; /* a module's code is not in vmlinux */
-	/* Stack entries and call sites are return addresses: the call
-	 * instruction (and its line) ends on the byte before. */
-	if (sym && ip > sym->addr)
-		at = ip - 1;
-	ls->lookups++;
-	if (debuginfo__line(ls->debuginfo, at - ls->bias, file, line))
-		return -ENOENT;
-	ls->found++;
-	return 0;
-}
-
-/* Line the image up with the trace's kernel (KASLR moves it by one
- * offset) and say when it is plainly another kernel. EXIT_OK or EXIT_USAGE. */
+/* Line the image up with the trace's kernel. EXIT_OK or EXIT_USAGE. */
 static int attach_vmlinux(struct analysis *a, const struct debuginfo *di, const char *vmlinux)
 {
-	struct debuginfo_anchor anchor;
-	char banner[256], expect[96];
+	struct notes ns = NOTES_INIT;
+	size_t i;
 
-	a->lines = (struct line_source){ di, trace_reader__ksyms(a->reader), 0, 0, 0 };
-	if (debuginfo__anchor(di, a->lines.ksyms, &anchor)) {
+	if (debuginfo__align(di, trace_reader__ksyms(a->reader), a->hdr->kernel_release, vmlinux,
+			     a->path, &a->lines, &ns)) {
 		ps_error("report: %s shares no symbol with the symbols stored in %s (not even _text): "
 			 "not the traced kernel, or a trace without symbols", vmlinux, a->path);
 		return EXIT_USAGE;
 	}
-	a->lines.bias = anchor.bias;
-	/* Names that exist in both but sit elsewhere: another build. */
-	if (anchor.agreeing * 2 < anchor.checked)
-		ps_warn("report: %s: only %zu of %zu symbols shared with %s sit at the offset of %s: "
-			"another build of the kernel? lines may be wrong", vmlinux, anchor.agreeing,
-			anchor.checked, a->path, anchor.name);
-	snprintf(expect, sizeof(expect), "Linux version %s ", a->hdr->kernel_release);
-	if (a->hdr->kernel_release[0] && debuginfo__banner(di, banner, sizeof(banner)) == 0 &&
-	    strncmp(banner, expect, strlen(expect)))
-		ps_warn("report: %s is \"%.120s\" but %s was recorded on kernel %s: lines may be "
-			"wrong", vmlinux, banner, a->path, a->hdr->kernel_release);
-	a->names.source = line_of;
+	for (i = 0; i < ns.n; i++)
+		ps_warn("report: %s", ns.v[i].text);
+	notes_release(&ns);
+	a->names.source = debuginfo_lines__source;
 	a->names.source_ctx = &a->lines;
 	return EXIT_OK;
 }
@@ -409,7 +329,7 @@ static struct group_opts group_for(const struct report_opts *ro, const struct an
 
 static int apply_sort_top(struct table *t, const struct report_opts *ro, const char *fallback)
 {
-	if (group__sort_table(t, ro->sort ? ro->sort : fallback))
+	if (group_table__sort(t, ro->sort ? ro->sort : fallback))
 		return ps_usage("report", "--sort: no column '%s' in this table", ro->sort);
 	if (ro->top > 0)
 		table_truncate(t, ro->top);
@@ -527,7 +447,7 @@ static int suspects_table(const struct analysis *a, int top, struct table **out)
 	size_t n = 0, i;
 	int err = -ENOMEM, c;
 
-	if (!t || trend__suspects(a->trend, a->outstanding, a->end_ns, &list, &n))
+	if (!t || suspects__find(a->trend, a->outstanding, a->end_ns, &list, &n))
 		goto out;
 	if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0 ||
 	    table_add_col(t, "Stack", "stack_id", COL_UINT, 0) < 0 ||
@@ -601,7 +521,7 @@ static int stacks_table(const struct report_opts *ro, const struct analysis *a,
 
 	err = group__build(a->outstanding, &g, &grouping);
 	if (!err)
-		err = group__table(grouping, &g, out);
+		err = group_table__build(grouping, &g, out);
 	grouping__free(grouping);
 	if (err)
 		return err;
@@ -744,7 +664,7 @@ static int build_group_table(const struct report_opts *ro, const struct analysis
 	if (rc)
 		return rc;
 	go = group_for(ro, a, dims, ndims, ALL_CLASSES);
-	if (group__build(a->outstanding, &go, &g) || group__table(g, &go, t)) {
+	if (group__build(a->outstanding, &go, &g) || group_table__build(g, &go, t)) {
 		grouping__free(g);
 		ps_error("report: out of memory");
 		return EXIT_FAIL;
@@ -1021,8 +941,8 @@ static int run_diff(FILE *out, const struct report_opts *ro, const struct analys
 	rc = EXIT_FAIL;
 	if (group__build(a->outstanding, &oa, &ga) || group__build(b->outstanding, &ob, &gb) ||
 	    group__build(a->outstanding, &osa, &sa) || group__build(b->outstanding, &osb, &sb) ||
-	    group__diff_table(ga, &oa, gb, &ob, &tags) ||
-	    group__diff_table(sa, &osa, sb, &osb, &stacks)) {
+	    group_diff_table__compare(ga, &oa, gb, &ob, &tags) ||
+	    group_diff_table__compare(sa, &osa, sb, &osb, &stacks)) {
 		ps_error("report: out of memory");
 		goto out;
 	}
