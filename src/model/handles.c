@@ -242,6 +242,14 @@ const struct proc_handles *handles_snapshot_find(const struct handles_snapshot *
 	return NULL;
 }
 
+double proc_handles_fd_pct(const struct proc_handles *p)
+{
+	if (p->fd_soft_limit == HANDLES_UNKNOWN || p->fd_soft_limit == LIMIT_UNLIMITED ||
+	    !p->fd_soft_limit)
+		return -1;
+	return 100.0 * p->fds / (double)p->fd_soft_limit;
+}
+
 int proc_handles_top_kinds(const struct proc_handles *p, enum fd_kind *kinds, int max)
 {
 	enum fd_kind order[FD_KIND_COUNT];

@@ -47,6 +47,7 @@ struct handles_snapshot {
 	int cap;
 	uint64_t taken_ns; /* monotonic */
 	int skipped_denied; /* processes whose fds we may not read */
+	int matched;	    /* processes selected before a kind filter and top N */
 	uint32_t kinds_total[FD_KIND_COUNT];
 	uint64_t fds_total;
 	bool used_bpf;	     /* kinds came from the BPF iterator */
@@ -64,6 +65,10 @@ void handles_snapshot_free(struct handles_snapshot *snap); /* contents; accepts 
 void proc_handles_read_details(struct proc_handles *p, bool maps, bool limits);
 const struct proc_handles *handles_snapshot_find(const struct handles_snapshot *snap, int pid,
 						 uint64_t starttime);
+
+/* fds as a percentage of the fd soft limit; -1 when the limit is not
+ * known, unlimited or 0. */
+double proc_handles_fd_pct(const struct proc_handles *p);
 
 /* Kinds of one process sorted by count, descending (ties by kind order);
  * returns how many are non-zero (≤ max). */
