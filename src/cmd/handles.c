@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "kernel/ipc.h"
 #include "kernel/limits.h"
 #include "model/handle_detail.h"
 #include "model/handle_resources.h"
@@ -297,10 +296,9 @@ static int run_summary(const struct handles_opts *o)
 	struct handles_snapshot snap = { 0 };
 	struct user_names users = USER_NAMES_INIT;
 	struct notes ns = NOTES_INIT;
-	struct ipc_list ipc = { 0 };
+	struct handle_resource_readings readings = { 0 };
+	struct handle_resource_sources src;
 	struct handle_resources resources = { 0 };
-	int mq_dir;
-	bool have_mqueue = false;
 	int err;
 
 	/* Every process counts in the totals; -t narrows the types shown. */
@@ -311,31 +309,19 @@ static int run_summary(const struct handles_opts *o)
 	err = scan_said(handle_query_run(&q, NULL, &snap, &ns), &ns);
 	if (err)
 		goto out;
-	err = sysvipc_read(&ipc);
-	if (err)
-		ps_warn_once("handles-sysvipc", "SysV IPC: cannot read /proc/sysvipc: %s",
-			     strerror(-err));
-	mq_dir = mqueue_open();
-	if (mq_dir >= 0 && mqueue_read_dir(mq_dir, &ipc) == 0)
-		have_mqueue = true;
-	else
-		ps_warn_once("handles-mqueue", "POSIX message queues not counted: no mqueue "
-					       "filesystem is mounted and making a private one "
-					       "needs CAP_SYS_ADMIN");
-	if (mq_dir >= 0)
-		close(mq_dir);
-	err = handle_resources_collect(&snap, &ipc, have_mqueue, &resources);
-	if (err)
-		goto out;
-	if (resources.keys_unavailable)
-		ps_warn_once("handles-keys", "keys: /proc/key-users is not readable (kernel "
-					     "without CONFIG_KEYS?): key quotas not shown");
-	err = handle_summary_render(stdout, o->format, &snap, &o->query.kinds, &resources, &ipc,
-				    &users);
+	notes_clear(&ns);
+	err = handle_resources_read(&readings, &ns);
+	ps_warn_notes(NULL, &ns);
+	handle_resources_sources(&readings, &snap, &src);
+	if (!err)
+		err = handle_resources_build(&src, &resources);
+	if (!err)
+		err = handle_summary_render(stdout, o->format, &snap, &o->query.kinds, &resources,
+					    &readings.ipc, &users);
 out:
 	if (err == -ENOMEM)
 		ps_error("handles: out of memory building the summary");
-	ipc_list_free(&ipc);
+	handle_resources_readings_release(&readings);
 	handle_resources_free(&resources);
 	notes_release(&ns);
 	handles_snapshot_free(&snap);
