@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/handle_growth.h"
 #include "cmd/cmd.h"
 #include "kernel/limits.h"
 #include "model/handle_detail.h"
@@ -385,49 +386,38 @@ out:
 
 static int run_interval(const struct handles_opts *o)
 {
-	struct handles_scan_opts s;
-	struct handles_snapshot first = { 0 }, now = { 0 };
+	struct handle_growth growth = { 0 };
+	struct handle_growth_result result = { 0 };
 	struct notes ns = NOTES_INIT;
 	uint64_t i;
 	int err;
 
 	signals_install();
-	handle_query_scan_opts(&o->query, &s);
-	s.threads_maps = s.limits = false;
-	err = handles_scan(&s, &first);
-	handle_scan_note_skipped(&first, &ns);
-	err = scan_said(err, &ns);
+	err = scan_said(handle_growth_start(&growth, &o->query, &ns), &ns);
 	if (err)
 		goto out;
 	for (i = 0; !o->count || i < o->count; i++) {
-		struct handles_growth *g;
-		int n;
-
 		sleep_ns_interruptible(o->interval_ns);
 		if (should_stop())
 			break;
-		handles_snapshot_free(&now);
-		err = handles_scan(&s, &now);
-		handle_scan_note_skipped(&now, &ns);
-		err = scan_said(err, &ns); /* warns once at most */
-		if (err)
-			goto out;
-		err = handles_diff(&first, &now, &g, &n);
-		if (err) {
+		handle_growth_result_release(&result);
+		err = handle_growth_sample(&growth, &result, &ns);
+		if (err == -ENOMEM) {
 			ps_error("handles: out of memory comparing snapshots");
 			goto out;
 		}
-		err = handle_growth_render(stdout, o->format, g, n,
-					   (double)(now.taken_ns - first.taken_ns) / 1e9,
-					   &o->query.kinds, o->query.top);
-		free(g);
+		err = scan_said(err, &ns); /* warns once at most */
+		if (err)
+			goto out;
+		err = handle_growth_render(stdout, o->format, result.rows, result.count,
+					   result.elapsed_s, &o->query.kinds, o->query.top);
 		if (err)
 			goto out;
 	}
 out:
+	handle_growth_result_release(&result);
+	handle_growth_release(&growth);
 	notes_release(&ns);
-	handles_snapshot_free(&first);
-	handles_snapshot_free(&now);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 

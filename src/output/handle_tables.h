@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "analysis/handle_growth.h"
 #include "model/handle_detail.h"
 #include "model/handle_resources.h"
 #include "model/handle_scan.h"
