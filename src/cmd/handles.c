@@ -3,7 +3,6 @@
  * one process's handles by name, and which processes' handles grow. */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,22 +125,6 @@ static int add_pid_or_name(struct handles_opts *o, const char *spec)
 	return err ? err : ntok ? 0 : -EINVAL;
 }
 
-static int parse_user(const char *s, uint32_t *uid)
-{
-	struct passwd *pw = getpwnam(s);
-	uint64_t n;
-
-	if (pw) {
-		*uid = pw->pw_uid;
-		return 0;
-	}
-	if (parse_u64_range(s, 0, UINT32_MAX - 1, &n) == 0) {
-		*uid = (uint32_t)n;
-		return 0;
-	}
-	return -ENOENT;
-}
-
 static int parse_args(int argc, char **argv, struct handles_opts *o)
 {
 	enum { OPT_SORT = 256, OPT_TOP, OPT_INTERVAL, OPT_COUNT, OPT_FORMAT, OPT_NO_BPF };
@@ -175,7 +158,7 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 				return USAGE("-p: '%s' is not a pid or a name", optarg);
 			break;
 		case 'u':
-			if (parse_user(optarg, &o->query.uid))
+			if (user_parse(optarg, &o->query.uid))
 				return USAGE("-u: no such user '%s'", optarg);
 			o->query.filter_uid = true;
 			break;
@@ -293,89 +276,68 @@ out:
 
 static int run_summary(const struct handles_opts *o)
 {
-	struct handle_query q = o->query;
-	struct handles_snapshot snap = { 0 };
+	struct handle_summary sum;
 	struct user_names users = USER_NAMES_INIT;
 	struct notes ns = NOTES_INIT;
-	struct handle_resource_readings readings = { 0 };
-	struct handle_resource_sources src;
-	struct handle_resources resources = { 0 };
 	int err;
 
-	/* Every process counts in the totals; -t narrows the types shown. */
-	q.kinds.on = false;
-	q.top = 0;
-	q.details = false;
-	q.inotify_watches = true;
-	err = scan_said(handle_query_run(&q, NULL, &snap, &ns), &ns);
-	if (err)
-		goto out;
-	notes_clear(&ns);
-	err = handle_resources_read(&readings, &ns);
+	/* -t narrows the types shown; the totals count every process. */
+	err = handle_summary_collect(&o->query, &sum, &ns);
+	if (err && err != -ENOMEM)
+		ps_error("handles: cannot scan /proc: %s", strerror(-err));
 	ps_warn_notes(NULL, &ns);
-	handle_resources_sources(&readings, &snap, &src);
 	if (!err)
-		err = handle_resources_build(&src, &resources);
-	if (!err)
-		err = handle_summary_render(stdout, o->format, &snap, &o->query.kinds, &resources,
-					    &readings.ipc, &users);
-out:
+		err = handle_summary_render(stdout, o->format, &sum.snap, &o->query.kinds,
+					    &sum.resources, &sum.readings.ipc, &users);
 	if (err == -ENOMEM)
 		ps_error("handles: out of memory building the summary");
-	handle_resources_readings_release(&readings);
-	handle_resources_free(&resources);
+	handle_summary_release(&sum);
 	notes_release(&ns);
-	handles_snapshot_free(&snap);
 	user_names_release(&users);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
 /* ---- every handle of the selected processes ---- */
 
+struct listing {
+	struct table *t;
+	const struct handle_kind_filter *kinds;
+};
+
+static int list_process(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
+			int n)
+{
+	const struct listing *l = ctx;
+
+	return handle_listing_add(l->t, pid, comm, rows, n, l->kinds);
+}
+
 static int run_all(const struct handles_opts *o)
 {
 	struct handle_query q = o->query;
 	struct handles_snapshot snap = { 0 };
-	struct inode_index idx = { 0 };
-	struct sock_table_cache *socks = NULL;
-	struct table *t = handle_listing_table_new();
+	struct listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
 	struct user_names users = USER_NAMES_INIT;
 	struct notes ns = NOTES_INIT;
-	int err = -ENOMEM, i;
+	int err = -ENOMEM;
 
 	q.classify = false; /* only which processes: the detail walk classifies */
 	q.details = false;
 	q.kinds.on = false; /* a filter on the listed handles, not on processes */
 	q.top = 0;
-	if (!t)
+	if (!l.t)
 		goto out;
 	err = scan_said(handle_query_run(&q, &users, &snap, &ns), &ns);
 	if (!err)
 		err = selection_matched(o, &snap);
-	if (err)
-		goto out;
-	for (i = 0; i < snap.count; i++) {
-		const struct proc_handles *p = &snap.procs[i];
-		struct handle_detail *rows;
-		int n, rc;
-
-		rc = handles_detail_read(p->pid, &idx, &socks, &rows, &n);
-		if (rc == -ENOMEM)
-			goto out;
-		if (rc)
-			continue; /* exited or denied since the scan */
-		err = handle_listing_add(t, p, rows, n, &o->query.kinds);
-		free(rows);
-		if (err)
-			goto out;
-	}
-	err = table_render(t, o->format, stdout, NULL);
+	if (!err)
+		err = handles_detail_each(&snap, list_process, &l);
+	if (!err)
+		err = table_render(l.t, o->format, stdout, NULL);
 out:
 	if (err == -ENOMEM)
 		ps_error("handles: out of memory listing handles");
-	table_free(t);
-	sock_cache_free(socks);
-	inode_index_free(&idx);
+	table_free(l.t);
 	notes_release(&ns);
 	handles_snapshot_free(&snap);
 	user_names_release(&users);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "model/handle_scan.h"
 #include "util/hashmap.h"
 #include "util/notes.h"
 
@@ -215,4 +216,35 @@ void handle_resources_readings_release(struct handle_resource_readings *r)
 	key_users_free(&r->keys);
 	ipc_list_free(&r->ipc);
 	memset(r, 0, sizeof(*r));
+}
+
+int handle_summary_collect(const struct handle_query *q, struct handle_summary *out,
+			   struct notes *ns)
+{
+	struct handle_query every = *q;
+	struct handle_resource_sources src;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	every.kinds.on = false;
+	every.top = 0;
+	every.details = false;
+	every.inotify_watches = true;
+	err = handle_query_run(&every, NULL, &out->snap, ns);
+	if (!err)
+		err = handle_resources_read(&out->readings, ns);
+	if (!err) {
+		handle_resources_sources(&out->readings, &out->snap, &src);
+		err = handle_resources_build(&src, &out->resources);
+	}
+	return err;
+}
+
+void handle_summary_release(struct handle_summary *s)
+{
+	if (!s)
+		return;
+	handle_resources_free(&s->resources);
+	handle_resources_readings_release(&s->readings);
+	handles_snapshot_free(&s->snap);
 }

@@ -73,4 +73,21 @@ void handle_resources_sources(const struct handle_resource_readings *r,
 			      struct handle_resource_sources *src);
 void handle_resources_readings_release(struct handle_resource_readings *r); /* accepts NULL */
 
+struct handle_query;
+
+/* The system summary: every process's fds by type, and every resource. */
+struct handle_summary {
+	struct handles_snapshot snap; /* every process q selects, with inotify watches */
+	struct handle_resource_readings readings;
+	struct handle_resources resources;
+};
+
+/* Scan what q selects (its kind filter, top N and details do not apply: the
+ * totals count every selected process), read the resources and build them.
+ * Notes as handle_query_run and handle_resources_read leave them. 0 or
+ * -errno (-ENOMEM; another error: /proc could not be scanned). */
+int handle_summary_collect(const struct handle_query *q, struct handle_summary *out,
+			   struct notes *ns);
+void handle_summary_release(struct handle_summary *s); /* contents; accepts NULL */
+
 #endif

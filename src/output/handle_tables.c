@@ -110,7 +110,7 @@ struct table *handle_listing_table_new(void)
 	return t;
 }
 
-int handle_listing_add(struct table *t, const struct proc_handles *p,
+int handle_listing_add(struct table *t, int pid, const char *comm,
 		       const struct handle_detail *rows, int n, const struct handle_kind_filter *f)
 {
 	int j;
@@ -123,9 +123,9 @@ int handle_listing_add(struct table *t, const struct proc_handles *p,
 		r = table_add_row(t);
 		if (r < 0)
 			return r;
-		table_set_int(t, r, 0, p->pid);
+		table_set_int(t, r, 0, pid);
 		table_set_int(t, r, 2, rows[j].fd);
-		if (table_set_str(t, r, 1, p->comm) ||
+		if (table_set_str(t, r, 1, comm) ||
 		    table_set_str(t, r, 3, fd_kind_name(rows[j].kind)) ||
 		    table_set_str(t, r, 4, rows[j].flags[0] ? rows[j].flags : NULL) ||
 		    table_set_str(t, r, 5, rows[j].name))

@@ -25,8 +25,9 @@ int handle_process_table(const struct handles_snapshot *snap, const struct handl
 
 /* The listing of every handle: pid, comm, fd, type, flags, name. */
 struct table *handle_listing_table_new(void);
-/* Append p's handles (rows, n of them) of the kinds f matches. 0 or -ENOMEM. */
-int handle_listing_add(struct table *t, const struct proc_handles *p,
+/* Append the handles of process pid (rows, n of them) of the kinds f
+ * matches. 0 or -ENOMEM. */
+int handle_listing_add(struct table *t, int pid, const char *comm,
 		       const struct handle_detail *rows, int n, const struct handle_kind_filter *f);
 
 /* The summary of snap (fds by type f matches, with a total), res and ipc:

@@ -1,10 +1,12 @@
 #include "util/user_names.h"
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "util/hashmap.h"
+#include "util/parse.h"
 
 const char *user_names_get(struct user_names *u, uint32_t uid)
 {
@@ -42,4 +44,20 @@ void user_names_release(struct user_names *u)
 	u->index = NULL;
 	u->names = NULL;
 	u->count = 0;
+}
+
+int user_parse(const char *s, uint32_t *uid)
+{
+	struct passwd *pw = getpwnam(s);
+	uint64_t n;
+
+	if (pw) {
+		*uid = pw->pw_uid;
+		return 0;
+	}
+	if (parse_u64_range(s, 0, UINT32_MAX - 1, &n) == 0) {
+		*uid = (uint32_t)n;
+		return 0;
+	}
+	return -ENOENT;
 }

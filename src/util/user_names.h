@@ -18,6 +18,9 @@ struct user_names {
 /* The user's name, or the uid as digits when it has none; "?" when out of
  * memory. Borrowed: valid until user_names_release. */
 const char *user_names_get(struct user_names *u, uint32_t uid);
+/* A user name, or a uid in digits (one without a name is fine) → uid.
+ * 0 or -ENOENT. */
+int user_parse(const char *s, uint32_t *uid);
 void user_names_release(struct user_names *u); /* contents; accepts NULL */
 
 #endif
