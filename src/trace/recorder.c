@@ -662,7 +662,7 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 		rc.kallsyms = NULL; /* stacks stay addresses; said in the note */
 	else
 		note_kaslr_anchors(&rc);
-	err = record_probe__start(&o->probe, on_event, &rc, &rc.rp, why, whylen);
+	err = record_probe__start(&o->probe, rc.kallsyms, on_event, &rc, &rc.rp, why, whylen);
 	if (err)
 		goto out;
 	snprintf(sum->note, sizeof(sum->note), "%s%s", record_probe__note(rc.rp),
