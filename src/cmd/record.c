@@ -31,7 +31,7 @@ static void record_help(FILE *out)
 		"                        percpu, vmalloc); repeatable, commas, '!' excludes\n"
 		"  -p, --pid PID         only allocations by these processes (repeatable)\n"
 		"      --comm NAME       only allocations by tasks named NAME\n"
-		"      --size MIN-MAX    only allocations of MIN to MAX requested bytes\n"
+		"      --size N|MIN-MAX  only allocations of N, or MIN to MAX, requested bytes\n"
 		"                        (either side may be empty: 1K-, -4K)\n"
 		"      --kinds LIST      slab,kmalloc,page,percpu,vmalloc (default: all)\n"
 		"      --stacks          record kernel stacks (default)\n"
@@ -122,55 +122,6 @@ static int parse_kinds(const char *spec, uint32_t *kinds)
 	}
 	free(copy);
 	return err || !*kinds ? -EINVAL : 0;
-}
-
-static int parse_pids(const char *spec, uint32_t *pids, size_t *npids)
-{
-	char *copy = strdup(spec), *save = NULL, *tok;
-	size_t before = *npids;
-	int err = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t pid;
-
-		if (*npids >= REC_MAX_PIDS)
-			err = -E2BIG;
-		else if (parse_u64_range(tok, 1, UINT32_MAX, &pid))
-			err = -EINVAL;
-		else
-			pids[(*npids)++] = (uint32_t)pid;
-	}
-	free(copy);
-	/* "" or "," would otherwise leave the filter empty: every process. */
-	if (!err && *npids == before)
-		err = -EINVAL;
-	return err;
-}
-
-/* "MIN-MAX", "MIN-", "-MAX" with parse_size units. */
-static int parse_size_range(const char *spec, uint64_t *min, uint64_t *max)
-{
-	const char *dash = strchr(spec, '-');
-	char lo[64];
-
-	if (!dash || (size_t)(dash - spec) >= sizeof(lo))
-		return -EINVAL;
-	memcpy(lo, spec, (size_t)(dash - spec));
-	lo[dash - spec] = '\0';
-	*min = 0;
-	*max = 0;
-	if (lo[0] && parse_size(lo, min))
-		return -EINVAL;
-	if (dash[1] && parse_size(dash + 1, max))
-		return -EINVAL;
-	/* A max of 0 would mean "no upper bound": "0-0" or "-0" would filter nothing. */
-	if ((!lo[0] && !dash[1]) || (dash[1] && !*max))
-		return -EINVAL;
-	if (*max && *max < *min)
-		return -ERANGE;
-	return 0;
 }
 
 static void print_summary(const struct recorder_opts *o, const struct recorder_summary *s)
@@ -273,7 +224,7 @@ static int record_run(int argc, char **argv)
 			}
 			break;
 		case 'p':
-			err = parse_pids(optarg, pids, &npids);
+			err = parse_pid_list(optarg, pids, REC_MAX_PIDS, &npids);
 			if (err) {
 				ret = err == -E2BIG ? ps_usage("record", "--pid: at most %d processes",
 							       REC_MAX_PIDS)
@@ -292,9 +243,11 @@ static int record_run(int argc, char **argv)
 			break;
 		case OPT_SIZE:
 			if (parse_size_range(optarg, &o.probe.size_min, &o.probe.size_max)) {
-				ret = ps_usage("record", "--size: '%s' is not MIN-MAX (e.g. 64-4K)", optarg);
+				ret = ps_usage("record", "--size: '%s' is not N or MIN-MAX (e.g. 64-4K)", optarg);
 				goto out;
 			}
+			if (o.probe.size_max == UINT64_MAX)
+				o.probe.size_max = 0; /* the probe's "no upper bound" */
 			break;
 		case OPT_KINDS:
 			if (parse_kinds(optarg, &o.probe.kinds)) {

@@ -1018,7 +1018,7 @@ static void test_bad_options(void **state)
 	static const char *const bad[] = {
 		"",					   /* no -o */
 		"-o /tmp/x --kinds bogus",
-		"-o /tmp/x --size 5",
+		"-o /tmp/x --size 5x",
 		"-o /tmp/x --size 9-3",
 		"-o /tmp/x --aggregate --ring 1M",
 		"-o /tmp/x --no-stacks --sample 3",
