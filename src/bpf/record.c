@@ -20,7 +20,7 @@
 #include "bpf/libbpf_log.h"
 #include "bpf/record.h"
 #include "record.skel.h"
-#include "util/err.h"
+#include "util/notes.h"
 #include "util/globlist.h"
 
 struct record_probe {
@@ -289,8 +289,8 @@ out:
 }
 
 int record_probe__start(const struct record_probe_opts *o, const struct ksyms *ks,
-			record_event_fn fn, void *fn_ctx, struct record_probe **out, char *why,
-			size_t whylen)
+			record_event_fn fn, void *fn_ctx, struct notes *notes,
+			struct record_probe **out, char *why, size_t whylen)
 {
 	struct record_probe *rp = calloc(1, sizeof(*rp));
 	struct bpf_program *progs[NPROGS];
@@ -441,12 +441,14 @@ int record_probe__start(const struct record_probe_opts *o, const struct ksyms *k
 		 * without a word. Not an error: a cache created later (a module
 		 * loading) is still picked up, as documented. */
 		if (!(any_cache && (kinds & (RK_MASK(RK_SLAB) | RK_MASK(RK_KMALLOC)))) &&
-		    !(kinds & (RK_MASK(RK_PAGE) | RK_MASK(RK_PERCPU) | RK_MASK(RK_VMALLOC))))
-			ps_warn("record: --tag matches nothing this kernel allocates yet: no slab "
-				"cache (names as in /proc/slabinfo; a merged cache's alias is not "
-				"one), kmalloc-large, page-order-N, percpu or vmalloc%s; only a "
-				"matching cache created later will be recorded",
-				o->kinds ? " among --kinds" : "");
+		    !(kinds & (RK_MASK(RK_PAGE) | RK_MASK(RK_PERCPU) | RK_MASK(RK_VMALLOC))) &&
+		    notes)
+			notes_add(notes, "record-tag-matches-nothing",
+				  "--tag matches nothing this kernel allocates yet: no slab "
+				  "cache (names as in /proc/slabinfo; a merged cache's alias is not "
+				  "one), kmalloc-large, page-order-N, percpu or vmalloc%s; only a "
+				  "matching cache created later will be recorded",
+				  o->kinds ? " among --kinds" : "");
 	}
 	err = record_bpf__attach(rp->skel);
 	if (err) {
