@@ -298,7 +298,7 @@ int slab_counters__start(const struct ksyms *ks, struct slab_counters **out, cha
 			set_why(why, whylen, "BPF needs CAP_BPF and CAP_PERFMON (or root)");
 		else
 			set_why(why, whylen, "loading the slab counter BPF programs failed: %s "
-				"(POOLSCOPE_BPF_DEBUG=1 shows why)", strerror(-err));
+				"(POOLSCOPE_DEBUG_BPF=1 shows why)", strerror(-err));
 		goto out;
 	}
 	err = slabcount_bpf__attach(sc->skel);
