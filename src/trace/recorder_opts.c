@@ -28,6 +28,12 @@ int recorder_opts_validate(const struct recorder_opts *o, char *why, size_t whyl
 		bad = "an output file is required (-o FILE)";
 	else if (!o->path[0])
 		bad = "--output wants a file name";
+	/* Not stdout: the reader seeks (it reads the trailer first and each
+	 * chunk by offset, docs/FORMAT.md), so a trace must be a regular file;
+	 * stdout also carries the summary. Without this, a file named "-". */
+	else if (!strcmp(o->path, "-"))
+		bad = "--output -: a trace is a seekable file that report reads by offset, not "
+		      "a stream: name a file";
 	/* Each value's own bounds: a command parsing its options says which
 	 * text was wrong first; these hold for any caller. */
 	else if (outside(o->max_size, RECORDER_MIN_MAX_SIZE, UINT64_MAX))

@@ -1035,6 +1035,7 @@ static void test_bad_options(void **state)
 		"-o /tmp/x --max-size 63K",
 		"-o /tmp/x -d 1 --ring 1M --max-size 64K",
 		"-o ''",
+		"-o - -d 0.2", /* a trace is a seekable file, not a stream: not a file named '-' */
 		"-o /tmp/x -d 1 --pid ''",
 		"-o /tmp/x -d 1 --pid ,",
 		"-o /tmp/x -d 1 --pid 1 --pid ''",

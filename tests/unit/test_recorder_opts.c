@@ -28,6 +28,8 @@ static void test_defaults_and_rules(void **state)
 	expect_bad(&o, "an output file is required");
 	o.path = "";
 	expect_bad(&o, "--output wants a file name");
+	o.path = "-";
+	expect_bad(&o, "not a stream");
 	o.path = "t.pst";
 	assert_int_equal(recorder_opts_validate(&o, why, sizeof(why)), 0);
 
