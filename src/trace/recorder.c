@@ -22,6 +22,8 @@
 
 struct tag_stat {
 	uint64_t allocs, frees;
+	uint64_t frees_before; /* events: frees of objects allocated before the start */
+	uint64_t frees_unseen; /* events: allocated again at a live address */
 	int64_t outstanding, outstanding_bytes;
 };
 
@@ -257,8 +259,11 @@ static void live_alloc(struct recorder *rc, uint8_t kind, uint64_t ptr, uint32_t
 	if (bytes > UINT32_MAX)
 		bytes = UINT32_MAX;
 	if (u64map_remove(rc->live, key, &old) && (ts = tag_stat(rc, (uint32_t)(old >> 32)))) {
-		ts->outstanding--; /* its free was lost: counted in TR_LOST */
+		/* Its free was never seen: lost (counted in TR_LOST) or through a
+		 * path the tracepoints miss (bulk and RCU batch frees). */
+		ts->outstanding--;
 		ts->outstanding_bytes -= (int64_t)(old & UINT32_MAX);
+		ts->frees_unseen++;
 	}
 	if (u64map_set(rc->live, key, (uint64_t)tag << 32 | bytes) == 0 && (ts = tag_stat(rc, tag))) {
 		ts->outstanding++;
@@ -266,13 +271,15 @@ static void live_alloc(struct recorder *rc, uint8_t kind, uint64_t ptr, uint32_t
 	}
 }
 
-static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr)
+static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr, struct tag_stat *freed_as)
 {
 	uint64_t old;
 	struct tag_stat *ts;
 
 	if (!u64map_remove(rc->live, live_key(kind, ptr), &old)) {
 		rc->sum->unmatched_frees++;
+		if (freed_as)
+			freed_as->frees_before++;
 		return;
 	}
 	ts = tag_stat(rc, (uint32_t)(old >> 32));
@@ -324,7 +331,7 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 	rc->sum->frees++;
 	if (ts)
 		ts->frees++;
-	live_free(rc, ev->kind, ev->ptr);
+	live_free(rc, ev->kind, ev->ptr, ts);
 	return trace_writer__free(rc->w, &f);
 }
 
@@ -632,6 +639,8 @@ static void fill_summary_tags(struct recorder *rc)
 		t = &sum->tags[n++];
 		t->allocs = ts->allocs;
 		t->frees = ts->frees;
+		t->frees_before = ts->frees_before;
+		t->frees_unseen = ts->frees_unseen;
 		t->outstanding = ts->outstanding;
 		t->outstanding_bytes = ts->outstanding_bytes;
 		snprintf(t->name, sizeof(t->name), "%s",

@@ -88,6 +88,12 @@ struct recorder_hooks {
 struct recorder_tag {
 	char name[64];
 	uint64_t allocs, frees;
+	/* Events mode (0 in aggregate mode, where frees = allocs − outstanding):
+	 * frees_before of the frees were of objects allocated before the start;
+	 * frees_unseen objects were allocated again at an address still live,
+	 * so their free was never seen (lost, or untraced). Hence
+	 * outstanding = allocs − (frees − frees_before) − frees_unseen. */
+	uint64_t frees_before, frees_unseen;
 	/* Allocated while recording and not freed (aggregate: at the last snapshot). */
 	int64_t outstanding, outstanding_bytes;
 };
