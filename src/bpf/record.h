@@ -13,6 +13,8 @@
 #include "bpf/record_abi.h"
 
 struct globlist;
+struct ksyms;
+struct notes;
 
 struct record_probe_opts {
 	bool aggregate;
@@ -41,9 +43,13 @@ typedef int (*record_event_fn)(void *ctx, const void *rec, size_t size);
 
 struct record_probe;
 
-/* On failure returns -errno and writes one sentence into why. */
-int record_probe__start(const struct record_probe_opts *opts, record_event_fn fn, void *fn_ctx,
-		      struct record_probe **out, char *why, size_t whylen);
+/* ks is the run's /proc/kallsyms (borrowed, only during the call; NULL when
+ * unreadable). What the user should hear (a tag filter matching nothing yet)
+ * is added to notes (NULL: not said). Prints nothing. On failure returns
+ * -errno and writes one sentence into why. */
+int record_probe__start(const struct record_probe_opts *opts, const struct ksyms *ks,
+			record_event_fn fn, void *fn_ctx, struct notes *notes,
+			struct record_probe **out, char *why, size_t whylen);
 /* Consume queued events (events mode). Returns how many, or -errno. */
 int record_probe__poll(struct record_probe *rp, int timeout_ms);
 /* Run the kmem_cache iterator: every cache's pointer and name. *names is

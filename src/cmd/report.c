@@ -168,7 +168,7 @@ static int parse_pids(const char *s, struct group_opts *g)
 	return g->npids ? 0 : -EINVAL;
 }
 
-static int parse_size_range(const char *s, uint64_t *min, uint64_t *max)
+static int report_size_range(const char *s, uint64_t *min, uint64_t *max)
 {
 	const char *dash = strchr(s, '-');
 	char lo[32];
@@ -1066,7 +1066,7 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 			}
 			break;
 		case OPT_SIZE:
-			if (parse_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max)) {
+			if (report_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max)) {
 				*rc = ps_usage("report", "--size: '%s' is not a size or MIN-MAX range",
 					       optarg);
 				return -1;

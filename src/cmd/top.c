@@ -911,7 +911,7 @@ out:
 static int start_sources(struct top_state *st)
 {
 	const struct top_opts *o = st->opts;
-	int err;
+	int err, ksyms_err = 0;
 
 	err = slabinfo_read(&st->slabinfo, &st->scratch);
 	st->slabinfo_ok = err == 0;
@@ -927,8 +927,12 @@ static int start_sources(struct top_state *st)
 	if (o->no_counters) {
 		snprintf(st->counters_why, sizeof(st->counters_why), "not loaded (--no-counters)");
 	} else {
-		err =
-		    slab_counters__start(&st->counters, st->counters_why, sizeof(st->counters_why));
+		/* Loaded once for the run: the counters' loader and the Owner column. */
+		ksyms_err = ksyms__load(&st->ksyms);
+		if (ksyms_err)
+			st->ksyms = NULL;
+		err = slab_counters__start(st->ksyms, &st->counters, st->counters_why,
+					   sizeof(st->counters_why));
 		if (err) {
 			st->counters = NULL;
 			if (!st->counters_why[0])
@@ -948,13 +952,13 @@ static int start_sources(struct top_state *st)
 		ps_warn("top: counters off: %s; Allocs, Frees, Diff and Owner show '-'",
 			st->counters_why);
 	}
-	if (st->counters) {
-		err = ksyms__load(&st->ksyms);
-		if (err) {
-			st->ksyms = NULL;
-			ps_warn("top: cannot load /proc/kallsyms (%s): Owner shows addresses",
-				strerror(-err));
-		}
+	if (!st->counters) {
+		/* Only the counters' Owner column resolves symbols. */
+		ksyms__free(st->ksyms);
+		st->ksyms = NULL;
+	} else if (ksyms_err) {
+		ps_warn("top: cannot load /proc/kallsyms (%s): Owner shows addresses",
+			strerror(-ksyms_err));
 	}
 	return 0;
 }

@@ -10,11 +10,11 @@
 #include "kernel/ksyms.h"
 #include "trace/recorder.h"
 #include "trace/trace.h"
-#include "util/err.h"
 #include "util/globlist.h"
 #include "util/hashmap.h"
+#include "util/notes.h"
 #include "util/procfs.h"
-#include "util/signals.h"
+#include "util/strbuf.h"
 #include "util/timeutil.h"
 
 #define NO_TAG UINT32_MAX
@@ -22,6 +22,8 @@
 
 struct tag_stat {
 	uint64_t allocs, frees;
+	uint64_t frees_before; /* events: frees of objects allocated before the start */
+	uint64_t frees_unseen; /* events: allocated again at a live address */
 	int64_t outstanding, outstanding_bytes;
 };
 
@@ -40,7 +42,7 @@ struct recorder {
 
 	/* The symbol subset: every address met is resolved once; each symbol
 	 * it lands in is stored once. */
-	struct ksyms *kallsyms; /* NULL when unreadable: stacks stay addresses */
+	const struct ksyms *kallsyms; /* borrowed; NULL when unreadable: stacks stay addresses */
 	struct u64map *addrs_seen, *syms_stored;
 	struct ksyms *pending_syms;
 	size_t npending;
@@ -257,8 +259,11 @@ static void live_alloc(struct recorder *rc, uint8_t kind, uint64_t ptr, uint32_t
 	if (bytes > UINT32_MAX)
 		bytes = UINT32_MAX;
 	if (u64map_remove(rc->live, key, &old) && (ts = tag_stat(rc, (uint32_t)(old >> 32)))) {
-		ts->outstanding--; /* its free was lost: counted in TR_LOST */
+		/* Its free was never seen: lost (counted in TR_LOST) or through a
+		 * path the tracepoints miss (bulk and RCU batch frees). */
+		ts->outstanding--;
 		ts->outstanding_bytes -= (int64_t)(old & UINT32_MAX);
+		ts->frees_unseen++;
 	}
 	if (u64map_set(rc->live, key, (uint64_t)tag << 32 | bytes) == 0 && (ts = tag_stat(rc, tag))) {
 		ts->outstanding++;
@@ -266,13 +271,15 @@ static void live_alloc(struct recorder *rc, uint8_t kind, uint64_t ptr, uint32_t
 	}
 }
 
-static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr)
+static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr, struct tag_stat *freed_as)
 {
 	uint64_t old;
 	struct tag_stat *ts;
 
 	if (!u64map_remove(rc->live, live_key(kind, ptr), &old)) {
 		rc->sum->unmatched_frees++;
+		if (freed_as)
+			freed_as->frees_before++;
 		return;
 	}
 	ts = tag_stat(rc, (uint32_t)(old >> 32));
@@ -324,7 +331,7 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 	rc->sum->frees++;
 	if (ts)
 		ts->frees++;
-	live_free(rc, ev->kind, ev->ptr);
+	live_free(rc, ev->kind, ev->ptr, ts);
 	return trace_writer__free(rc->w, &f);
 }
 
@@ -554,7 +561,10 @@ static int checkpoint(struct recorder *rc)
 	return err;
 }
 
-static void fill_header(struct trace_header *hdr, const struct recorder_opts *o)
+/* The header; options is the caller's text with the map sizes in effect,
+ * defaults included: a trace with map_full losses says how big the maps were. */
+static int fill_header(struct trace_header *hdr, const struct recorder_opts *o,
+		       struct strbuf *options)
 {
 	struct utsname uts;
 
@@ -569,7 +579,19 @@ static void fill_header(struct trace_header *hdr, const struct recorder_opts *o)
 	hdr->aggregate = o->probe.aggregate;
 	hdr->stacks = o->probe.stacks;
 	hdr->sample_every = o->probe.sample_every ? o->probe.sample_every : 1;
-	hdr->options = o->options_text;
+	if (strbuf_puts(options, o->options_text ? o->options_text : ""))
+		return -ENOMEM;
+	if (o->probe.stacks &&
+	    strbuf_printf(options, " [stack-buckets=%u]",
+			  o->probe.max_stacks ? o->probe.max_stacks : REC_DEFAULT_STACKS))
+		return -ENOMEM;
+	if (o->probe.aggregate &&
+	    strbuf_printf(options, " [max-outstanding=%u]",
+			  o->probe.max_outstanding ? o->probe.max_outstanding
+						   : REC_DEFAULT_OUTSTANDING))
+		return -ENOMEM;
+	hdr->options = strbuf_str(options);
+	return 0;
 }
 
 static int setup_tags(struct recorder *rc)
@@ -617,6 +639,8 @@ static void fill_summary_tags(struct recorder *rc)
 		t = &sum->tags[n++];
 		t->allocs = ts->allocs;
 		t->frees = ts->frees;
+		t->frees_before = ts->frees_before;
+		t->frees_unseen = ts->frees_unseen;
 		t->outstanding = ts->outstanding;
 		t->outstanding_bytes = ts->outstanding_bytes;
 		snprintf(t->name, sizeof(t->name), "%s",
@@ -626,12 +650,34 @@ static void fill_summary_tags(struct recorder *rc)
 	qsort(sum->tags, n, sizeof(*sum->tags), cmp_tag_net);
 }
 
-int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, char *why,
-		 size_t whylen)
+static bool caller_stops(const struct recorder_hooks *h)
 {
-	struct recorder rc = { .opts = o, .sum = sum };
+	return h && h->should_stop && h->should_stop(h->ctx);
+}
+
+/* How long to wait before looking at the clock, the hooks and the kernel
+ * again: at most max_ns, less when the next period or hook tick is nearer. */
+static uint64_t wait_ns(uint64_t now, uint64_t next_period, uint64_t next_hook, uint64_t max_ns)
+{
+	uint64_t until = next_period < next_hook ? next_period : next_hook;
+
+	if (until <= now)
+		return 0;
+	return until - now < max_ns ? until - now : max_ns;
+}
+
+int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hooks,
+		 const struct ksyms *kallsyms, struct recorder_summary *sum, struct notes *notes,
+		 char *why, size_t whylen)
+{
+	struct recorder rc = { .opts = o, .sum = sum, .kallsyms = kallsyms };
+	struct strbuf options = STRBUF_INIT;
 	struct trace_header hdr;
-	uint64_t start, period = o->interval_ns ? o->interval_ns : 1000000000ull, next_tick;
+	uint64_t period = o->interval_ns ? o->interval_ns
+					 : o->probe.aggregate ? RECORDER_AGGREGATE_INTERVAL_NS
+							      : RECORDER_FLUSH_NS;
+	uint64_t tick_ns = hooks && hooks->tick ? hooks->tick_ns : 0;
+	uint64_t start, next_tick, next_hook = UINT64_MAX;
 	int ncpus, err;
 
 	memset(sum, 0, sizeof(*sum));
@@ -658,11 +704,9 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 			goto out;
 		}
 	}
-	if (ksyms__load(&rc.kallsyms))
-		rc.kallsyms = NULL; /* stacks stay addresses; said in the note */
-	else
+	if (rc.kallsyms)
 		note_kaslr_anchors(&rc);
-	err = record_probe__start(&o->probe, on_event, &rc, &rc.rp, why, whylen);
+	err = record_probe__start(&o->probe, rc.kallsyms, on_event, &rc, notes, &rc.rp, why, whylen);
 	if (err)
 		goto out;
 	snprintf(sum->note, sizeof(sum->note), "%s%s", record_probe__note(rc.rp),
@@ -670,12 +714,11 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 	ncpus = record_probe__ncpus(rc.rp);
 	rc.lost_now = calloc((size_t)ncpus * LOST_NR, sizeof(uint64_t));
 	rc.lost_written = calloc((size_t)ncpus * LOST_NR, sizeof(uint64_t));
-	if (!rc.lost_now || !rc.lost_written) {
+	if (!rc.lost_now || !rc.lost_written || fill_header(&hdr, o, &options)) {
 		err = -ENOMEM;
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
-	fill_header(&hdr, o);
 	start = monotonic_ns();
 	hdr.start_ns = start;
 	hdr.start_realtime_ns = realtime_ns();
@@ -691,8 +734,12 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 		snprintf(why, whylen, "cannot name the slab caches: %s", strerror(-err));
 		goto out;
 	}
+	if (hooks && hooks->started)
+		hooks->started(hooks->ctx, notes);
 	next_tick = start + period;
-	while (!should_stop()) {
+	if (tick_ns)
+		next_hook = start + tick_ns;
+	while (!caller_stops(hooks)) {
 		uint64_t now = monotonic_ns();
 
 		if (o->duration_ns && now - start >= o->duration_ns) {
@@ -700,7 +747,7 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 			break;
 		}
 		if (o->probe.aggregate) {
-			sleep_ns_interruptible(next_tick > now ? (next_tick - now < 100000000ull ? next_tick - now : 100000000ull) : 0);
+			sleep_ns_interruptible(wait_ns(now, next_tick, next_hook, 100000000ull));
 		} else {
 			int n = record_probe__poll(rc.rp, 50);
 
@@ -714,8 +761,7 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 				goto write_failed;
 			}
 		}
-		if (usr1_requested && rc.flight) {
-			usr1_requested = 0;
+		if (rc.flight && hooks && hooks->dump_requested && hooks->dump_requested(hooks->ctx)) {
 			err = dump_flight(&rc);
 			if (!err)
 				err = checkpoint(&rc);
@@ -733,9 +779,20 @@ int recorder_run(const struct recorder_opts *o, struct recorder_summary *sum, ch
 			sum->stop_reason = "size limit reached";
 			break;
 		}
+		if (tick_ns && now >= next_hook) {
+			struct recorder_progress pr = { .elapsed_ns = now - start,
+							.bytes_written = trace_writer__bytes(rc.w),
+							.allocs = sum->allocs, .frees = sum->frees };
+
+			next_hook = now + tick_ns;
+			if (hooks->tick(hooks->ctx, &pr)) {
+				sum->stop_reason = hooks->stop_reason ? hooks->stop_reason : "stopped";
+				break;
+			}
+		}
 	}
-	if (should_stop())
-		sum->stop_reason = "stopped by signal";
+	if (caller_stops(hooks))
+		sum->stop_reason = hooks->stop_reason ? hooks->stop_reason : "stopped";
 	/* Drain what the ring buffer still holds. */
 	for (int i = 0; i < 64 && record_probe__poll(rc.rp, 0) > 0 && !rc.err; i++)
 		;
@@ -764,7 +821,6 @@ out:
 	if (rc.w)
 		trace_writer__close(rc.w, 0);
 	record_probe__stop(rc.rp);
-	ksyms__free(rc.kallsyms);
 	ksyms__free(rc.pending_syms);
 	u64map_free(rc.cache_tags);
 	u64map_free(rc.live);
@@ -778,6 +834,7 @@ out:
 	free(rc.flight);
 	free(rc.lost_now);
 	free(rc.lost_written);
+	strbuf_release(&options);
 	return err;
 }
 

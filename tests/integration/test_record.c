@@ -18,8 +18,10 @@
 #include <time.h>
 
 #include "kernel/ksyms.h"
+#include "trace/recorder.h"
 #include "trace/trace.h"
 #include "util/hashmap.h"
+#include "util/notes.h"
 
 static char dir[64];
 static char trace_path[128], out_path[128];
@@ -1018,7 +1020,7 @@ static void test_bad_options(void **state)
 	static const char *const bad[] = {
 		"",					   /* no -o */
 		"-o /tmp/x --kinds bogus",
-		"-o /tmp/x --size 5",
+		"-o /tmp/x --size 5x",
 		"-o /tmp/x --size 9-3",
 		"-o /tmp/x --aggregate --ring 1M",
 		"-o /tmp/x --no-stacks --sample 3",
@@ -1033,6 +1035,7 @@ static void test_bad_options(void **state)
 		"-o /tmp/x --max-size 63K",
 		"-o /tmp/x -d 1 --ring 1M --max-size 64K",
 		"-o ''",
+		"-o - -d 0.2", /* a trace is a seekable file, not a stream: not a file named '-' */
 		"-o /tmp/x -d 1 --pid ''",
 		"-o /tmp/x -d 1 --pid ,",
 		"-o /tmp/x -d 1 --pid 1 --pid ''",
@@ -1097,6 +1100,69 @@ static void test_bad_options(void **state)
 	}
 }
 
+/* The library call `diagnose` makes: recorder_run with its own stop rule and
+ * a tick hook, no signal involved. The tick runs every tick_ns and its
+ * non-zero return ends the recording with the caller's stop reason. */
+struct tick_count {
+	int ticks;
+	uint64_t last_elapsed;
+	bool started;
+};
+
+static void hook_started(void *ctx, const struct notes *notes)
+{
+	(void)notes;
+	((struct tick_count *)ctx)->started = true;
+}
+
+static int hook_tick(void *ctx, const struct recorder_progress *p)
+{
+	struct tick_count *tc = ctx;
+
+	assert_true(p->elapsed_ns >= tc->last_elapsed);
+	tc->last_elapsed = p->elapsed_ns;
+	return ++tc->ticks == 3;
+}
+
+static void test_hooks_stop_and_tick(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct tick_count tc = { 0 };
+	struct recorder_hooks hooks = { .started = hook_started, .tick = hook_tick,
+					.tick_ns = 100000000ull, .ctx = &tc,
+					.stop_reason = "caller done" };
+	struct recorder_opts o;
+	struct recorder_summary sum;
+	struct notes notes = NOTES_INIT;
+	struct trace_facts tf;
+	char why[256];
+
+	recorder_opts_init(&o);
+	o.path = trace_path;
+	o.probe.stacks = false;
+	o.probe.kinds = RK_MASK(RK_SLAB);
+	o.duration_ns = 20000000000ull; /* the tick stops it long before */
+	assert_int_equal(recorder_opts_validate(&o, why, sizeof(why)), 0);
+	int err = recorder_run(&o, &hooks, NULL, &sum, &notes, why, sizeof(why));
+
+	if (err)
+		fail_msg("recorder_run: %s", why);
+	print_message("3 ticks of 100 ms: stopped after %.3f s (%s)\n", sum.elapsed_ns / 1e9,
+		      sum.stop_reason);
+	assert_true(tc.started);
+	assert_int_equal(tc.ticks, 3);
+	assert_string_equal(sum.stop_reason, "caller done");
+	assert_true(sum.elapsed_ns >= 300000000ull && sum.elapsed_ns < 5000000000ull);
+	/* No kallsyms passed: said in the note, the trace still reads. */
+	assert_non_null(strstr(sum.note, "/proc/kallsyms unreadable"));
+	recorder_summary_release(&sum);
+	notes_release(&notes);
+	read_trace(&tf, NULL, NULL);
+	assert_false(tf.truncated);
+	trace_reader__close(tf.r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1114,6 +1180,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tag_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_tracepoints, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hooks_stop_and_tick, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
