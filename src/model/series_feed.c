@@ -7,6 +7,7 @@
 #include "kernel/limits.h"
 #include "model/handle_resources.h"
 #include "model/handles.h"
+#include "model/pool.h"
 #include "model/series.h"
 #include "model/series_name.h"
 
@@ -22,6 +23,26 @@ static int add(struct series_set *set, const char *name, double t, double v, dou
 static double known(uint64_t v)
 {
 	return v ? (double)v : -1;
+}
+
+int series_feed_pool(struct series_set *set, double t, const struct pool_snapshot *snap)
+{
+	char name[160];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < snap->count && !err; i++) {
+		const struct pool_tag *tag = &snap->tags[i];
+
+		if (!tag->have_slab)
+			continue;
+		err = add(set, series_name_slab(name, sizeof(name), tag->name, "objs"), t,
+			  (double)tag->objs, -1);
+		if (!err)
+			err = add(set, series_name_slab(name, sizeof(name), tag->name, "bytes"), t,
+				  (double)tag->bytes, -1);
+	}
+	return err;
 }
 
 static int feed_process(struct series_set *set, double t, const struct proc_handles *p,

@@ -9,12 +9,16 @@
 #include <stdint.h>
 
 struct handle_resources;
+struct pool_snapshot;
 struct handles_snapshot;
 struct ipc_list;
 struct key_users;
 struct series_set;
 struct sys_limits;
 
+/* Per slab cache with slabinfo figures: slab/CACHE/objs (active objects)
+ * and slab/CACHE/bytes. */
+int series_feed_pool(struct series_set *set, double t, const struct pool_snapshot *snap);
 /* Per process: fds (limit: its soft RLIMIT_NOFILE when read), fds by kind
  * (kinds it holds, or held before: a kind that drops to 0 keeps its series
  * going), threads (limit: threads-max), maps (limit: max_map_count; when
