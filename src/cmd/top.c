@@ -22,6 +22,7 @@
 #include "kernel/slabsys.h"
 #include "model/pool.h"
 #include "output/json.h"
+#include "output/pool_table.h"
 #include "output/table.h"
 #include "ui/top_screen.h"
 #include "util/err.h"
