@@ -54,17 +54,27 @@ int rotlog_make_room(struct rotlog *log, size_t len, struct notes *ns)
 
 int rotlog_write(struct rotlog *log, const char *buf, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = write(log->fd, buf, len);
+	struct stat st;
+	uint64_t start = fstat(log->fd, &st) == 0 ? (uint64_t)st.st_size : log->size;
+	size_t done = 0;
+	int err;
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+	while (done < len) {
+		ssize_t n = write(log->fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -ENOSPC;
+			/* Take the torn record back: a reader of the log sees whole
+			 * records only (a full disk keeps what it had). */
+			if (done && ftruncate(log->fd, (off_t)start) == 0)
+				done = 0;
+			log->size = start + done;
+			return err;
 		}
-		buf += n;
-		len -= (size_t)n;
-		log->size += (uint64_t)n;
+		done += (size_t)n;
 	}
+	log->size = start + len;
 	return 0;
 }

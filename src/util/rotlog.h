@@ -26,7 +26,9 @@ bool rotlog_empty(const struct rotlog *log);
  * past max. A rename that fails is a note ("log-rotate") and appending goes
  * on; -errno only when the fresh file cannot be opened (the log is closed). */
 int rotlog_make_room(struct rotlog *log, size_t len, struct notes *ns);
-/* Append one record. 0 or -errno. */
+/* Append one record, whole or not at all: when a write fails midway (a
+ * full disk), what it wrote is truncated away again. The log stays open, so
+ * the next record is tried afresh. 0 or -errno. */
 int rotlog_write(struct rotlog *log, const char *buf, size_t len);
 /* Accepts a closed log. */
 void rotlog_close(struct rotlog *log);
