@@ -244,6 +244,11 @@ void pool_sampler_status(const struct pool_sampler *s, struct pool_sampler_statu
 	out->samples = s->samples;
 }
 
+const struct ksyms *pool_sampler_ksyms(const struct pool_sampler *s)
+{
+	return s ? s->ksyms : NULL;
+}
+
 void pool_sampler_stop(struct pool_sampler *s)
 {
 	if (!s)

@@ -65,6 +65,10 @@ int pool_sampler_sample(struct pool_sampler *s, struct notes *ns,
 /* The latest snapshot (empty before the first sample); borrowed. */
 const struct pool_snapshot *pool_sampler_latest(const struct pool_sampler *s);
 void pool_sampler_status(const struct pool_sampler *s, struct pool_sampler_status *out);
+/* The kernel symbols the sampler loaded for its counters (NULL without
+ * counters or when /proc/kallsyms is unreadable): borrowed, so a recorder
+ * run beside the sampler parses /proc/kallsyms no second time. */
+const struct ksyms *pool_sampler_ksyms(const struct pool_sampler *s);
 /* Detach the counters, free everything. Accepts NULL. */
 void pool_sampler_stop(struct pool_sampler *s);
 
