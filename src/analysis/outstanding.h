@@ -30,6 +30,9 @@ enum alloc_class {
 const char *alloc_class_name(enum alloc_class c);
 /* "AIFO" (any case) → class. 0 or -EINVAL. */
 int alloc_class_parse(const char *s, enum alloc_class *c);
+/* "AIFO,aofo" → a bit per class ORed into *mask. 0, -EINVAL (an unknown
+ * name, or an empty list) or -ENOMEM. */
+int alloc_class_parse_list(const char *s, unsigned int *mask);
 
 #define SITE_NO_COMM UINT32_MAX /* a free whose allocation was never seen */
 
@@ -45,6 +48,10 @@ struct alloc_site {
 	uint64_t count[AC_COUNT];
 	uint64_t bytes[AC_COUNT];
 	uint64_t oldest_ns; /* oldest allocation outstanding at `to`; 0 if none */
+	/* Records inside the window: allocations of this site, and frees of
+	 * its objects (frees of objects allocated before the trace: the
+	 * alloc_unseen site the free names). */
+	uint64_t window_allocs, window_frees;
 	uint32_t trend_tag, trend_stack; /* for the observer: trend's series index + 1 */
 };
 
@@ -57,6 +64,7 @@ struct outstanding_totals {
 	uint64_t count[AC_COUNT];
 	uint64_t bytes[AC_COUNT];
 	uint64_t records, allocs, frees; /* all pushed, inside the window or not */
+	uint64_t window_other;		 /* LOST and SNAPSHOT records inside the window */
 	uint64_t unmatched_frees; /* frees of allocations made before the trace */
 	uint64_t reused_ptrs;	  /* an allocation at a live address: a free was lost */
 	uint64_t lost_ringbuf, lost_map, lost_misses;

@@ -117,8 +117,8 @@ static void bump(struct trend_series *s, size_t b, int dcount, int64_t dbytes)
 	s->net_bytes[b] += dbytes;
 }
 
-void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int dcount,
-		  int64_t dbytes)
+/* The bucket of ts, merging buckets until it fits; nbuckets covers it. */
+static uint64_t bucket_of(struct trend *t, uint64_t ts_ns)
 {
 	uint64_t b = ts_ns > t->origin ? (ts_ns - t->origin) / t->width : 0;
 
@@ -128,6 +128,19 @@ void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int 
 	}
 	if (b + 1 > t->nbuckets)
 		t->nbuckets = b + 1;
+	return b;
+}
+
+void trend__extend(struct trend *t, uint64_t ts_ns)
+{
+	bucket_of(t, ts_ns);
+}
+
+void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int dcount,
+		  int64_t dbytes)
+{
+	uint64_t b = bucket_of(t, ts_ns);
+
 	if (!site->trend_tag)
 		site->trend_tag = series_findnew(t, TREND_TAG, site->tag_id, TRACE_NO_STACK);
 	if (!site->trend_stack && site->stack_id != TRACE_NO_STACK)

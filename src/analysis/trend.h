@@ -35,6 +35,10 @@ void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int 
 		  int64_t dbytes);
 /* The observer that feeds t from an outstanding analysis (t borrowed). */
 struct outstanding_observer trend__observer(struct trend *t);
+/* Let the buckets span up to ts_ns (the window's end) even when no event
+ * came that late, so a series shows its flat tail instead of ending at its
+ * last event. Merges buckets as an event would. */
+void trend__extend(struct trend *t, uint64_t ts_ns);
 /* Did any event fail to be recorded (out of memory)? */
 int trend__error(const struct trend *t);
 
