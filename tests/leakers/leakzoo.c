@@ -2,7 +2,7 @@
  * steady, settable rate, for the tests of `poolscope diagnose` and anyone who
  * needs a known leak on a live machine.
  *
- * usage: leakzoo KIND [--rate N] [--max N] [--size BYTES] [--pass FDKIND]
+ * usage: leakzoo KIND [--rate N] [--max N] [--size BYTES] [--pass FDKIND] [--comm NAME]
  *        leakzoo --list          one line per kind: NAME leak|decoy WHAT
  *
  *   --rate N      objects made per second (a decimal; default per kind,
@@ -16,6 +16,9 @@
  *                 thread stack, SysV/POSIX message size, key payload,
  *                 memfd length. Refused for kinds without one.
  *   --pass FDKIND scm only: the fd kind passed to the holder (default eventfd)
+ *   --comm NAME   the process's name (comm, 1..15 bytes, any bytes: a test
+ *                 of odd or hostile names can use it); the holder of scm is
+ *                 "leakzoo-holder" whatever it is
  *
  * Leaks (what grows, and where to see it):
  *   eventfd timerfd epoll file memfd   1 fd per object    /proc/PID/fd
@@ -53,8 +56,11 @@
  *
  * Protocol: prints on stdout, line-buffered, "pid P", "object KIND", "class
  * leak|decoy", "rate R", "max M", "size S" (where it applies), facts some
- * kinds add ("allocator P", "holder P", "pass FDKIND", "dir PATH", "keyring
- * SERIAL", "tcp_listen ADDR:PORT", "file PATH"), then "ready", and starts.
+ * kinds add ("pass FDKIND", "dir PATH", "keyring SERIAL", "tcp_listen
+ * ADDR:PORT", "file PATH"), "allocator P" (the process that makes the
+ * objects: this one), "holder P" (the process that keeps them: this one, the
+ * child for scm) or "holder none" (sysvmsg, posixmq: no process holds them;
+ * also dentry, pagecache), then "ready", and starts.
  * "max reached" when --max objects are made (flatfds and burst never reach
  * it: they churn until told to stop). Until stdin reaches EOF (what it reads
  * is discarded) or SIGTERM/SIGINT/SIGHUP: then it frees everything it made,
@@ -424,7 +430,7 @@ static void setup_scm(void)
 	}
 	close(sv[1]);
 	holder_sock = sv[0];
-	printf("allocator %d\nholder %d\npass %s\n", (int)getpid(), (int)holder_pid, f->name);
+	printf("pass %s\n", f->name);
 }
 
 static void make_scm(long i)
@@ -869,7 +875,7 @@ static void usage_exit(const char *why)
 {
 	if (why)
 		fprintf(stderr, "leakzoo: %s\n", why);
-	fprintf(stderr, "usage: leakzoo KIND [--rate N] [--max N] [--size BYTES] [--pass FDKIND]"
+	fprintf(stderr, "usage: leakzoo KIND [--rate N] [--max N] [--size BYTES] [--pass FDKIND] [--comm NAME]"
 			" (leakzoo --list: the kinds)\n");
 	exit(2);
 }
@@ -888,10 +894,11 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "rate", required_argument, NULL, 'r' }, { "max", required_argument, NULL, 'm' },
 		{ "size", required_argument, NULL, 's' }, { "pass", required_argument, NULL, 'p' },
-		{ "list", no_argument, NULL, 'l' },       { "help", no_argument, NULL, 'h' },
+		{ "comm", required_argument, NULL, 'c' }, { "list", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *rate_s = NULL, *max_s = NULL, *size_s = NULL, *pass_s = NULL;
+	const char *rate_s = NULL, *max_s = NULL, *size_s = NULL, *pass_s = NULL, *comm_s = NULL;
 	char msg[256];
 	struct sigaction sa;
 	sigset_t block, waitmask;
@@ -907,9 +914,10 @@ int main(int argc, char **argv)
 		case 'm': max_s = optarg; break;
 		case 's': size_s = optarg; break;
 		case 'p': pass_s = optarg; break;
+		case 'c': comm_s = optarg; break;
 		case 'l': list_kinds(); return 0;
 		case 'h':
-			printf("usage: leakzoo KIND [--rate N] [--max N] [--size BYTES] [--pass FDKIND]\n");
+			printf("usage: leakzoo KIND [--rate N] [--max N] [--size BYTES] [--pass FDKIND] [--comm NAME]\n");
 			list_kinds();
 			return 0;
 		default: usage_exit(NULL);
@@ -978,6 +986,10 @@ int main(int argc, char **argv)
 		opt_size = 0; /* the passed kinds carry no payload */
 	}
 
+	if (comm_s && (!*comm_s || strlen(comm_s) > 15))
+		usage_exit("--comm wants a name of 1 to 15 bytes");
+	if (comm_s)
+		prctl(PR_SET_NAME, comm_s);
 	payload = xcalloc(1, 8192 + sizeof(long) + (opt_size > PAGE ? opt_size : PAGE));
 	memset(payload, 'z', 8192 + sizeof(long));
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -1008,6 +1020,16 @@ int main(int argc, char **argv)
 		printf("size %ld\n", opt_size);
 	if (K->setup)
 		K->setup();
+	/* Who allocates, and who holds what was made: the process whose fd
+	 * table, threads, mappings or session keyring keep it, or none. */
+	printf("allocator %d\n", (int)getpid());
+	if (holder_pid > 0)
+		printf("holder %d\n", (int)holder_pid);
+	else if (K->make == make_sysvmsg || K->make == make_posixmq || K->make == make_dentry ||
+		 K->make == make_pagecache)
+		printf("holder none\n");
+	else
+		printf("holder %d\n", (int)getpid());
 	printf("ready\n");
 
 	start = now();
