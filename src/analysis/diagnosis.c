@@ -25,6 +25,7 @@ static const struct floor proc_floor = {20, 0.05};
 static const struct floor slab_floor = {256, 0.05};
 static const struct floor keys_floor = {10, 0.05};
 static const struct floor sysv_floor = {10, 0.05};
+static const struct floor sys_floor = {10, 0.05};
 
 /* A leak must be a good straight line, and present for nearly the whole
  * window (a process born or dead halfway is judged on too little). */
@@ -148,6 +149,7 @@ static const struct floor *floor_of(const struct series_name_parts *p)
 	case SERIES_SLAB: return &slab_floor;
 	case SERIES_KEYS: return &keys_floor;
 	case SERIES_SYSV_MSG: return &sysv_floor;
+	case SERIES_SYS: return &sys_floor;
 	default: return NULL;
 	}
 }
@@ -164,6 +166,7 @@ static bool judged_for_growth(const struct series_name_parts *p)
 		       strcmp(p->what, "maps") == 0 || strcmp(p->what, "inotify") == 0;
 	case SERIES_KEYS: return strcmp(p->what, "keys") == 0;
 	case SERIES_SYSV_MSG: return strcmp(p->what, "bytes") == 0;
+	case SERIES_SYS: return true;
 	default: return false;
 	}
 }
@@ -286,6 +289,30 @@ static void subsystem_of(const struct diag_stack *st, char *out, size_t len)
 }
 
 /* The recorded path for objects of tag allocated by pid (any pid if 0). */
+/* The slab caches of the objects a finding counts (a name, or a prefix
+ * ending in '*': "msg_msg*" for the msg_msg-N caches) that grow too: their
+ * growth is this finding's evidence, not a finding of its own. */
+static bool explain_caches(struct ctx *c, struct finding *f, const char *pattern)
+{
+	size_t i, n = strlen(pattern);
+	bool prefix = n && pattern[n - 1] == '*', any = false;
+
+	for (i = 0; i < c->n; i++) {
+		struct judged *j = &c->j[i];
+
+		if (j->name.subject != SERIES_SLAB || !j->growing)
+			continue;
+		if (prefix ? strncmp(j->name.id, pattern, n - 1) != 0
+			   : strcmp(j->name.id, cache_name(c->in, pattern)) != 0)
+			continue;
+		j->explained = true;
+		any = true;
+		growth_evidence(f, "/proc/slabinfo objects", j, span_of(j->s));
+		finding_series(f, j->s->name);
+	}
+	return any;
+}
+
 static const struct diag_stack *best_stack(const struct diagnosis_inputs *in, const char *tag,
 					   int pid)
 {
@@ -363,7 +390,6 @@ static int process_finding(struct ctx *c, struct judged *j)
 	const struct diag_process *p = find_proc(in, j->name.pid, j->name.start);
 	const char *what = j->name.what, *cache = object_cache(what);
 	const struct diag_stack *st = NULL;
-	struct judged *slab = NULL;
 	struct finding *f;
 	char src[128], name[256];
 	bool corroborated = false, exact = false;
@@ -424,16 +450,9 @@ static int process_finding(struct ctx *c, struct judged *j)
 	f->rate_per_s = j->fit.slope_per_s;
 	growth_evidence(f, src, j, span_of(j->s));
 	/* The cache of the objects, when it grows too, is evidence. */
-	if (cache)
-		cache = cache_name(in, cache);
 	if (cache) {
-		slab = find_judged(c, series_name_slab(name, sizeof(name), cache, "objs"));
-		if (slab && slab->growing) {
-			slab->explained = true;
-			corroborated = true;
-			growth_evidence(f, "/proc/slabinfo objects", slab, span_of(slab->s));
-			finding_series(f, slab->s->name);
-		}
+		corroborated = explain_caches(c, f, cache);
+		cache = cache_name(in, cache);
 	}
 	if (cache && strcmp(cache, cache_name(in, "filp")) == 0) {
 		held = owners_of(in, p->pid, &alloc_pid, &alloc_comm, &by_alloc);
@@ -537,6 +556,7 @@ static int keys_finding(struct ctx *c, struct judged *j)
 	finding_series(f, j->s->name);
 	growth_evidence(f, "/proc/key-users", j, span_of(j->s));
 	finding_evidence(f, "keys belong to a user, not to a process: no process holds them");
+	explain_caches(c, f, "key_jar");
 	st = best_stack(c->in, cache_name(c->in, "key_jar"), 0);
 	if (st) {
 		attach_stack(f, st);
@@ -578,6 +598,7 @@ static int sysv_finding(struct ctx *c, struct judged *j)
 	set_limit(f, j->s, &j->fit, j->fit.last);
 	finding_series(f, j->s->name);
 	growth_evidence(f, "/proc/sysvipc/msg bytes", j, span_of(j->s));
+	explain_caches(c, f, "msg_msg*");
 	finding_evidence(f, "SysV queues belong to no process: they outlive their creator "
 			    "until removed (ipcrm -q %d)",
 			 j->name.msqid);
@@ -598,6 +619,92 @@ static int sysv_finding(struct ctx *c, struct judged *j)
 		}
 	}
 	f->confidence = confidence(c, j, q != NULL, false);
+	return 0;
+}
+
+/* Kernel-wide totals grow with every per-process or per-queue leak: they
+ * are that leak's evidence when one was found, a finding of their own (held
+ * by no process) only when none explains them. */
+static bool sys_explained(const struct ctx *c, const char *resource)
+{
+	static const struct {
+		const char *prefix, *finding;
+	} by[] = {
+	    {"file handles", "fds of "},	    {"threads", "threads of "},
+	    {"pids", "threads of "},		    {"inotify", "inotify watches of "},
+	    {"keys", "keys of uid"},		    {"key bytes", "keys of uid"},
+	    {"sysv msg", "SysV message queue "},
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(by) / sizeof(by[0]); i++) {
+		if (strncmp(resource, by[i].prefix, strlen(by[i].prefix)) != 0)
+			continue;
+		for (k = 0; k < c->out->n; k++)
+			if (strncmp(c->out->findings[k].resource, by[i].finding,
+				    strlen(by[i].finding)) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int sys_finding(struct ctx *c, struct judged *j)
+{
+	struct finding *f;
+	size_t i, shown = 0;
+
+	if (sys_explained(c, j->name.id))
+		return 0;
+	f = diagnosis_add(c->out, FINDING_LEAK);
+	if (!f)
+		return -ENOMEM;
+	snprintf(f->resource, sizeof(f->resource), "%.150s", j->name.id);
+	snprintf(f->object_type, sizeof(f->object_type), "%.150s", j->name.id);
+	snprintf(f->unit, sizeof(f->unit), "used");
+	snprintf(f->limit_name, sizeof(f->limit_name), "its limit");
+	f->rate_per_s = j->fit.slope_per_s;
+	set_limit(f, j->s, &j->fit, j->fit.last);
+	finding_series(f, j->s->name);
+	growth_evidence(f, "kernel-wide", j, span_of(j->s));
+	finding_evidence(f, "no process's handles grew with it: held by the kernel, not by a "
+			    "process");
+	if (strncmp(j->name.id, "sysv msg", 8) == 0) {
+		snprintf(f->object_type, sizeof(f->object_type),
+			 "SysV messages (msg_msg), never received");
+		explain_caches(c, f, "msg_msg*");
+		/* The queues that hold the most, with their last senders. */
+		for (i = c->in->nqueues; i-- > 0 && shown < 4;) {
+			const struct diag_sysv_queue *q = &c->in->queues[i];
+			char sp[96];
+
+			if (!q->bytes)
+				continue;
+			pid_comm(c->in, q->lspid, sp, sizeof(sp));
+			finding_evidence(f, "queue %d: %llu messages, %llu bytes, owner uid %u, last "
+					    "sender pid %s",
+					 q->msqid, (unsigned long long)q->messages,
+					 (unsigned long long)q->bytes, q->uid, sp);
+			if (!f->allocator.known && q->lspid) {
+				const struct diag_process *p = find_proc(c->in, q->lspid, 0);
+
+				f->allocator.known = true;
+				f->allocator.pid = q->lspid;
+				snprintf(f->allocator.comm, sizeof(f->allocator.comm), "%s",
+					 p ? p->comm : "(exited)");
+			}
+			shown++;
+		}
+		finding_evidence(f, "SysV queues belong to no process: they stay until received or "
+				    "removed (ipcrm -q ID)");
+	} else if (strncmp(j->name.id, "posix mqueue", 12) == 0) {
+		snprintf(f->object_type, sizeof(f->object_type),
+			 "POSIX message queues (mqueue inodes), not unlinked");
+		explain_caches(c, f, "mqueue_inode_cache");
+		explain_caches(c, f, "msg_msg*");
+		finding_evidence(f, "POSIX queues belong to no process once closed: ls -l /dev/mqueue "
+				    "(mount -t mqueue none /dev/mqueue) shows them; mq_unlink removes");
+	}
+	f->confidence = confidence(c, j, false, false) - 0.1;
 	return 0;
 }
 
@@ -781,13 +888,19 @@ int diagnosis_build(const struct diagnosis_inputs *in, struct diagnosis *out)
 
 		if (!j->growing || j->explained)
 			continue;
-		if (j->name.subject == SERIES_SLAB)
-			err = slab_finding(&c, j);
-		else if (j->name.subject == SERIES_KEYS)
+		if (j->name.subject == SERIES_KEYS)
 			err = keys_finding(&c, j);
 		else if (j->name.subject == SERIES_SYSV_MSG)
 			err = sysv_finding(&c, j);
 	}
+	/* Kernel-wide totals that no finding above explains. */
+	for (i = 0; i < c.n && !err; i++)
+		if (c.j[i].growing && c.j[i].name.subject == SERIES_SYS)
+			err = sys_finding(&c, &c.j[i]);
+	/* Last: caches that grow with none of the above. */
+	for (i = 0; i < c.n && !err; i++)
+		if (c.j[i].growing && !c.j[i].explained && c.j[i].name.subject == SERIES_SLAB)
+			err = slab_finding(&c, &c.j[i]);
 	if (!err)
 		err = near_limit_findings(&c);
 	if (!err)
