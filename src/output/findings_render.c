@@ -290,7 +290,14 @@ static int resample(const struct series *s, double duration_s, int64_t *out)
 
 		while (k + 1 < s->n && s->t[k + 1] <= t)
 			k++;
-		out[i] = s->n && s->t[0] <= t ? (int64_t)(s->v[k] - s->v[0]) : 0;
+		if (!s->n || s->t[0] > t)
+			out[i] = 0;
+		else if (k + 1 < s->n && s->t[k + 1] > s->t[k])
+			out[i] = (int64_t)(s->v[k] - s->v[0] +
+					   (s->v[k + 1] - s->v[k]) * (t - s->t[k]) /
+					       (s->t[k + 1] - s->t[k]));
+		else
+			out[i] = (int64_t)(s->v[k] - s->v[0]);
 	}
 	return HTML_POINTS;
 }
@@ -326,8 +333,14 @@ int findings_render_html(const struct diagnosis *d, const struct series_set *set
 	for (i = 0; i < d->n; i++) {
 		const struct finding *f = &d->findings[i];
 
-		LINE("%s %s: %+.3g %s/s%s", label[f->kind], f->resource, f->rate_per_s, f->unit,
-		     f->exhaustion_s >= 0 ? " (runs out, see its evidence)" : "");
+		char when[48] = "";
+
+		if (f->exhaustion_s >= 0) {
+			char a[32];
+
+			snprintf(when, sizeof(when), ", runs out in %s", span(f->exhaustion_s, a, sizeof(a)));
+		}
+		LINE("%s %s: %+.3g %s/s%s", label[f->kind], f->resource, f->rate_per_s, f->unit, when);
 		if (f->holder.known)
 			LINE("holder %s (pid %d%s%s)", f->holder.comm, f->holder.pid,
 			     f->holder.unit[0] ? ", " : "", f->holder.unit);
@@ -353,6 +366,9 @@ int findings_render_html(const struct diagnosis *d, const struct series_set *set
 		LINE("No leak: nothing grew steadily in the %u series checked.", d->checked.series);
 #undef LINE
 	r.title = "poolscope diagnose";
+	r.chart_title = "Growth of each finding's series since the start of the run";
+	r.chart_y_label = "gained since the start";
+	r.no_flame = true;
 	r.summary = lines;
 	r.nsummary = nlines;
 	r.series = series;
