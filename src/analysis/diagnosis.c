@@ -251,7 +251,8 @@ static bool is_allocator_frame(const char *f)
 	    "kmem_cache_alloc", "__kmem_cache_alloc", "kmalloc", "__kmalloc", "krealloc",
 	    "kzalloc", "__kzalloc", "kvmalloc", "__kvmalloc", "slab_alloc", "__slab_alloc",
 	    "___slab_alloc", "alloc_pages", "__alloc_pages", "kmalloc_trace", "kmem_cache_zalloc",
-	    "alloc_empty_file", "alloc_file", "__alloc_file", "init_file", "bpf_", "trace_",
+	    "alloc_empty_file", "alloc_file", "__alloc_file", "init_file", "alloc_file_pseudo",
+	    "anon_inode_", "__anon_inode_", "bpf_", "trace_",
 	    "perf_", "0x",
 	};
 	size_t i;
