@@ -1,6 +1,7 @@
 /* Recording session: BPF probe → trace writer. See recorder.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,7 +586,7 @@ static int fill_header(struct trace_header *hdr, const struct recorder_opts *o,
 	    strbuf_printf(options, " [stack-buckets=%u]",
 			  o->probe.max_stacks ? o->probe.max_stacks : REC_DEFAULT_STACKS))
 		return -ENOMEM;
-	if (o->probe.aggregate &&
+	if ((o->probe.aggregate || record_probe_opts_live_set(&o->probe)) &&
 	    strbuf_printf(options, " [max-outstanding=%u]",
 			  o->probe.max_outstanding ? o->probe.max_outstanding
 						   : REC_DEFAULT_OUTSTANDING))
@@ -650,6 +651,29 @@ static void fill_summary_tags(struct recorder *rc)
 	qsort(sum->tags, n, sizeof(*sum->tags), cmp_tag_net);
 }
 
+/* A --pid that names no process records nothing until a process with that
+ * pid starts: say so at once (a typo would otherwise record an empty trace).
+ * Pid 0 is the idle task: it exists without a /proc entry. */
+static void note_missing_pids(const struct record_probe_opts *p, struct notes *notes)
+{
+	char list[256] = "";
+	size_t used = 0, missing = 0;
+
+	for (size_t i = 0; i < p->npids && notes; i++) {
+		if (!p->pids[i] || kill((pid_t)p->pids[i], 0) == 0 || errno != ESRCH)
+			continue;
+		missing++;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
+						 used ? "," : "", p->pids[i]);
+	}
+	if (missing)
+		notes_add(notes, "record-pid-missing",
+			  "--pid %s: no such process%s now; only a process started later with %s "
+			  "will be recorded",
+			  list, missing > 1 ? "es" : "", missing > 1 ? "those pids" : "that pid");
+}
+
 static bool caller_stops(const struct recorder_hooks *h)
 {
 	return h && h->should_stop && h->should_stop(h->ctx);
@@ -709,6 +733,7 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 	err = record_probe__start(&o->probe, rc.kallsyms, on_event, &rc, notes, &rc.rp, why, whylen);
 	if (err)
 		goto out;
+	note_missing_pids(&o->probe, notes);
 	snprintf(sum->note, sizeof(sum->note), "%s%s", record_probe__note(rc.rp),
 		 rc.kallsyms ? "" : "; /proc/kallsyms unreadable: stacks are stored without names");
 	ncpus = record_probe__ncpus(rc.rp);
@@ -719,6 +744,9 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
+	/* Live from here: the set-up above (the loader's buffers) made its
+	 * frees before, the trace file's creation is the first thing recorded. */
+	record_probe__go(rc.rp);
 	start = monotonic_ns();
 	hdr.start_ns = start;
 	hdr.start_realtime_ns = realtime_ns();
