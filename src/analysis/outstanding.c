@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "analysis/trend.h"
 #include "util/hashmap.h"
 
 #define NKINDS 8 /* enum trace_kind fits; pages and slab pointers get separate maps */
@@ -45,7 +44,7 @@ struct outstanding {
 	size_t snaps_cap;
 	uint64_t gen0, gen1;
 	struct u64map *lost[3]; /* cpu → latest cumulative count (ringbuf, map, misses) */
-	struct trend *trend; /* borrowed */
+	struct outstanding_observer observer; /* event NULL = none */
 	struct outstanding_totals totals;
 	bool finished;
 };
@@ -68,6 +67,26 @@ int alloc_class_parse(const char *s, enum alloc_class *c)
 		}
 	}
 	return -EINVAL;
+}
+
+int alloc_class_parse_list(const char *s, unsigned int *mask)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum alloc_class c;
+
+		if (alloc_class_parse(tok, &c)) {
+			err = -EINVAL;
+			break;
+		}
+		*mask |= 1u << c;
+	}
+	free(copy);
+	return *mask ? err : -EINVAL;
 }
 
 int outstanding__new(const struct outstanding_opts *opts, struct outstanding **out)
@@ -103,9 +122,9 @@ void outstanding__free(struct outstanding *o)
 	free(o);
 }
 
-void outstanding__set_trend(struct outstanding *o, struct trend *t)
+void outstanding__set_observer(struct outstanding *o, const struct outstanding_observer *obs)
 {
-	o->trend = t;
+	o->observer = obs ? *obs : (struct outstanding_observer){ 0 };
 }
 
 /* The identity of a site: every field `--group` can select, nothing else. */
@@ -154,6 +173,8 @@ static int64_t site_findnew(struct outstanding *o, const struct alloc_site *key)
 			memset(o->sites[o->nsites].count, 0, sizeof(key->count));
 			memset(o->sites[o->nsites].bytes, 0, sizeof(key->bytes));
 			o->sites[o->nsites].oldest_ns = 0;
+			o->sites[o->nsites].window_allocs = 0;
+			o->sites[o->nsites].window_frees = 0;
 			*slot = ++o->nsites;
 			return (int64_t)(*slot - 1);
 		}
@@ -192,8 +213,8 @@ static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, 
 		return;
 	}
 	count_class(o, s, AC_AIFI, s->size);
-	if (o->trend)
-		trend__event(o->trend, s, free_ns, -1, -(int64_t)s->size);
+	if (o->observer.event)
+		o->observer.event(o->observer.ctx, s, free_ns, -1, -(int64_t)s->size);
 }
 
 static size_t live_home(const struct live_table *t, uint64_t ptr)
@@ -287,8 +308,11 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 	}
 	slot->ts_ns = a->ts_ns;
 	slot->site = (uint32_t)site;
-	if (o->trend && a->ts_ns >= o->from)
-		trend__event(o->trend, &o->sites[site], a->ts_ns, 1, (int64_t)a->bytes_alloc);
+	if (a->ts_ns >= o->from)
+		o->sites[site].window_allocs++;
+	if (o->observer.event && a->ts_ns >= o->from)
+		o->observer.event(o->observer.ctx, &o->sites[site], a->ts_ns, 1,
+				  (int64_t)a->bytes_alloc);
 	return 0;
 }
 
@@ -304,6 +328,8 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 		struct live_slot *slot = live_slot(t, f->ptr);
 
 		if (slot->used) {
+			if (f->ts_ns >= o->from)
+				o->sites[slot->site].window_frees++;
 			retire(o, slot->site, slot->ts_ns, f->ts_ns);
 			live_remove(t, slot);
 			o->totals.live--;
@@ -321,6 +347,7 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 
 		if (site < 0)
 			return (int)site;
+		o->sites[site].window_frees++;
 		count_class(o, &o->sites[site], AC_AOFI, 0);
 	}
 	return 0;
@@ -335,6 +362,8 @@ static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap
 	note_ts(o, snap->ts_ns);
 	if (snap->ts_ns > o->to)
 		return 1;
+	if (snap->ts_ns >= o->from)
+		o->totals.window_other++;
 	if (before_from)
 		o->gen0++;
 	o->gen1++;
@@ -380,6 +409,8 @@ static int add_lost(struct outstanding *o, const struct trace_lost *l)
 				&o->totals.lost_misses };
 	int k;
 
+	if (l->ts_ns >= o->from && l->ts_ns <= o->to)
+		o->totals.window_other++;
 	for (k = 0; k < 3; k++) {
 		uint64_t *slot;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kernel/ksyms.h"
+#include "util/notes.h"
 
 struct elf_symbol {
 	const char *name; /* borrowed from libelf's string table */
@@ -267,5 +268,47 @@ int debuginfo__line(const struct debuginfo *d, uint64_t addr, const char **file,
 		name += dlen + 1;
 	*file = name;
 	*line = lineno;
+	return 0;
+}
+
+int debuginfo__align(const struct debuginfo *d, const struct ksyms *ks,
+		     const char *kernel_release, const char *file_name, const char *trace_name,
+		     struct debuginfo_lines *out, struct notes *ns)
+{
+	struct debuginfo_anchor anchor;
+	char banner[256], expect[96];
+
+	if (debuginfo__anchor(d, ks, &anchor))
+		return -ENOENT;
+	*out = (struct debuginfo_lines){ .debuginfo = d, .ksyms = ks, .bias = anchor.bias };
+	/* Names that exist in both but sit elsewhere: another build. */
+	if (anchor.agreeing * 2 < anchor.checked)
+		notes_add(ns, "vmlinux-offset", "%s: only %zu of %zu symbols shared with %s sit at "
+			  "the offset of %s: another build of the kernel? lines may be wrong",
+			  file_name, anchor.agreeing, anchor.checked, trace_name, anchor.name);
+	snprintf(expect, sizeof(expect), "Linux version %s ", kernel_release);
+	if (kernel_release[0] && debuginfo__banner(d, banner, sizeof(banner)) == 0 &&
+	    strncmp(banner, expect, strlen(expect)))
+		notes_add(ns, "vmlinux-release", "%s is \"%.120s\" but %s was recorded on kernel "
+			  "%s: lines may be wrong", file_name, banner, trace_name, kernel_release);
+	return 0;
+}
+
+int debuginfo_lines__source(void *lines, uint64_t ip, const char **file, int *line)
+{
+	struct debuginfo_lines *dl = lines;
+	const struct ksym *sym = ksyms__resolve(dl->ksyms, ip);
+	uint64_t at = ip;
+
+	if (sym && sym->module)
+		return -ENOENT; /* a module's code is not in vmlinux */
+	/* Stack entries and call sites are return addresses: the call
+	 * instruction (and its line) ends on the byte before. */
+	if (sym && ip > sym->addr)
+		at = ip - 1;
+	dl->lookups++;
+	if (debuginfo__line(dl->debuginfo, at - dl->bias, file, line))
+		return -ENOENT;
+	dl->found++;
 	return 0;
 }

@@ -6,7 +6,6 @@
 #include <zlib.h>
 
 #include "analysis/group.h"
-#include "kernel/ksyms.h"
 #include "util/hashmap.h"
 
 /* Field numbers of perftools.profiles (profile.proto). */

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "analysis/group.h"
+#include "output/group_table.h"
 #include "output/table.h"
 
 static const char *const strings[] = { "kmalloc-64", "eventfd_ctx", "bash", "sshd" };
@@ -101,15 +102,15 @@ static void test_group_by_tag_type(void **state)
 	assert_int_equal(grouping__row(gr, 1)->frees, 2);
 	assert_int_equal(grouping__row(gr, 2)->count, 9);
 	assert_int_equal(grouping__row(gr, 2)->bytes, 4 * 64 + 5 * 96);
-	assert_int_equal(group__table(gr, &g, &t), 0);
+	assert_int_equal(group_table__build(gr, &g, &t), 0);
 	assert_string_equal(table_get_str(t, 2, table_col_find(t, "tag")), "kmalloc-64");
 	assert_string_equal(table_get_str(t, 1, table_col_find(t, "type")), "AIFI");
 	assert_int_equal(table_get_uint(t, 0, table_col_find(t, "oldest_age_s")), 0);
-	assert_int_equal(group__sort_table(t, "bytes"), 0);
+	assert_int_equal(group_table__sort(t, "bytes"), 0);
 	assert_string_equal(table_get_str(t, 0, 0), "kmalloc-64");
-	assert_int_equal(group__sort_table(t, "tag:desc"), 0);
+	assert_int_equal(group_table__sort(t, "tag:desc"), 0);
 	assert_string_equal(table_get_str(t, 0, 0), "kmalloc-64");
-	assert_int_equal(group__sort_table(t, "nosuch"), -EINVAL);
+	assert_int_equal(group_table__sort(t, "nosuch"), -EINVAL);
 	table_free(t);
 	grouping__free(gr);
 	outstanding__free(o);
@@ -174,7 +175,7 @@ static void test_diff(void **state)
 	g.names = &names;
 	assert_int_equal(group__build(a, &g, &ga), 0);
 	assert_int_equal(group__build(b, &g, &gb), 0);
-	assert_int_equal(group__diff_table(ga, &g, gb, &g, &t), 0);
+	assert_int_equal(group_diff_table__compare(ga, &g, gb, &g, &t), 0);
 	assert_int_equal(table_rows(t), 2);
 	/* kmalloc-64 1 → 9 grew most; eventfd_ctx 5 → 4 shrank */
 	assert_string_equal(table_get_str(t, 0, 0), "kmalloc-64");
