@@ -71,6 +71,38 @@ static const struct diag_cache *find_cache(const struct diagnosis_inputs *in, co
 	return NULL;
 }
 
+/* A cache by its name or by one of the names merged into it (the kernel
+ * merges caches of one size and flags: inotify_inode_mark may be counted
+ * under another name). NULL when unknown. */
+static const struct diag_cache *find_cache_alias(const struct diagnosis_inputs *in,
+						 const char *name)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < in->ncaches; i++) {
+		const char *p = in->caches[i].names;
+
+		if (strcmp(in->caches[i].name, name) == 0)
+			return &in->caches[i];
+		while ((p = strstr(p, name))) {
+			bool starts = p == in->caches[i].names || p[-1] == ',';
+
+			if (starts && (p[n] == ',' || p[n] == '\0'))
+				return &in->caches[i];
+			p += n;
+		}
+	}
+	return NULL;
+}
+
+/* The name the series and the recording know a cache by. */
+static const char *cache_name(const struct diagnosis_inputs *in, const char *name)
+{
+	const struct diag_cache *c = find_cache_alias(in, name);
+
+	return c ? c->name : name;
+}
+
 static const struct diag_sysv_queue *find_queue(const struct diagnosis_inputs *in, int msqid)
 {
 	size_t i;
@@ -281,10 +313,9 @@ static void attach_stack(struct finding *f, const struct diag_stack *st)
 		snprintf(f->stack[i], sizeof(f->stack[i]), "%s", st->frames[i]);
 	f->nstack = i;
 	subsystem_of(st, f->subsystem, sizeof(f->subsystem));
-	finding_evidence(f, "recorded: %llu %s objects allocated on this path and still outstanding "
-			    "(%llu by pid %d %s)",
-			 (unsigned long long)st->aifo, st->tag,
-			 (unsigned long long)st->alloc_pid_aifo, st->alloc_pid, st->alloc_comm);
+	finding_evidence(f, "recorded: %llu %s objects allocated on this path by pid %d (%s) during "
+			    "the recording and still outstanding at its end",
+			 (unsigned long long)st->aifo, st->tag, st->alloc_pid, st->alloc_comm);
 }
 
 static void fill_process(struct finding_process *fp, const struct diag_process *p)
@@ -393,6 +424,8 @@ static int process_finding(struct ctx *c, struct judged *j)
 	f->rate_per_s = j->fit.slope_per_s;
 	growth_evidence(f, src, j, span_of(j->s));
 	/* The cache of the objects, when it grows too, is evidence. */
+	if (cache)
+		cache = cache_name(in, cache);
 	if (cache) {
 		slab = find_judged(c, series_name_slab(name, sizeof(name), cache, "objs"));
 		if (slab && slab->growing) {
@@ -402,7 +435,7 @@ static int process_finding(struct ctx *c, struct judged *j)
 			finding_series(f, slab->s->name);
 		}
 	}
-	if (cache && strcmp(cache, "filp") == 0) {
+	if (cache && strcmp(cache, cache_name(in, "filp")) == 0) {
 		held = owners_of(in, p->pid, &alloc_pid, &alloc_comm, &by_alloc);
 		if (held) {
 			exact = true;
@@ -424,8 +457,7 @@ static int process_finding(struct ctx *c, struct judged *j)
 		}
 	}
 	if (cache) {
-		st = best_stack(in, strcmp(cache, "filp") == 0 && f->allocator.known ? cache : cache,
-				f->allocator.known ? f->allocator.pid : p->pid);
+		st = best_stack(in, cache, f->allocator.known ? f->allocator.pid : p->pid);
 		if (st) {
 			attach_stack(f, st);
 			corroborated = true;
@@ -505,7 +537,7 @@ static int keys_finding(struct ctx *c, struct judged *j)
 	finding_series(f, j->s->name);
 	growth_evidence(f, "/proc/key-users", j, span_of(j->s));
 	finding_evidence(f, "keys belong to a user, not to a process: no process holds them");
-	st = best_stack(c->in, "key_jar", 0);
+	st = best_stack(c->in, cache_name(c->in, "key_jar"), 0);
 	if (st) {
 		attach_stack(f, st);
 		if (st->alloc_pid) {
@@ -569,47 +601,130 @@ static int sysv_finding(struct ctx *c, struct judged *j)
 	return 0;
 }
 
+/* What a series measures, in words, for a near-limit finding. */
+static void describe(const struct ctx *c, const struct series *s, const struct series_name_parts *p,
+		     struct finding *f)
+{
+	const struct diag_process *pr;
+
+	switch (p->subject) {
+	case SERIES_PROC:
+		pr = find_proc(c->in, p->pid, p->start);
+		if (pr)
+			fill_process(&f->holder, pr);
+		snprintf(f->resource, sizeof(f->resource), "%s of %s (pid %d)",
+			 strncmp(p->what, "fds", 3) == 0 ? "fds" : p->what, pr ? pr->comm : "?",
+			 p->pid);
+		snprintf(f->limit_name, sizeof(f->limit_name), "%s",
+			 strncmp(p->what, "fds", 3) == 0 ? "RLIMIT_NOFILE soft"
+			 : strcmp(p->what, "maps") == 0	 ? "vm.max_map_count"
+			 : strcmp(p->what, "threads") == 0 ? "kernel.threads-max"
+							   : "fs.inotify.max_user_watches");
+		snprintf(f->unit, sizeof(f->unit), "%.15s", p->what);
+		break;
+	case SERIES_KEYS:
+		snprintf(f->resource, sizeof(f->resource), "key %s of uid %u", p->what, p->uid);
+		snprintf(f->limit_name, sizeof(f->limit_name), "kernel.keys quota");
+		snprintf(f->unit, sizeof(f->unit), "%.15s", p->what);
+		break;
+	case SERIES_SYS:
+		snprintf(f->resource, sizeof(f->resource), "%.150s", p->id);
+		snprintf(f->limit_name, sizeof(f->limit_name), "its limit");
+		snprintf(f->unit, sizeof(f->unit), "used");
+		break;
+	default:
+		snprintf(f->resource, sizeof(f->resource), "%s", s->name);
+		snprintf(f->limit_name, sizeof(f->limit_name), "its limit");
+		snprintf(f->unit, sizeof(f->unit), "used");
+		break;
+	}
+	snprintf(f->object_type, sizeof(f->object_type), "%s", f->resource);
+}
+
+/* Full SysV queues, said once: senders block (or fail with IPC_NOWAIT)
+ * until someone receives. */
+static int full_queues_finding(struct ctx *c, const struct series **full, size_t n)
+{
+	struct finding *f;
+	char ids[256];
+	size_t i, len = 0;
+
+	if (!n)
+		return 0;
+	f = diagnosis_add(c->out, FINDING_NEAR_LIMIT);
+	if (!f)
+		return -ENOMEM;
+	snprintf(f->resource, sizeof(f->resource), "%zu SysV message queue%s full", n,
+		 n == 1 ? "" : "s");
+	snprintf(f->object_type, sizeof(f->object_type), "SysV messages (msg_msg), never received");
+	snprintf(f->unit, sizeof(f->unit), "bytes");
+	snprintf(f->limit_name, sizeof(f->limit_name), "queue size (msg_qbytes)");
+	f->used = series_last(full[0]);
+	f->limit = full[0]->limit;
+	ids[0] = '\0';
+	for (i = 0; i < n && len + 16 < sizeof(ids); i++) {
+		struct series_name_parts p;
+
+		if (series_name_parse(full[i]->name, &p) == 0)
+			len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%d", i ? " " : "",
+						p.msqid);
+		if (i < 4)
+			finding_series(f, full[i]->name);
+	}
+	finding_evidence(f, "/proc/sysvipc/msg: queues at their size limit, not growing: %s%s",
+			 ids, i < n ? " ..." : "");
+	finding_evidence(f, "SysV queues belong to no process: they stay until received or "
+			    "removed (ipcrm -q ID)");
+	f->confidence = 0.9;
+	return 0;
+}
+
 /* A value at ≥ 80 % of its limit that does not grow: not a leak, but the
  * next one to run out. */
 static int near_limit_findings(struct ctx *c)
 {
-	size_t i;
+	size_t i, nfull = 0, count = series_set_count(c->in->series);
+	const struct series **full = calloc(count ? count : 1, sizeof(*full));
+	int err = 0;
 
-	for (i = 0; i < series_set_count(c->in->series); i++) {
+	if (!full)
+		return -ENOMEM;
+	for (i = 0; i < count && !err; i++) {
 		const struct series *s = series_set_at(c->in->series, i);
 		struct series_name_parts p;
+		struct judged *j;
 		struct finding *f;
 		double last = series_last(s);
 
 		if (s->limit <= 0 || !(last >= NEAR_LIMIT * s->limit))
 			continue;
-		if (series_name_parse(s->name, &p) == 0 && p.subject == SERIES_PROC) {
-			struct judged *j = find_judged(c, s->name);
-
-			if ((j && j->growing) || p.pid == c->in->self_pid)
-				continue;
+		if (series_name_parse(s->name, &p))
+			continue;
+		j = find_judged(c, s->name);
+		if ((j && j->growing) || (p.subject == SERIES_PROC && p.pid == c->in->self_pid))
+			continue;
+		if (p.subject == SERIES_SYSV_MSG) {
+			if (strcmp(p.what, "bytes") == 0)
+				full[nfull++] = s;
+			continue;
 		}
 		f = diagnosis_add(c->out, FINDING_NEAR_LIMIT);
-		if (!f)
-			return -ENOMEM;
-		snprintf(f->resource, sizeof(f->resource), "%s", s->name);
-		snprintf(f->object_type, sizeof(f->object_type), "%s", s->name);
-		snprintf(f->unit, sizeof(f->unit), "used");
+		if (!f) {
+			err = -ENOMEM;
+			break;
+		}
+		describe(c, s, &p, f);
 		f->used = last;
 		f->limit = s->limit;
-		snprintf(f->limit_name, sizeof(f->limit_name), "its limit");
-		if (p.subject == SERIES_PROC) {
-			const struct diag_process *pr = find_proc(c->in, p.pid, p.start);
-
-			if (pr)
-				fill_process(&f->holder, pr);
-		}
 		finding_series(f, s->name);
 		finding_evidence(f, "%s: %.0f of %.0f (%.0f %%), not growing", s->name, last,
 				 s->limit, 100.0 * last / s->limit);
 		f->confidence = 0.9;
 	}
-	return 0;
+	if (!err)
+		err = full_queues_finding(c, full, nfull);
+	free(full);
+	return err;
 }
 
 static int compare_growth(const void *a, const void *b)
@@ -701,8 +816,10 @@ size_t diagnosis_stack_targets(const struct diagnosis_inputs *in, char (*tags)[6
 			if (j->name.pid == in->self_pid)
 				continue;
 			tag = object_cache(j->name.what);
+			if (tag)
+				tag = cache_name(in, tag);
 		} else if (j->name.subject == SERIES_KEYS) {
-			tag = "key_jar";
+			tag = cache_name(in, "key_jar");
 		} else if (j->name.subject == SERIES_SLAB) {
 			cache = find_cache(in, j->name.id);
 			if (cache && cache->reclaimable)

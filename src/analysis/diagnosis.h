@@ -55,16 +55,18 @@ struct diag_sysv_queue {
 	uint64_t bytes, qbytes, messages;
 };
 
-/* One allocating path of the stack phase: objects allocated during the
- * recording and still outstanding at its end (AIFO). */
+/* One allocating path of the stack phase, for one allocating process:
+ * objects allocated during the recording and still outstanding at its end
+ * (AIFO). The same path appears once per process that allocated on it. */
 struct diag_stack {
 	char tag[64];
+	uint32_t stack_id; /* the trace's: equal ids are the same path */
 	uint64_t aifo, aifo_bytes;
 	char frames[FINDING_FRAMES][FINDING_TEXT]; /* innermost first */
 	size_t nframes;
-	int alloc_pid; /* the process that allocated most of them; 0: kernel/none */
+	int alloc_pid; /* the allocating process; 0: kernel context */
 	char alloc_comm[64];
-	uint64_t alloc_pid_aifo;
+	uint64_t alloc_pid_aifo; /* = aifo: kept for the evidence line */
 };
 
 /* Recorded struct files still outstanding, by (allocator, holder): the

@@ -2,12 +2,16 @@
  * would act on (comm and unit names are anyone's to choose). */
 #include "output/findings_render.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis/findings.h"
+#include "model/series.h"
+#include "output/html.h"
 #include "output/json.h"
 
 /* ---- JSON ---- */
@@ -195,7 +199,7 @@ static void text_finding(const struct finding *f, FILE *out)
 		text_process(out, "allocator", &f->allocator);
 	fprintf(out, "  %-11s", "object");
 	put_safe(out, f->object_type);
-	if (f->tag[0]) {
+	if (f->tag[0] && !strstr(f->object_type, f->tag)) {
 		fputs(" (", out);
 		put_safe(out, f->tag);
 		fputc(')', out);
@@ -268,4 +272,95 @@ void findings_render_text(const struct diagnosis *d, FILE *out)
 			" counter events (confidence lowered accordingly)\n",
 			d->lost.bpf_misses, d->lost.ringbuf, d->lost.map, d->lost.stacks,
 			d->lost.counter_misses);
+}
+
+/* ---- HTML: the report's page, with the findings' series as graphs ---- */
+
+#define HTML_MAX_SERIES 8
+#define HTML_POINTS 240
+
+/* A series as evenly spaced points of its growth since its first sample
+ * (findings of different sizes share one chart). */
+static int resample(const struct series *s, double duration_s, int64_t *out)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < HTML_POINTS; i++) {
+		double t = duration_s * (double)i / (HTML_POINTS - 1);
+
+		while (k + 1 < s->n && s->t[k + 1] <= t)
+			k++;
+		out[i] = s->n && s->t[0] <= t ? (int64_t)(s->v[k] - s->v[0]) : 0;
+	}
+	return HTML_POINTS;
+}
+
+int findings_render_html(const struct diagnosis *d, const struct series_set *set, FILE *out)
+{
+	static const char *const label[] = {
+	    [FINDING_LEAK] = "LEAK", [FINDING_CACHE] = "CACHE", [FINDING_NEAR_LIMIT] = "NEAR LIMIT"};
+	struct svg_series series[HTML_MAX_SERIES];
+	int64_t points[HTML_MAX_SERIES][HTML_POINTS];
+	const char **lines = NULL;
+	char (*text)[2 * FINDING_TEXT + 64] = NULL;
+	struct html_report r = {0};
+	size_t i, k, nlines = 0, max_lines, nseries = 0;
+	int err = 0;
+
+	max_lines = 2 + d->n * (4 + FINDING_EVIDENCE);
+	lines = calloc(max_lines, sizeof(*lines));
+	text = calloc(max_lines, sizeof(*text));
+	if (!lines || !text) {
+		err = -ENOMEM;
+		goto out;
+	}
+#define LINE(...)                                                                            \
+	do {                                                                                 \
+		snprintf(text[nlines], sizeof(text[0]), __VA_ARGS__);                        \
+		lines[nlines] = text[nlines];                                                \
+		nlines++;                                                                    \
+	} while (0)
+	LINE("%zu finding%s in %.0f s: %u samples of %u series, %u processes, %u caches", d->n,
+	     d->n == 1 ? "" : "s", d->checked.duration_s, d->checked.samples, d->checked.series,
+	     d->checked.processes, d->checked.caches);
+	for (i = 0; i < d->n; i++) {
+		const struct finding *f = &d->findings[i];
+
+		LINE("%s %s: %+.3g %s/s%s", label[f->kind], f->resource, f->rate_per_s, f->unit,
+		     f->exhaustion_s >= 0 ? " (runs out, see its evidence)" : "");
+		if (f->holder.known)
+			LINE("holder %s (pid %d%s%s)", f->holder.comm, f->holder.pid,
+			     f->holder.unit[0] ? ", " : "", f->holder.unit);
+		if (f->allocator.known)
+			LINE("allocator %s (pid %d)", f->allocator.comm, f->allocator.pid);
+		LINE("object %s%s%s; confidence %.2f%s%s", f->object_type, f->tag[0] ? ", tag " : "",
+		     f->tag, f->confidence, f->nstack ? "; stack " : "",
+		     f->nstack ? f->stack[f->nstack > 2 ? 2 : f->nstack - 1] : "");
+		for (k = 0; k < f->nevidence; k++)
+			LINE("  %s", f->evidence[k]);
+		for (k = 0; set && k < f->nseries && nseries < HTML_MAX_SERIES; k++) {
+			const struct series *s = series_set_find(set, f->series[k]);
+
+			if (!s)
+				continue;
+			series[nseries].name = s->name;
+			series[nseries].values = points[nseries];
+			series[nseries].n = (size_t)resample(s, d->checked.duration_s, points[nseries]);
+			nseries++;
+		}
+	}
+	if (!d->n)
+		LINE("No leak: nothing grew steadily in the %u series checked.", d->checked.series);
+#undef LINE
+	r.title = "poolscope diagnose";
+	r.summary = lines;
+	r.nsummary = nlines;
+	r.series = series;
+	r.nseries = nseries;
+	r.duration_s = d->checked.duration_s;
+	err = html_write(out, &r);
+out:
+	free(lines);
+	free(text);
+	return err;
 }

@@ -179,7 +179,7 @@ static void test_zoo_verdicts(void **state)
 	/* The growing dentry cache is cache growth. */
 	assert_non_null(find(&d, FINDING_CACHE, "dentry"));
 	/* 900 of 1024 fds, flat: near its limit. */
-	f = find(&d, FINDING_NEAR_LIMIT, "proc/400:9/fds");
+	f = find(&d, FINDING_NEAR_LIMIT, "fds of nearly (pid 400)");
 	assert_non_null(f);
 	assert_int_equal(f->holder.pid, 400);
 	/* Leaks first. */
