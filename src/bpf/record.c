@@ -407,6 +407,11 @@ int record_probe__start(const struct record_probe_opts *o, const struct ksyms *k
 								    : REC_DEFAULT_OUTSTANDING)
 					      : 1);
 	bpf_map__set_max_entries(rp->skel->maps.origins, o->aggregate ? 65536 : 1);
+	ro->live_set = record_probe_opts_live_set(o);
+	bpf_map__set_max_entries(rp->skel->maps.live_objs,
+				 ro->live_set ? (o->max_outstanding ? o->max_outstanding
+								    : REC_DEFAULT_OUTSTANDING)
+					      : 1);
 
 	err = record_bpf__load(rp->skel);
 	if (err) {
@@ -475,8 +480,6 @@ int record_probe__start(const struct record_probe_opts *o, const struct ksyms *k
 		 missing[0] ? "; not on this kernel: " : "", missing,
 		 have_kfunc ? "" : "; kmalloc tags unknown (no bpf_get_kmem_cache)",
 		 (kinds & RK_MASK(RK_PAGE)) && !base ? "; pages keyed by struct page address (pfn base unknown)" : "");
-	__sync_synchronize();
-	rp->skel->bss->started = 1;
 	btf__free(btf);
 	*out = rp;
 	return 0;
@@ -484,6 +487,12 @@ out:
 	btf__free(btf);
 	record_probe__stop(rp);
 	return err;
+}
+
+void record_probe__go(struct record_probe *rp)
+{
+	__sync_synchronize();
+	rp->skel->bss->started = 1;
 }
 
 int record_probe__poll(struct record_probe *rp, int timeout_ms)

@@ -50,12 +50,14 @@ static void record_help(FILE *out)
 		"      --stack-buckets N distinct stacks the kernel can hold (default 32768;\n"
 		"                        16 to 1048576; ~540 bytes of kernel memory each)\n"
 		"      --max-outstanding N\n"
-		"                        with --aggregate: allocations tracked at once\n"
+		"                        with --aggregate, or --pid/--comm/--size (the live\n"
+		"                        objects whose frees are recorded): tracked at once\n"
 		"                        (default 262144; 16 to 16777216; ~120 bytes each)\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Frees are filtered by kind and tag only (objects are often freed by other\n"
-		"tasks). Lost events (ring buffer full, map full, failed stack captures, BPF\n"
+		"Frees are filtered by kind and tag (objects are often freed by other tasks);\n"
+		"with --pid, --comm or --size only the frees of objects the filter recorded.\n"
+		"Lost events (ring buffer full, map full, failed stack captures, BPF\n"
 		"recursion misses) are counted in the file and the summary. Needs root.\n");
 }
 

@@ -96,6 +96,11 @@ struct recorder_tag {
 	uint64_t frees_before, frees_unseen;
 	/* Allocated while recording and not freed (aggregate: at the last snapshot). */
 	int64_t outstanding, outstanding_bytes;
+	/* False when the kernel frees some of this tag's objects where no
+	 * tracepoint fires (bulk, RCU batches): FREES and OUTSTANDING are then
+	 * not exact (OUTSTANDING overstates). Stored in the trace too
+	 * (trace_reader__frees_exact). */
+	bool frees_exact;
 };
 
 struct recorder_summary {
