@@ -1,6 +1,6 @@
 # poolscope — build, test, install.
 #   make            build build/poolscope
-#   make run        install deps, build, run the main job
+#   make run        install deps, build, run the main job (a 15 s diagnose)
 #   make check      install deps, build, run every test (plain and ASan+UBSan)
 #   make deps       install the Debian packages in deps.txt
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -98,8 +98,10 @@ $(BUILD)/leakers/%: tests/leakers/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $< -lpthread
 
+# The main job: a short diagnose of this machine (RUN_ARGS replaces its options).
+RUN_ARGS ?= --duration 15s
 run: deps all
-	$(Q)$(BUILD)/poolscope top $(RUN_ARGS)
+	$(Q)$(BUILD)/poolscope diagnose $(RUN_ARGS)
 
 # The test run: plain build, then the same suite under ASan+UBSan.
 check: deps

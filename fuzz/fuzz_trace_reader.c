@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)
 				abort(); /* a hang */
 		}
 		(void)trace_reader__ksyms(r);
+		(void)trace_reader__frees_exact(r, "maple_node");
 		trace_reader__close(r);
 	}
 	unlink(path);

@@ -568,6 +568,30 @@ int outstanding__finish(struct outstanding *o, uint64_t end_ns)
 	return 0;
 }
 
+int outstanding__each_live(const struct outstanding *o,
+			   int (*fn)(void *ctx, uint64_t ptr, uint64_t ts_ns,
+				     const struct alloc_site *site),
+			   void *ctx)
+{
+	int k, rc;
+
+	for (k = 0; k < NKINDS; k++) {
+		const struct live_table *t = &o->live[k];
+		size_t i;
+
+		for (i = 0; i < t->cap; i++) {
+			const struct live_slot *la = &t->slots[i];
+
+			if (!la->used)
+				continue;
+			rc = fn(ctx, la->ptr, la->ts_ns, &o->sites[la->site]);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 size_t outstanding__nsites(const struct outstanding *o)
 {
 	return o->nsites;

@@ -103,6 +103,14 @@ int outstanding__add_record(struct outstanding *o, const struct trace_record *re
  * trace's stop time when `to` is open), used for ages. 0 or -ENOMEM. */
 int outstanding__finish(struct outstanding *o, uint64_t end_ns);
 
+/* Every allocation still live at the window's end, after outstanding__finish
+ * (AIFO when ts_ns >= from, AOFO before): fn(ctx, ptr, ts_ns, site) for each,
+ * in no particular order; a non-zero return stops the walk and is returned.
+ * `diagnose` matches the live struct files to the fd tables that hold them. */
+int outstanding__each_live(const struct outstanding *o,
+			   int (*fn)(void *ctx, uint64_t ptr, uint64_t ts_ns,
+				     const struct alloc_site *site),
+			   void *ctx);
 size_t outstanding__nsites(const struct outstanding *o);
 const struct alloc_site *outstanding__site(const struct outstanding *o, size_t i);
 const struct outstanding_totals *outstanding__totals(const struct outstanding *o);

@@ -18,6 +18,7 @@ extern const struct command cmd_top;
 extern const struct command cmd_handles;
 extern const struct command cmd_record;
 extern const struct command cmd_report;
+extern const struct command cmd_diagnose;
 
 /* The command table, NULL-terminated, in the order `--help` lists them. */
 extern const struct command *const commands[];

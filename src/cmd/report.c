@@ -98,7 +98,7 @@ static int parse_pids(const char *s, struct group_opts *g)
 	return g->npids ? 0 : -EINVAL;
 }
 
-static int parse_size_range(const char *s, uint64_t *min, uint64_t *max)
+static int report_size_range(const char *s, uint64_t *min, uint64_t *max)
 {
 	const char *dash = strchr(s, '-');
 	char lo[32];
@@ -305,7 +305,7 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 				return refuse(rc, ps_usage("report", "--comm: bad pattern list '%s'", optarg));
 			break;
 		case OPT_SIZE:
-			if (parse_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max))
+			if (report_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max))
 				return refuse(rc, ps_usage("report", "--size: '%s' is not a size or MIN-MAX "
 							   "range", optarg));
 			break;

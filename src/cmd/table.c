@@ -7,6 +7,7 @@ const struct command *const commands[] = {
 	&cmd_handles,
 	&cmd_record,
 	&cmd_report,
+	&cmd_diagnose,
 	NULL,
 };
 

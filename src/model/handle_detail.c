@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel/netsock.h"
+#include "model/handles.h"
 #include "util/hashmap.h"
 #include "util/procfs.h"
 
@@ -392,5 +393,31 @@ out:
 	free(c.targets);
 	free(c.inos);
 	close(pid_dirfd);
+	return err;
+}
+
+int handles_detail_each(const struct handles_snapshot *snap, handles_detail_visit_fn visit,
+			void *ctx)
+{
+	struct inode_index idx = { 0 };
+	struct sock_table_cache *socks = NULL;
+	int i, err = 0;
+
+	for (i = 0; i < snap->count && !err; i++) {
+		const struct proc_handles *p = &snap->procs[i];
+		struct handle_detail *rows;
+		int n;
+
+		err = handles_detail_read(p->pid, &idx, &socks, &rows, &n);
+		if (err && err != -ENOMEM) {
+			err = 0; /* exited or denied since the scan */
+			continue;
+		}
+		if (!err)
+			err = visit(ctx, p->pid, p->comm, rows, n);
+		free(rows);
+	}
+	sock_cache_free(socks);
+	inode_index_free(&idx);
 	return err;
 }

@@ -11,7 +11,6 @@
 
 #include "bpf/handles_iter.h"
 #include "kernel/limits.h"
-#include "util/hashmap.h"
 #include "util/procfs.h"
 #include "util/timeutil.h"
 
@@ -242,6 +241,14 @@ const struct proc_handles *handles_snapshot_find(const struct handles_snapshot *
 	return NULL;
 }
 
+double proc_handles_fd_pct(const struct proc_handles *p)
+{
+	if (p->fd_soft_limit == HANDLES_UNKNOWN || p->fd_soft_limit == LIMIT_UNLIMITED ||
+	    !p->fd_soft_limit)
+		return -1;
+	return 100.0 * p->fds / (double)p->fd_soft_limit;
+}
+
 int proc_handles_top_kinds(const struct proc_handles *p, enum fd_kind *kinds, int max)
 {
 	enum fd_kind order[FD_KIND_COUNT];
@@ -260,80 +267,4 @@ int proc_handles_top_kinds(const struct proc_handles *p, enum fd_kind *kinds, in
 		n = max;
 	memcpy(kinds, order, (size_t)n * sizeof(*kinds));
 	return n;
-}
-
-static int growth_cmp(const void *a, const void *b)
-{
-	const struct handles_growth *x = a, *y = b;
-	int64_t dx = (int64_t)x->after - x->before, dy = (int64_t)y->after - y->before;
-
-	if (dx != dy)
-		return dx > dy ? -1 : 1;
-	if (x->pid != y->pid)
-		return x->pid - y->pid;
-	return (int)x->kind - (int)y->kind;
-}
-
-int handles_diff(const struct handles_snapshot *before, const struct handles_snapshot *after,
-		 struct handles_growth **out, int *count)
-{
-	double minutes = (double)(after->taken_ns - before->taken_ns) / 60e9;
-	struct u64map *index = u64map_new((size_t)before->count);
-	struct handles_growth *rows = NULL;
-	int n = 0, cap = 0, i, k, err = 0;
-
-	*out = NULL;
-	*count = 0;
-	if (!index)
-		return -ENOMEM;
-	for (i = 0; i < before->count; i++)
-		if (u64map_set(index, (uint64_t)before->procs[i].pid, (uint64_t)i)) {
-			err = -ENOMEM;
-			goto out;
-		}
-	for (i = 0; i < after->count; i++) {
-		const struct proc_handles *a = &after->procs[i], *b;
-		uint64_t *bi = u64map_find(index, (uint64_t)a->pid);
-
-		if (!bi)
-			continue;
-		b = &before->procs[*bi];
-		if (b->starttime != a->starttime || a->fds <= b->fds)
-			continue;
-		for (k = 0; k <= FD_KIND_COUNT; k++) {
-			uint32_t was = k == FD_KIND_COUNT ? b->fds : b->kinds[k];
-			uint32_t now = k == FD_KIND_COUNT ? a->fds : a->kinds[k];
-			struct handles_growth *g;
-
-			if (now <= was)
-				continue;
-			if (n == cap) {
-				struct handles_growth *grown;
-
-				cap = cap ? cap * 2 : 32;
-				grown = realloc(rows, (size_t)cap * sizeof(*grown));
-				if (!grown) {
-					err = -ENOMEM;
-					goto out;
-				}
-				rows = grown;
-			}
-			g = &rows[n++];
-			g->pid = a->pid;
-			memcpy(g->comm, a->comm, sizeof(g->comm));
-			g->kind = (enum fd_kind)k;
-			g->before = was;
-			g->after = now;
-			g->per_minute = minutes > 0 ? (double)(now - was) / minutes : 0;
-		}
-	}
-	if (n)
-		qsort(rows, (size_t)n, sizeof(*rows), growth_cmp);
-	*out = rows;
-	*count = n;
-	rows = NULL;
-out:
-	free(rows);
-	u64map_free(index);
-	return err;
 }

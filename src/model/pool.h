@@ -2,7 +2,7 @@
  * cache with its merged names, type, slabinfo figures, the eBPF counters when
  * they run, and the change of each since the previous snapshot. Built from
  * plain reader results; knows nothing of /proc, curses or output formats
- * beyond filling the one table model. */
+ * (output/pool_table.h fills the table model from a snapshot). */
 #ifndef POOLSCOPE_MODEL_POOL_H
 #define POOLSCOPE_MODEL_POOL_H
 
@@ -14,10 +14,8 @@
 #include "kernel/meminfo.h"
 #include "kernel/slabinfo.h"
 #include "kernel/slabsys.h"
-#include "util/globlist.h"
 
 struct ksyms;
-struct table;
 
 struct pool_tag {
 	char name[SLAB_NAME_MAX];
@@ -71,29 +69,13 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 const struct pool_tag *pool_snapshot_find(const struct pool_snapshot *snap, const char *name);
 void pool_snapshot_release(struct pool_snapshot *snap);
 
-/* Which tags a view shows, and in what order. */
+/* Which cache types a view shows (output/pool_table.h). */
 enum pool_type_filter {
 	POOL_TYPE_ALL,
 	POOL_TYPE_UNRECL,
 	POOL_TYPE_RECL,
 };
 
-struct pool_view {
-	const char *sort_key; /* a JSON key of the table: "bytes", "allocs_change", ... */
-	bool reverse;	      /* flip the key's natural order */
-	enum pool_type_filter type;
-	const struct globlist *filter; /* may be NULL; matches the name or any merged name */
-};
-
-/* The tag table's columns, JSON keys documented in poolscope-top(8). */
-struct table *pool_table_new(void);
-/* Append the tags view selects to t (made by pool_table_new), sorted. */
-int pool_table_fill(struct table *t, const struct pool_snapshot *snap,
-		    const struct pool_view *view);
-/* Sort keys: every key above that can be sorted; "tag" sorts by name. */
-bool pool_sort_key_valid(const char *key);
-/* The "change" twin of a key ("bytes" → "bytes_change"), or key itself. */
-const char *pool_sort_key_change(const char *key, bool change);
 /* "recl", "unrecl", "all" → filter. 0 or -EINVAL. */
 int pool_type_parse(const char *s, enum pool_type_filter *type);
 const char *pool_type_name(enum pool_type_filter type);

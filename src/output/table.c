@@ -324,14 +324,18 @@ struct sort_item {
 	int index;
 };
 
-static const struct table *sort_table;
-static int sort_col;
-static bool sort_desc;
+/* What one table_sort compares by, passed to qsort_r. */
+struct sort_by {
+	const struct table *t;
+	int col;
+	bool desc;
+};
 
-static int compare_cells(const struct table_cell *a, const struct table_cell *b)
+static int compare_cells(const struct sort_by *by, const struct table_cell *a,
+			 const struct table_cell *b)
 {
-	const struct table_col *c = &sort_table->cols[sort_col];
-	const struct table_cell *x = &a[sort_col], *y = &b[sort_col];
+	const struct table_col *c = &by->t->cols[by->col];
+	const struct table_cell *x = &a[by->col], *y = &b[by->col];
 
 	if (!x->set || !y->set)
 		return 0; /* handled by the caller */
@@ -346,16 +350,17 @@ static int compare_cells(const struct table_cell *a, const struct table_cell *b)
 	return 0;
 }
 
-static int compare_items(const void *pa, const void *pb)
+static int compare_items(const void *pa, const void *pb, void *ctx)
 {
+	const struct sort_by *by = ctx;
 	const struct sort_item *a = pa, *b = pb;
-	bool an = !a->row[sort_col].set, bn = !b->row[sort_col].set;
+	bool an = !a->row[by->col].set, bn = !b->row[by->col].set;
 	int r;
 
 	if (an != bn)
 		return an ? 1 : -1; /* nulls last either way */
-	r = an ? 0 : compare_cells(a->row, b->row);
-	if (sort_desc)
+	r = an ? 0 : compare_cells(by, a->row, b->row);
+	if (by->desc)
 		r = -r;
 	if (r == 0)
 		r = (a->index > b->index) - (a->index < b->index);
@@ -364,6 +369,7 @@ static int compare_items(const void *pa, const void *pb)
 
 void table_sort(struct table *t, int col, bool descending)
 {
+	struct sort_by by = { .t = t, .col = col, .desc = descending };
 	struct sort_item *items;
 	int i;
 
@@ -374,10 +380,7 @@ void table_sort(struct table *t, int col, bool descending)
 		return; /* unsorted output beats none */
 	for (i = 0; i < t->nrows; i++)
 		items[i] = (struct sort_item){ t->rows[i], i };
-	sort_table = t;
-	sort_col = col;
-	sort_desc = descending;
-	qsort(items, (size_t)t->nrows, sizeof(*items), compare_items);
+	qsort_r(items, (size_t)t->nrows, sizeof(*items), compare_items, &by);
 	for (i = 0; i < t->nrows; i++)
 		t->rows[i] = items[i].row;
 	free(items);

@@ -770,6 +770,18 @@ const char *trace_reader__string(const struct trace_reader *r, uint32_t id)
 	return r && id < r->nstrings ? r->strings[id] : NULL;
 }
 
+bool trace_reader__frees_exact(const struct trace_reader *r, const char *tag)
+{
+	size_t plen = strlen(TRACE_NOTE_FREES_NOT_EXACT);
+
+	/* A linear scan: called once per tag shown, after the file is read. */
+	for (uint32_t i = 0; r && tag && i < r->nstrings; i++)
+		if (!strncmp(r->strings[i], TRACE_NOTE_FREES_NOT_EXACT, plen) &&
+		    !strcmp(r->strings[i] + plen, tag))
+			return false;
+	return true;
+}
+
 int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const uint64_t **ips)
 {
 	uint64_t *idx = r ? u64map_find(r->stack_index, stack_id) : NULL;

@@ -4,6 +4,7 @@
  * readable up to its last complete chunk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -211,6 +212,16 @@ uint32_t trace_writer__string(struct trace_writer *w, const char *s)
 	put_varint(w, n);
 	put_bytes(w, s, n);
 	return w->nstrings++;
+}
+
+int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag)
+{
+	char note[TRACE_MAX_STRING];
+
+	if ((size_t)snprintf(note, sizeof(note), "%s%s", TRACE_NOTE_FREES_NOT_EXACT, tag) >=
+	    sizeof(note))
+		return -ENAMETOOLONG;
+	return trace_writer__string(w, note) == UINT32_MAX ? -ENOMEM : 0;
 }
 
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth)

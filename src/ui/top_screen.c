@@ -5,7 +5,9 @@
 #include <ncurses.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "output/table.h"
@@ -19,6 +21,7 @@ struct top_screen {
 	int scroll;    /* first table row shown */
 	int body_rows; /* table rows that fit, from the last draw */
 	int nrows;     /* table rows in the last draw */
+	int saved_stderr; /* the real stderr while warnings are held; -1: none */
 };
 
 static const char *const help_lines[] = {
@@ -38,6 +41,49 @@ static const char *const help_lines[] = {
     "",
     "Press any key to return.",
 };
+
+/* While the screen is up, warnings written to stderr would scribble over it:
+ * hold them in an anonymous memory file and replay them once the terminal is
+ * back. Returns the real stderr's fd, or -1 when nothing is held. */
+static int stderr_hold(void)
+{
+	int mem = memfd_create("poolscope-top-stderr", MFD_CLOEXEC);
+	int saved;
+
+	if (mem < 0)
+		return -1;
+	fflush(stderr);
+	saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(mem, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		close(mem);
+		return -1;
+	}
+	close(mem);
+	return saved;
+}
+
+static void stderr_release(int saved)
+{
+	char buf[4096];
+	ssize_t n;
+	int mem;
+
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	mem = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	if (mem < 0)
+		return;
+	lseek(mem, 0, SEEK_SET);
+	while ((n = read(mem, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) != n)
+			break;
+	close(mem);
+}
 
 int top_screen_open(struct top_screen **out)
 {
@@ -69,6 +115,7 @@ int top_screen_open(struct top_screen **out)
 	nonl();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	s->saved_stderr = stderr_hold();
 	*out = s;
 	return 0;
 }
@@ -79,6 +126,7 @@ void top_screen_close(struct top_screen *s)
 		return;
 	endwin();
 	delscreen(s->term);
+	stderr_release(s->saved_stderr);
 	free(s);
 }
 

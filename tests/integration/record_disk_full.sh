@@ -5,7 +5,7 @@
 # mounted for the test and unmounted after, whatever happens.
 set -u
 POOLSCOPE=${POOLSCOPE:-build/poolscope}
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: recording and mounting need root"; exit 0; }
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: recording and mounting need root"; exit 77; }
 tmp=$(mktemp -d -t poolscope-full.XXXXXX)
 mkdir "$tmp/fs"
 cleanup() {

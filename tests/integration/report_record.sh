@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 N=300 M=200
 if [ "$(id -u)" -ne 0 ]; then
 	echo "report_record: skipped: needs root (BPF)"
-	exit 0
+	exit 77
 fi
 work=$(mktemp -d /tmp/poolscope-report-record.XXXXXX)
 rec_pid=

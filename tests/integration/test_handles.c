@@ -869,6 +869,61 @@ static void test_interval_growth(void **state)
 	free(err);
 }
 
+static void test_interval_flat_total(void **state)
+{
+	char cmd[256], *out, *err;
+	int go[2];
+	pid_t swapper;
+
+	(void)state;
+	REQUIRE_ROOT();
+	assert_int_equal(pipe(go), 0);
+	swapper = fork();
+	assert_true(swapper >= 0);
+	if (swapper == 0) {
+		int pipes[40][2], i;
+		char c;
+
+		setpgid(0, 0);
+		close(go[1]);
+		for (i = 0; i < 40; i++)
+			if (pipe(pipes[i]))
+				_exit(1);
+		/* After the first snapshot: each pipe's two ends become two
+		 * eventfds, so the total stays flat while eventfds grow by 80. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		for (i = 0; i < 40; i++) {
+			close(pipes[i][0]);
+			close(pipes[i][1]);
+			if (eventfd(0, 0) < 0 || eventfd(0, 0) < 0)
+				_exit(1);
+		}
+		pause();
+		_exit(0);
+	}
+	setpgid(swapper, swapper);
+	spawned_add(swapper);
+	close(go[0]);
+	snprintf(cmd, sizeof(cmd),
+		 "(sleep 0.3; printf x >&%d) & %s handles -p %d --interval 800ms --count 1 "
+		 "--format json",
+		 go[1], test_poolscope(), swapper);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	close(go[1]);
+	spawned_kill(swapper);
+	/* The eventfd row is there although the process's total did not grow;
+	 * no total row, no pipe row (pipes shrank). */
+	if (!strstr(out, "\"type\":\"eventfd\",\"before\":0,\"now\":80,\"growth\":80,")) {
+		print_error("no eventfd growth row for a flat total:\n%s\n", out);
+		fail();
+	}
+	assert_null(strstr(out, "\"type\":\"total\""));
+	assert_null(strstr(out, "\"type\":\"pipe\""));
+	free(out);
+	free(err);
+}
+
 static void test_sort_top_type(void **state)
 {
 	struct holder h;
@@ -1061,6 +1116,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_posix_mqueue_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_interval_growth, teardown_spawned),
+		cmocka_unit_test_teardown(test_interval_flat_total, teardown_spawned),
 		cmocka_unit_test_teardown(test_sort_top_type, teardown_spawned),
 		cmocka_unit_test_teardown(test_user_sort_socket_filters, teardown_spawned),
 		cmocka_unit_test_teardown(test_usage_errors, teardown_spawned),

@@ -6,7 +6,7 @@
 set -u
 P=$(realpath "${POOLSCOPE:-build/poolscope}")
 command -v tmux >/dev/null || { echo "top_tui: tmux is missing (make deps installs it)"; exit 1; }
-if [ "$(id -u)" != 0 ]; then echo "top_tui: skipped: needs root for /proc/slabinfo"; exit 0; fi
+if [ "$(id -u)" != 0 ]; then echo "top_tui: skipped: needs root for /proc/slabinfo"; exit 77; fi
 # One tmux server per start, so a server still shutting down never races the next.
 RUN=0
 S=poolscope-tui-$$-$RUN

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "model/pool.h"
+#include "output/pool_table.h"
 #include "output/table.h"
 
 struct fixture {
