@@ -270,7 +270,7 @@ bool group__site_selected(const struct group_opts *opts, const struct alloc_site
 	return true;
 }
 
-static bool has_dim(const struct group_opts *opts, enum group_dim d)
+bool group_opts__has_dim(const struct group_opts *opts, enum group_dim d)
 {
 	int i;
 
@@ -336,7 +336,8 @@ int group__build(const struct outstanding *o, const struct group_opts *opts,
 {
 	size_t i, nsites = outstanding__nsites(o), n = 0, cap = 0;
 	unsigned int mask = opts->classes ? opts->classes : (1u << AC_COUNT) - 1;
-	bool by_type = has_dim(opts, GD_TYPE), by_function = has_dim(opts, GD_FUNCTION);
+	bool by_type = group_opts__has_dim(opts, GD_TYPE);
+	bool by_function = group_opts__has_dim(opts, GD_FUNCTION);
 	struct grouping *g = calloc(1, sizeof(*g));
 	struct group_row *rows = NULL;
 	int err = -ENOMEM;

@@ -79,6 +79,8 @@ struct group_opts {
 };
 
 void group_opts_init(struct group_opts *g);
+/* Is d one of the grouping's dimensions? */
+bool group_opts__has_dim(const struct group_opts *opts, enum group_dim d);
 
 struct group_row {
 	const struct alloc_site *site; /* borrowed: the first site of the group */

@@ -38,11 +38,11 @@ static int add_dim_cols(struct table *t, const struct group_opts *opts, bool fra
 	return table_cols(t);
 }
 
-static int set_frames(struct table *t, int row, int col, const struct group_opts *opts,
-		      uint32_t stack_id)
+int group_table__set_frames(struct table *t, int row, int col, const struct trace_names *names,
+			    uint32_t stack_id)
 {
 	const uint64_t *ips;
-	int depth = trace_names__stack(opts->names, stack_id, &ips), i, err = 0;
+	int depth = trace_names__stack(names, stack_id, &ips), i, err = 0;
 	const char **items;
 	char *text;
 
@@ -57,7 +57,7 @@ static int set_frames(struct table *t, int row, int col, const struct group_opts
 		goto out;
 	}
 	for (i = 0; i < depth; i++)
-		items[i] = trace_names__frame(opts->names, ips[i], text + (size_t)i * 256, 256);
+		items[i] = trace_names__frame(names, ips[i], text + (size_t)i * 256, 256);
 	err = table_set_list(t, row, col, items, depth);
 out:
 	free(items);
@@ -89,7 +89,7 @@ static int fill_dims(struct table *t, int row, const struct group_row *r,
 					table_set_uint(t, row, col, s->stack_id);
 				col++;
 			}
-			err = set_frames(t, row, col++, opts, s->stack_id);
+			err = group_table__set_frames(t, row, col++, opts->names, s->stack_id);
 			if (frames_only)
 				col++; /* frames_shown: set_frames_shown, over all rows */
 			break;

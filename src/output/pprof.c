@@ -157,16 +157,6 @@ static void num_label(struct strbuf *sample, struct strtab *st, const char *key,
 	strbuf_release(&label);
 }
 
-static bool has_dim(const struct group_opts *opts, enum group_dim d)
-{
-	int i;
-
-	for (i = 0; i < opts->ndims; i++)
-		if (opts->dims[i] == d)
-			return true;
-	return false;
-}
-
 int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64_t time_ns,
 		 uint64_t duration_ns, struct strbuf *out)
 {
@@ -284,9 +274,9 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 		str_label(&sub, &st, "tag", trace_names__string(opts->names, r->site->tag_id));
 		/* Only when rows are per process: else a row's first site
 		 * would name one process for all. */
-		if (has_dim(opts, GD_PROCESS))
+		if (group_opts__has_dim(opts, GD_PROCESS))
 			num_label(&sub, &st, "pid", r->site->tgid);
-		if (has_dim(opts, GD_COMM))
+		if (group_opts__has_dim(opts, GD_COMM))
 			str_label(&sub, &st, "comm", trace_names__string(opts->names, r->site->comm_id));
 		pb_message(&msg, PROFILE_SAMPLE, &sub);
 	}

@@ -195,11 +195,11 @@ static int render_folded(FILE *out, const struct trace_analysis *ta, const struc
 	if (v->grouped) {
 		for (i = 0; i < v->ndims; i++)
 			dims[n++] = v->dims[i];
-		for (i = 0; i < n && dims[i] != GD_STACK; i++)
-			;
-		if (i == n && n < GROUP_MAX_DIMS)
-			dims[n++] = GD_STACK;
 		go = trace_analysis__group_opts(ta, dims, n, 1u << AC_AIFO);
+		if (!group_opts__has_dim(&go, GD_STACK) && n < GROUP_MAX_DIMS) {
+			dims[n++] = GD_STACK;
+			go = trace_analysis__group_opts(ta, dims, n, 1u << AC_AIFO);
+		}
 		err = group__build(ta->outstanding, &go, &g);
 	} else {
 		err = stack_grouping(ta, 1u << AC_AIFO, &go, &g);

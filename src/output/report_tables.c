@@ -137,26 +137,6 @@ out:
 	return err;
 }
 
-/* The frames of a stack as a list cell (none when unknown). */
-static int set_frames(struct table *t, int row, int col, const struct trace_names *names,
-		      uint32_t stack_id)
-{
-	const uint64_t *ips;
-	int depth = trace_names__stack(names, stack_id, &ips), f, err = -ENOMEM;
-	const char **frames = calloc(depth > 0 ? (size_t)depth : 1, sizeof(*frames));
-	char *text = malloc((depth > 0 ? (size_t)depth : 1) * 256);
-
-	if (!frames || !text)
-		goto out;
-	for (f = 0; f < depth; f++)
-		frames[f] = trace_names__frame(names, ips[f], text + (size_t)f * 256, 256);
-	err = table_set_list(t, row, col, frames, depth > 0 ? depth : 0);
-out:
-	free(frames);
-	free(text);
-	return err;
-}
-
 static const struct trend_series *series_of(const struct trend *trend,
 					    const struct leak_suspect *ls)
 {
@@ -201,7 +181,7 @@ int report_suspects_table(const struct trace_analysis *ta, int top, struct table
 		table_set_str(t, row, 0, trace_names__string(&ta->names, ls->tag_id));
 		if (ls->key == TREND_STACK) {
 			table_set_uint(t, row, 1, ls->stack_id);
-			if (set_frames(t, row, 2, &ta->names, ls->stack_id))
+			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
 				goto out;
 		}
 		table_set_double(t, row, 3, ls->slope_per_s);
@@ -249,7 +229,7 @@ int report_held_table(const struct trace_analysis *ta, int top, struct table **o
 		table_set_str(t, row, 0, trace_names__string(&ta->names, ls->tag_id));
 		if (ls->key == TREND_STACK) {
 			table_set_uint(t, row, 1, ls->stack_id);
-			if (set_frames(t, row, 2, &ta->names, ls->stack_id))
+			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
 				goto out;
 		}
 		table_set_uint(t, row, 3, ls->aifo);
