@@ -112,6 +112,11 @@ struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 	return g;
 }
 
+bool trace_analysis__frees_exact(const struct trace_analysis *ta, uint32_t tag_id)
+{
+	return trace_reader__frees_exact(ta->reader, trace_names__string(&ta->names, tag_id));
+}
+
 double trace_analysis__rel_s(const struct trace_analysis *ta, uint64_t ns)
 {
 	return ns > ta->hdr->start_ns ? (double)(ns - ta->hdr->start_ns) / 1e9 : 0;
@@ -147,6 +152,10 @@ static int tag_totals(struct trace_analysis *ta)
 		if (r->oldest_ns && ta->end_ns >= r->oldest_ns &&
 		    (!t->oldest_ns || r->oldest_ns < t->oldest_ns))
 			t->oldest_ns = r->oldest_ns;
+	}
+	for (i = 0; i < n; i++) {
+		tags[i].frees_exact = trace_analysis__frees_exact(ta, tags[i].tag_id);
+		ta->ninexact += !tags[i].frees_exact;
 	}
 	ta->tags = tags;
 	ta->ntags = n;
@@ -348,8 +357,16 @@ static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
-			return 0; /* past the window: nothing later changes the result */
+			break; /* past the window: no later record changes the counts */
 	}
+	/* Read to the end all the same, without counting: what the recorder
+	 * writes last (the symbols of late stacks, which tags' frees are not
+	 * exact) describes the whole trace. A bad record out there only ends
+	 * the reading: the window is complete. */
+	while (rc == 1 && (rc = trace_reader__next(ta->reader, &rec, reason, sizeof(reason))) == 1)
+		;
+	if (rc < 0 && outstanding__totals(ta->outstanding)->last_ns > ta->opts.to_ns)
+		rc = 0;
 	if (rc < 0) {
 		say_reason(err, errlen, ta->path, reason);
 		return -EINVAL;

@@ -44,6 +44,10 @@ struct tag_totals {
 	uint32_t tag_id;
 	uint64_t count[AC_COUNT], bytes[AC_COUNT];
 	uint64_t oldest_ns; /* oldest outstanding object at the window's end; 0 = none */
+	/* false: the kernel frees some of its objects where no tracepoint
+	 * fires (the recorder found it: trace_reader__frees_exact), so its
+	 * outstanding counts overstate what it holds. */
+	bool frees_exact;
 };
 
 /* Everything after trace_analysis__run; read-only for callers except
@@ -69,6 +73,7 @@ struct trace_analysis {
 	struct outstanding_totals totals;
 	struct tag_totals *tags; /* by tag name; ntags of them */
 	size_t ntags;
+	size_t ninexact; /* tags whose frees are not exact */
 	struct leak_suspect *suspects; /* growing, best first (suspects__find) */
 	size_t nsuspects;
 	/* A flight-recorder (--ring) trace keeps only the last events: they
@@ -137,6 +142,9 @@ const char *trace_analysis__recorded_filters(const struct trace_analysis *ta, ch
  * reason too. */
 void trace_analysis__compare_filters(const struct trace_analysis *a,
 				     const struct trace_analysis *b, struct notes *ns);
+
+/* Are the frees of this tag exact (see struct tag_totals)? */
+bool trace_analysis__frees_exact(const struct trace_analysis *ta, uint32_t tag_id);
 
 /* Seconds from the trace's start (0 for times before it). */
 double trace_analysis__rel_s(const struct trace_analysis *ta, uint64_t ns);

@@ -77,6 +77,7 @@ static int write_json(FILE *out, const struct trace_analysis *ta, const struct t
 	table_render_json_rows(suspects, w);
 	json_key(w, "held");
 	table_render_json_rows(held, w);
+	report_json_frees_not_exact(w, ta);
 	json_end_object(w);
 	json_writer_free(w);
 	fputc('\n', out);
@@ -114,6 +115,8 @@ static int write_text(FILE *out, const struct trace_analysis *ta, const struct r
 	section(out, "Outstanding by tag (AIFO: allocated in the window, still there at its end)");
 	render_table(out, tags, FMT_TEXT);
 	fprintf(out, "(Outstanding over time: %s)\n", REPORT_SPARK_LEGEND);
+	if (ta->ninexact)
+		fprintf(out, "%s\n", REPORT_INEXACT_LEGEND);
 	section(out, "Leak suspects (outstanding count grows steadily)");
 	if (table_rows(suspects))
 		render_table(out, suspects, FMT_TEXT);

@@ -37,6 +37,19 @@ void report_sparkline(const int64_t *v, size_t n, char *out, size_t width)
 	out[width] = '\0';
 }
 
+/* The tag's name, " !" after it when its frees are not exact (as record's
+ * summary marks it; the legend under the tag table says why). */
+static const char *tag_label(const struct trace_analysis *ta, uint32_t tag_id, char *buf,
+			     size_t len)
+{
+	const char *name = trace_names__string(&ta->names, tag_id);
+
+	if (trace_analysis__frees_exact(ta, tag_id))
+		return name;
+	snprintf(buf, len, "%s !", name);
+	return buf;
+}
+
 /* The sparkline of one trend series into column col of row. */
 static void set_spark(struct table *t, int row, int col, const struct trend *trend,
 		      const struct trend_series *s)
@@ -108,10 +121,11 @@ int report_tag_table(const struct trace_analysis *ta, int top, struct table **ou
 		const struct tag_totals *tt = &ta->tags[i];
 		const char *name = trace_names__string(&ta->names, tt->tag_id), *others[64];
 		int row = table_add_row(t), k = c - 5; /* the AIFO column */
+		char label[300];
 
 		if (row < 0)
 			goto out;
-		table_set_str(t, row, 0, name);
+		table_set_str(t, row, 0, tag_label(ta, tt->tag_id, label, sizeof(label)));
 		if (merged >= 0 &&
 		    table_set_list(t, row, merged, others, merged_others(ta, name, others, 64)))
 			goto out;
@@ -175,10 +189,11 @@ int report_suspects_table(const struct trace_analysis *ta, int top, struct table
 	for (i = 0; i < ta->nsuspects && (top <= 0 || (int)i < top); i++) {
 		const struct leak_suspect *ls = &ta->suspects[i];
 		int row = table_add_row(t);
+		char label[300];
 
 		if (row < 0)
 			goto out;
-		table_set_str(t, row, 0, trace_names__string(&ta->names, ls->tag_id));
+		table_set_str(t, row, 0, tag_label(ta, ls->tag_id, label, sizeof(label)));
 		if (ls->key == TREND_STACK) {
 			table_set_uint(t, row, 1, ls->stack_id);
 			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
@@ -223,10 +238,11 @@ int report_held_table(const struct trace_analysis *ta, int top, struct table **o
 	for (i = 0; i < ta->nheld && (top <= 0 || (int)i < top); i++) {
 		const struct leak_suspect *ls = &ta->held[i];
 		int row = table_add_row(t);
+		char label[300];
 
 		if (row < 0)
 			goto out;
-		table_set_str(t, row, 0, trace_names__string(&ta->names, ls->tag_id));
+		table_set_str(t, row, 0, tag_label(ta, ls->tag_id, label, sizeof(label)));
 		if (ls->key == TREND_STACK) {
 			table_set_uint(t, row, 1, ls->stack_id);
 			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
@@ -377,6 +393,18 @@ size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT
 		snprintf(lines[n++], REPORT_LINE_MAX, "Note: aggregate trace: classes are estimated "
 			 "from snapshots at the window's ends");
 	return n;
+}
+
+void report_json_frees_not_exact(struct json_writer *w, const struct trace_analysis *ta)
+{
+	size_t i;
+
+	json_key(w, "frees_not_exact");
+	json_begin_array(w);
+	for (i = 0; i < ta->ntags; i++)
+		if (!ta->tags[i].frees_exact)
+			json_string(w, trace_names__string(&ta->names, ta->tags[i].tag_id));
+	json_end_array(w);
 }
 
 void report_json_window(struct json_writer *w, const struct trace_analysis *ta)

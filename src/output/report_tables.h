@@ -14,7 +14,8 @@
 struct table;
 struct json_writer;
 
-/* One row per tag: AIFO, AIFO bytes, AIFI, AOFI, AOFO, oldest age and the
+/* One row per tag (its name marked " !" when its frees are not exact; the
+ * suspects' tables too): AIFO, AIFO bytes, AIFI, AOFI, AOFO, oldest age and the
  * outstanding count over time as a sparkline; most AIFO first, ties by
  * name; at most top rows (0 = all). 0 or -ENOMEM. */
 int report_tag_table(const struct trace_analysis *ta, int top, struct table **out);
@@ -39,6 +40,14 @@ int report_group_table(const struct trace_analysis *ta, const enum group_dim *di
  * at the end, warnings). Returns how many were written (≤ max). */
 size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT_LINE_MAX],
 			    size_t max);
+
+/* "frees_not_exact": [tags whose frees the kernel does not all trace]. */
+void report_json_frees_not_exact(struct json_writer *w, const struct trace_analysis *ta);
+/* What " !" after a tag means, for a line under the table. */
+#define REPORT_INEXACT_LEGEND \
+	"! frees not exact: the kernel frees some of these objects where no tracepoint fires\n" \
+	"  (bulk and RCU batch frees), so their outstanding counts overstate what they hold:\n" \
+	"  take their growth from the cache's objects (poolscope top's Objs)"
 
 /* "window": {...} and "totals": {...} members into an open JSON object. */
 void report_json_window(struct json_writer *w, const struct trace_analysis *ta);
