@@ -27,6 +27,9 @@
 
 #include "util/strbuf.h"
 
+/* Most labels one sample may carry. */
+#define PROM_MAX_LABELS 16
+
 /* The Content-Type of the rendered text. */
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -67,7 +70,7 @@ int prom_family(struct prom_exposition *e, const char *name, enum prom_type type
  * (nlabels may be 0, labels then NULL), value any double (NaN and ±Inf are
  * rendered as the format spells them). A label set equal to one already in
  * the family merges into it (see above). -EINVAL for an invalid or repeated
- * label name; 0, -EINVAL, -ENOENT, -ENOMEM. */
+ * label name or more than PROM_MAX_LABELS; 0, -EINVAL, -ENOENT, -ENOMEM. */
 int prom_sample(struct prom_exposition *e, const char *name, const struct prom_label *labels,
 		size_t nlabels, double value);
 
