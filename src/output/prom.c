@@ -179,8 +179,7 @@ int prom_family(struct prom_exposition *e, const char *name, enum prom_type type
 		e->cap_families = cap;
 	}
 	f = &e->families[e->nfamilies];
-	*f = (struct prom_family){ .type = type, .merge = merge, .head = NO_INDEX,
-				   .tail = NO_INDEX };
+	*f = (struct prom_family){.type = type, .merge = merge, .head = NO_INDEX, .tail = NO_INDEX};
 	f->name = strdup(name);
 	f->help = strdup(help ? help : "");
 	if (!f->name || !f->help) {
@@ -201,9 +200,18 @@ int prom_escape_label_value(struct strbuf *out, const char *str)
 
 	while (i < n && !err) {
 		switch (s[i]) {
-		case '\\': err = strbuf_puts(out, "\\\\"); i++; continue;
-		case '"': err = strbuf_puts(out, "\\\""); i++; continue;
-		case '\n': err = strbuf_puts(out, "\\n"); i++; continue;
+		case '\\':
+			err = strbuf_puts(out, "\\\\");
+			i++;
+			continue;
+		case '"':
+			err = strbuf_puts(out, "\\\"");
+			i++;
+			continue;
+		case '\n':
+			err = strbuf_puts(out, "\\n");
+			i++;
+			continue;
 		default: break;
 		}
 		len = utf8_seq_len(s + i, n - i);
@@ -276,7 +284,8 @@ static struct prom_series *series_find(const struct prom_exposition *e, size_t f
 	const uint64_t *head = u64map_find(e->by_hash, key);
 	size_t i;
 
-	for (i = head ? (size_t)*head - 1 : NO_INDEX; i != NO_INDEX; i = e->series[i].next_in_chain) {
+	for (i = head ? (size_t)*head - 1 : NO_INDEX; i != NO_INDEX;
+	     i = e->series[i].next_in_chain) {
 		struct prom_series *s = &e->series[i];
 
 		if (s->family == family && strcmp(s->labels, labels) == 0)
@@ -325,8 +334,10 @@ int prom_sample(struct prom_exposition *e, const char *name, const struct prom_l
 	}
 	index = e->nseries++;
 	s = &e->series[index];
-	*s = (struct prom_series){ .family = family, .value = value, .next_in_family = NO_INDEX,
-				   .next_in_chain = *head ? (size_t)*head - 1 : NO_INDEX };
+	*s = (struct prom_series){.family = family,
+				  .value = value,
+				  .next_in_family = NO_INDEX,
+				  .next_in_chain = *head ? (size_t)*head - 1 : NO_INDEX};
 	s->labels = strbuf_detach(&rendered);
 	if (!s->labels)
 		s->labels = strdup("");
