@@ -11,9 +11,10 @@
  * before the first publish; 404 for any other path; 405 with "Allow: GET,
  * HEAD" for another method on /metrics; 413 for a request with a body; and
  * libmicrohttpd's 431 for request headers that do not fit request_memory.
- * Connections are bounded in number (in total and per client address: more
- * are closed at once) and in idle time. The listening socket is
- * close-on-exec, and closed by metrics_server_stop: nothing is left listening.
+ * Connections are bounded in number (in total: more wait in the listen
+ * queue; per client address: more are closed at once) and in idle time. The
+ * listening socket is close-on-exec, and closed by metrics_server_stop:
+ * nothing is left listening.
  *
  * Never prints: failures come back as -errno and a note (key
  * "metrics-listen"). */
