@@ -31,26 +31,23 @@ static const struct {
 	bool reclaimable;
 	double objects, bytes;
 } named_caches[] = {
-    {"kmalloc-64", false, 51200, 3276800},
-    {"filp", false, 6000, 1536000},
-    {"dentry", true, 90000, 17280000},
-    {"kmalloc-64", false, 1024, 65536}, /* a second cache of the same name */
-    {"inode_cache", true, 20000, 12800000},
-    {"odd\"cache\\name\nx", false, 1, 4096},
+	{ "kmalloc-64", false, 51200, 3276800 },
+	{ "filp", false, 6000, 1536000 },
+	{ "dentry", true, 90000, 17280000 },
+	{ "kmalloc-64", false, 1024, 65536 }, /* a second cache of the same name */
+	{ "inode_cache", true, 20000, 12800000 },
+	{ "odd\"cache\\name\nx", false, 1, 4096 },
 };
 
 static const struct {
 	const char *pid, *comm, *type;
 	double fds;
 } processes[] = {
-    {"4242", "fdleak", "eventfd", 5000},
-    {"4242", "fdleak", "anon_inode", 12},
-    {"1", "systemd", "socket", 120},
-    {"777", "we\"ird\\comm\n", "file", 3},
-    {"778",
-     "bad\xff"
-     "byte",
-     "pipe", 2},
+	{ "4242", "fdleak", "eventfd", 5000 },
+	{ "4242", "fdleak", "anon_inode", 12 },
+	{ "1", "systemd", "socket", 120 },
+	{ "777", "we\"ird\\comm\n", "file", 3 },
+	{ "778", "bad\xff" "byte", "pipe", 2 }, /* not UTF-8 */
 };
 
 static int fill(struct prom_exposition *e, uint64_t ncaches, uint64_t tick)

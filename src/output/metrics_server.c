@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +48,11 @@ static const struct {
 	unsigned int status;
 	const char *text;
 } refusals[] = {
-    [REFUSE_NOT_FOUND] = {MHD_HTTP_NOT_FOUND,
-			  "not found: only " METRICS_SERVER_PATH " is served\n"},
-    [REFUSE_METHOD] = {MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD\n"},
-    [REFUSE_BODY] = {MHD_HTTP_CONTENT_TOO_LARGE, "a request body is not accepted\n"},
-    [REFUSE_NOT_YET] = {MHD_HTTP_SERVICE_UNAVAILABLE, "no sample published yet\n"},
+	[REFUSE_NOT_FOUND] = { MHD_HTTP_NOT_FOUND,
+			       "not found: only " METRICS_SERVER_PATH " is served\n" },
+	[REFUSE_METHOD] = { MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed: GET or HEAD\n" },
+	[REFUSE_BODY] = { MHD_HTTP_CONTENT_TOO_LARGE, "a request body is not accepted\n" },
+	[REFUSE_NOT_YET] = { MHD_HTTP_SERVICE_UNAVAILABLE, "no sample published yet\n" },
 };
 
 void metrics_server_opts_init(struct metrics_server_opts *opts)
@@ -248,8 +249,9 @@ static void server_free(struct metrics_server *srv)
 
 	if (srv->daemon) {
 		/* Take the listening socket back before stopping, and close it
-		 * here: it is ours. */
-		MHD_quiesce_daemon(srv->daemon);
+		 * here: it is ours. Should that fail, the stop closes it. */
+		if (MHD_quiesce_daemon(srv->daemon) == MHD_INVALID_SOCKET)
+			srv->listen_fd = -1;
 		MHD_stop_daemon(srv->daemon);
 	}
 	if (srv->listen_fd >= 0)
@@ -267,8 +269,10 @@ int metrics_server_start(struct metrics_server **srvp, const char *listen_addr,
 			 const struct metrics_server_opts *opts, struct notes *ns)
 {
 	struct metrics_server_opts defaults;
+	unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
 	struct sockaddr_storage addr;
 	struct metrics_server *srv;
+	sigset_t all, mask;
 	socklen_t addr_len;
 	char shown[ADDRESS_MAX];
 	int err;
@@ -289,6 +293,8 @@ int metrics_server_start(struct metrics_server **srvp, const char *listen_addr,
 	if (!opts->max_connections || !opts->max_per_address || !opts->backlog ||
 	    opts->request_memory < 1024)
 		return -EINVAL;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
@@ -305,15 +311,22 @@ int metrics_server_start(struct metrics_server **srvp, const char *listen_addr,
 				  strerror(-err));
 		goto out;
 	}
+	/* The server's thread inherits our signal mask: block every signal
+	 * while it is created, so SIGINT/SIGTERM always reach the owner's
+	 * thread and interrupt its sleep (a handler run on the server's thread
+	 * would set the flag without waking the owner until its next tick). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &mask);
 	/* No MHD_USE_ERROR_LOG: the library must not print. MHD_USE_ITC is
 	 * what MHD_quiesce_daemon needs with an internal thread. */
-	srv->daemon = MHD_start_daemon(
-	    MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC |
-		(addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	    0, NULL, NULL, answer, srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
-	    MHD_OPTION_CONNECTION_LIMIT, opts->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    opts->max_per_address, MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->request_memory, MHD_OPTION_END);
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, answer, srv,
+				       MHD_OPTION_LISTEN_SOCKET, (MHD_socket)srv->listen_fd,
+				       MHD_OPTION_CONNECTION_LIMIT, opts->max_connections,
+				       MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_per_address,
+				       MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s,
+				       MHD_OPTION_CONNECTION_MEMORY_LIMIT, opts->request_memory,
+				       MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	if (!srv->daemon) {
 		if (ns)
 			notes_add(ns, "metrics-listen",

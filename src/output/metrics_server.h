@@ -16,6 +16,7 @@
  * listening socket is close-on-exec, and closed by metrics_server_stop:
  * nothing is left listening.
  *
+ * The server's thread blocks every signal: signals reach the owner's threads.
  * Never prints: failures come back as -errno and a note (key
  * "metrics-listen"). */
 #ifndef POOLSCOPE_OUTPUT_METRICS_SERVER_H

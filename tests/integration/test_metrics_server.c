@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -406,6 +407,50 @@ static void test_bind_and_stop(void **state)
 	}
 }
 
+/* The blocked-signal mask of thread tid, from /proc. */
+static unsigned long long sig_blocked(pid_t tid)
+{
+	char path[64], *status, *line;
+	unsigned long long mask = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	status = test_slurp(path);
+	assert_non_null(status);
+	line = strstr(status, "\nSigBlk:");
+	assert_non_null(line);
+	mask = strtoull(line + 8, NULL, 16);
+	free(status);
+	return mask;
+}
+
+/* Signals reach the owner: the server's thread blocks them all, and the
+ * caller's own mask is left as it was. */
+static void test_signal_mask(void **state)
+{
+	const unsigned long long term_int = (1ULL << (SIGTERM - 1)) | (1ULL << (SIGINT - 1));
+	unsigned long long before = sig_blocked(getpid());
+	struct metrics_server *srv = start("127.0.0.1:0", NULL);
+	struct dirent *de;
+	int others = 0;
+	DIR *d;
+
+	(void)state;
+	assert_true(sig_blocked(getpid()) == before);
+	d = opendir("/proc/self/task");
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+
+		if (tid <= 0 || tid == getpid())
+			continue;
+		assert_true((sig_blocked(tid) & term_int) == term_int);
+		others++;
+	}
+	closedir(d);
+	assert_true(others >= 1);
+	metrics_server_stop(srv);
+}
+
 /* An idle client and one that stops half-way through its request line are
  * closed after the timeout; a client meanwhile is served at once. */
 static void test_timeout(void **state)
@@ -636,9 +681,13 @@ static void test_publish_while_scraping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_listen_parse),      cmocka_unit_test(test_answers),
-	    cmocka_unit_test(test_bind_and_stop),     cmocka_unit_test(test_timeout),
-	    cmocka_unit_test(test_connection_limits), cmocka_unit_test(test_publish_while_scraping),
+		cmocka_unit_test(test_listen_parse),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_bind_and_stop),
+		cmocka_unit_test(test_signal_mask),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_connection_limits),
+		cmocka_unit_test(test_publish_while_scraping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

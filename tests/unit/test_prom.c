@@ -333,13 +333,13 @@ static void test_families_documented(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_render_grouped),
-	    cmocka_unit_test(test_escaping),
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_duplicates_merge),
-	    cmocka_unit_test(test_values),
-	    cmocka_unit_test(test_many_and_reset),
-	    cmocka_unit_test(test_families_documented),
+		cmocka_unit_test(test_render_grouped),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_duplicates_merge),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_many_and_reset),
+		cmocka_unit_test(test_families_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
