@@ -291,8 +291,14 @@ int metrics_server_start(struct metrics_server **srvp, const char *listen_addr,
 		return -EINVAL;
 	}
 	if (!opts->max_connections || !opts->max_per_address || !opts->backlog ||
-	    opts->request_memory < 1024)
+	    opts->request_memory < METRICS_SERVER_MIN_REQUEST_MEMORY) {
+		if (ns)
+			notes_add(ns, "metrics-listen",
+				  "bad server limits: connections, connections per address and "
+				  "backlog must be at least 1, request memory at least %u bytes",
+				  METRICS_SERVER_MIN_REQUEST_MEMORY);
 		return -EINVAL;
+	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	srv = calloc(1, sizeof(*srv));

@@ -41,7 +41,13 @@ struct metrics_server_opts {
 	unsigned int backlog;	      /* listen(2) queue */
 };
 
-/* Defaults: 16 connections, 4 per address, 10 s, 16 KiB, backlog 32. */
+#define METRICS_SERVER_MIN_REQUEST_MEMORY 1024
+
+/* Defaults: 16 connections, 4 per address, 10 s, 16 KiB, backlog 32. The
+ * timeout is of inactivity (libmicrohttpd has no whole-request deadline): a
+ * client that stalls is closed after timeout_s, one that drips a byte per
+ * second keeps its slot until request_memory is full, and holds at most
+ * max_per_address slots. */
 void metrics_server_opts_init(struct metrics_server_opts *opts);
 
 /* Parse a listen address: "PORT" or ":PORT" (127.0.0.1: loopback unless an

@@ -346,6 +346,7 @@ static int find_listener(uint16_t port)
 static void test_bind_and_stop(void **state)
 {
 	struct metrics_server *srv = start(":0", NULL), *second = NULL, *v6 = NULL;
+	struct metrics_server_opts opts;
 	uint16_t port = metrics_server_port(srv);
 	struct notes ns = NOTES_INIT;
 	char addr[32], expect[96];
@@ -369,6 +370,12 @@ static void test_bind_and_stop(void **state)
 	notes_clear(&ns);
 	assert_int_equal(metrics_server_start(&second, "localhost:1", NULL, &ns), -EINVAL);
 	assert_non_null(strstr(notes_find(&ns, "metrics-listen")->text, "'localhost:1'"));
+	notes_clear(&ns);
+	metrics_server_opts_init(&opts);
+	opts.max_per_address = 0;
+	assert_int_equal(metrics_server_start(&second, "0", &opts, &ns), -EINVAL);
+	assert_null(second);
+	assert_non_null(strstr(notes_find(&ns, "metrics-listen")->text, "bad server limits"));
 	notes_release(&ns);
 
 	/* Stopped: nothing listens, and the socket is gone from this process. */
