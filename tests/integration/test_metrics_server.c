@@ -471,7 +471,7 @@ static void test_timeout(void **state)
 
 	(void)state;
 	metrics_server_opts_init(&opts);
-	opts.timeout_s = 1;
+	opts.timeout_s = 2;
 	srv = start("127.0.0.1:0", &opts);
 	port = metrics_server_port(srv);
 	assert_int_equal(metrics_server_publish(srv, "m 1\n", 4), 0);
@@ -481,7 +481,7 @@ static void test_timeout(void **state)
 	assert_true(idle >= 0 && slow >= 0);
 	assert_int_equal(send_all(slow, "GET /metr", 9), 0);
 	assert_int_equal(status_of(port, "GET", "/metrics"), 200);
-	assert_true(now_s() - t0 < 1.0);
+	assert_true(now_s() - t0 < 1.5);
 	rc = read_to_close(idle, &got, NULL);
 	waited = now_s() - t0;
 	assert_true(rc == 0 || rc == -ECONNRESET);
@@ -492,8 +492,8 @@ static void test_timeout(void **state)
 	/* Closed with no answer, or a 408; never a 200 for half a request. */
 	assert_null(strstr(got, " 200 "));
 	free(got);
-	print_message("idle connection closed after %.2f s (timeout 1 s)\n", waited);
-	assert_true(waited >= 0.9 && waited < 5.0);
+	print_message("idle connection closed after %.2f s (timeout 2 s)\n", waited);
+	assert_true(waited >= 1.9 && waited < 8.0);
 	close(idle);
 	close(slow);
 	metrics_server_stop(srv);
