@@ -35,7 +35,8 @@
 struct metrics_server_opts {
 	unsigned int max_connections; /* at once, in total */
 	unsigned int max_per_address; /* at once, from one client address */
-	unsigned int timeout_s;	      /* idle seconds before a connection is closed */
+	unsigned int timeout_s;	      /* idle seconds before a connection is closed
+				       * (0: never; not for a daemon) */
 	size_t request_memory;	      /* bytes per connection for the request line
 				       * and headers (and the response headers) */
 	unsigned int backlog;	      /* listen(2) queue */
@@ -74,9 +75,9 @@ uint16_t metrics_server_port(const struct metrics_server *srv);
  * long as srv). */
 const char *metrics_server_address(const struct metrics_server *srv);
 
-/* Serve text[0..len) from now on (copied: the caller keeps text). Safe to
- * call from any one thread while the server runs. 0 or -ENOMEM (the previous
- * body stays served). */
+/* Serve text[0..len) from now on (copied: the caller keeps text). Safe from
+ * any thread while the server runs (publishes are serialized: the last one
+ * wins). 0 or -ENOMEM (the previous body stays served). */
 int metrics_server_publish(struct metrics_server *srv, const char *text, size_t len);
 
 /* Close the listening socket, end every connection and the server's thread,
