@@ -117,6 +117,7 @@ EOF
 promtool check config "$work/prometheus.yml" >/dev/null || fail "promtool check config"
 
 # A free port for Prometheus: try a few; one taken makes it exit at once.
+# It must not inherit fd 4 (the server's stdin would never see EOF).
 prom_port=
 for _ in 1 2 3 4 5; do
 	candidate=$((20000 + RANDOM % 40000))
@@ -124,7 +125,7 @@ for _ in 1 2 3 4 5; do
 	rm -rf "$work/tsdb"
 	prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
 		--web.listen-address="127.0.0.1:$candidate" --log.level=warn \
-		>"$work/prometheus.log" 2>&1 &
+		>"$work/prometheus.log" 2>&1 4>&- &
 	prom_pid=$!
 	deadline=$((SECONDS + 30))
 	while [ $SECONDS -lt $deadline ]; do
@@ -169,4 +170,12 @@ kmalloc=$(query 'poolscope_slab_objects{cache="kmalloc-64"}')
 # A forecast series, as the fleet's alerting rules will ask.
 [ "$(query 'count(poolscope_exhaustion_seconds < 2*86400)')" = 1 ] ||
 	fail "forecast series not queryable"
+# Its stdin closed, the server exits 0 and nothing listens on its port.
+exec 4>&-
+rc=0
+timeout 10 tail --pid="$gen_pid" -f /dev/null || fail "gen_metrics --serve did not exit on EOF"
+wait "$gen_pid" || rc=$?
+gen_pid=
+[ "$rc" = 0 ] || fail "gen_metrics --serve exited $rc"
+[ -z "$(ss -Htln "sport = :$port")" ] || fail "port $port still listening after the server exited"
 echo "prom_check: prometheus ok (count(poolscope_slab_bytes) = $got, $scraped samples per scrape, up)"
