@@ -161,6 +161,11 @@ static size_t compact_one(struct series *s, double raw_from, double bucket_s, do
 			/* Aligned to absolute time: folding again moves nothing. */
 			double b = bucket_s * floor(t / bucket_s);
 
+			/* The oldest bucket is cut at keep_from: a point is
+			 * never moved out of what is kept. */
+			if (b < keep_from)
+				b = keep_from;
+
 			if (out && bucket == b) {
 				if (v < s->v[out - 1])
 					s->v[out - 1] = v;
