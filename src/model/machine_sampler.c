@@ -141,6 +141,8 @@ int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_s
 	err = pool_sampler_sample(ms->pool, ns, &ms->pool_snap);
 	if (!err)
 		err = series_feed_pool(set, t, ms->pool_snap);
+	if (!err)
+		err = series_feed_meminfo(set, t, &ms->pool_snap->mem);
 	if (!err && ms->status.samples % ms->status.process_every == 0)
 		err = sample_processes(ms, t, set, ns);
 	/* After the processes: inotify instances per user come from their fds. */
