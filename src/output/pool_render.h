@@ -13,7 +13,7 @@
 #include "model/pool_sampler.h"
 #include "output/table.h"
 
-#define POOL_HEADER_LINES 4
+#define POOL_HEADER_LINES 5 /* at most: the legend line is there when needed */
 #define POOL_HEADER_LEN 512
 
 struct json_writer;
@@ -27,8 +27,11 @@ struct pool_header {
 	uint64_t interval_ns; /* the refresh interval shown ("every 2s") */
 };
 
-/* The header as text lines (the screen and text batch output). */
-void pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES][POOL_HEADER_LEN]);
+/* The header as text lines (the screen and text batch output): 4 lines,
+ * and a fifth, the legend of the '~' marker, when a tag's frees are not
+ * exact (each line fits 80 columns but the counters' note). Returns the
+ * number of lines. */
+int pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES][POOL_HEADER_LEN]);
 /* The header as one JSON object (the "header" member of a JSON refresh). */
 void pool_header_json(const struct pool_header *h, struct json_writer *w);
 /* One refresh in fmt onto out: text (header, table, blank line), CSV (rows;

@@ -45,7 +45,7 @@ static int draw(struct top_screen *screen, const struct pool_sampler *sampler,
 	struct pool_sampler_status status;
 	struct pool_header h = {pool_sampler_latest(sampler), &status, ctl->delay_ns};
 	struct table *t = pool_table_new();
-	int i;
+	int i, n;
 
 	if (!t || pool_table_fill(t, h.snap, &view)) {
 		ps_error("top: out of memory building the table");
@@ -53,10 +53,10 @@ static int draw(struct top_screen *screen, const struct pool_sampler *sampler,
 		return -ENOMEM;
 	}
 	pool_sampler_status(sampler, &status);
-	pool_header_lines(&h, lines);
-	for (i = 0; i < POOL_HEADER_LINES; i++)
+	n = pool_header_lines(&h, lines);
+	for (i = 0; i < n; i++)
 		header[i] = lines[i];
-	top_screen_draw(screen, header, POOL_HEADER_LINES, t, ctl, NULL);
+	top_screen_draw(screen, header, n, t, ctl, NULL);
 	table_free(t);
 	return 0;
 }

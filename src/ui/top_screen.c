@@ -38,6 +38,7 @@ static const char *const help_lines[] = {
     "",
     "Allocs/Frees/Diff count events since poolscope started; +X columns are the",
     "change since the previous refresh. '-' means not known (see the header).",
+    "'~' right of Diff: frees not all traced; the diff sort uses Objs growth.",
     "",
     "Press any key to return.",
 };
