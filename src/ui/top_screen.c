@@ -248,7 +248,10 @@ static bool prompt(const char *label, char *buf, size_t size)
 			curs_set(0);
 			return false;
 		}
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
+		if (ch == 21) { /* Ctrl-U: erase the line, as in a shell */
+			len = 0;
+			buf[0] = '\0';
+		} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
 			buf[--len] = '\0';
 		else if (ch >= 32 && ch < 127 && len + 1 < size) {
 			buf[len++] = (char)ch;

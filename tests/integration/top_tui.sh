@@ -79,6 +79,9 @@ rows=$(screen | sed -n '/^Tag /,$p' | tail -n +2 | grep -v '^ *$')
 [ -n "$rows" ] || fail "no rows under the filter"
 echo "$rows" | grep -vqE '^kmalloc-' && fail "a row that does not match kmalloc-*"
 echo "$rows" | grep -qE '^kmalloc-cg-' && fail "an excluded kmalloc-cg- row"
+# Ctrl-U erases the prompt's line.
+keys / ; wait_for "^filter \(globs"
+keys C-u filp Enter; wait_for "filter filp  every"
 keys / ; wait_for "^filter \(globs"
 for _ in $(seq 1 30); do keys BSpace; done
 keys Enter; wait_for "filter none"
