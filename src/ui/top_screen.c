@@ -15,6 +15,7 @@
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
+#include "util/visible.h"
 
 struct top_screen {
 	SCREEN *term;  /* ours, from newterm() */
@@ -131,15 +132,21 @@ void top_screen_close(struct top_screen *s)
 	free(s);
 }
 
+/* Every line goes through visible_escape: cache names are the kernel's and
+ * the filter the user's, but no byte of them may drive the terminal, and
+ * curses would show invalid UTF-8 as whatever the terminal makes of it. */
 static void draw_line(int y, const char *text, int attr)
 {
+	char shown[4096];
+
 	if (y >= LINES)
 		return;
+	visible_escape(text, strlen(text), shown, sizeof(shown));
 	move(y, 0);
 	clrtoeol();
 	if (attr)
 		attron(attr);
-	mvaddnstr(y, 0, text, COLS);
+	mvaddnstr(y, 0, shown, COLS);
 	if (attr)
 		attroff(attr);
 }

@@ -134,6 +134,15 @@ n=$(wc -l < "$LOG")
 [ "$n" -ge 3 ] || fail "the screen logged $n refreshes in over a second at 0.2 s"
 grep -v '^{"time":"' "$LOG" && fail "a log line that is not a JSON refresh"
 [ "$(grep -c '"tags":\[{"tag":"filp",' "$LOG")" -eq "$n" ] || fail "log lines without exactly filp"
+# 5b. Bytes that could drive the terminal (an escape sequence, invalid UTF-8)
+# in what the screen shows (here the filter; cache names alike) are shown
+# escaped, as the text renderers show them.
+export TUI_FILTER=$'\e[7mboom\xff'
+start_top 120 30 -d 0.2 --no-counters --filter '"$TUI_FILTER"'
+wait_for 'filter \\x1b\[7mboom\\xff  every'
+keys q
+check_restored "an escaped filter"
+unset TUI_FILTER
 # 6. A warning while the screen is up (a log on a full disk: the screen keeps
 # running, refreshes that do not fit are left out) is said once the terminal
 # is back, not scribbled over the screen.
