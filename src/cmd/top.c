@@ -3,10 +3,8 @@
  * output/pool_render.h make the table and the refresh, ui/top_screen.h shows
  * it live; --log appends every refresh to a rotating file (util/rotlog.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -231,19 +229,10 @@ static int log_refresh(struct top_state *st, const struct pool_header *h, const 
 	notes_clear(&st->notes);
 	err = pool_log_refresh(&st->log, st->log_fmt, h, t, &st->notes);
 	say_notes(st);
-	if (err && st->log.fd < 0) {
+	if (err == -ENOMEM)
+		ps_error("top: out of memory writing log %s", st->log.path);
+	else if (err)
 		ps_error("top: cannot open log %s: %s", st->log.path, strerror(-err));
-		return err;
-	}
-	/* A full disk costs refreshes, not the run: the days-long history
-	 * resumes when there is room again. */
-	if (err && err != -ENOMEM) {
-		ps_warn_once("log-write",
-			     "top: writing log %s failed: %s; refreshes that do not fit are left "
-			     "out whole, the next ones are tried",
-			     st->log.path, strerror(-err));
-		return 0;
-	}
 	return err;
 }
 

@@ -81,7 +81,6 @@ static void counters_start(struct pool_sampler *s, struct notes *ns)
 	if (kerr)
 		notes_add(ns, "kallsyms", "cannot load /proc/kallsyms (%s): Owner shows addresses",
 			  strerror(-kerr));
-	(void)ns;
 }
 
 int pool_sampler_start(struct pool_sampler **out, const struct pool_sampler_opts *opts,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output/json.h"
+#include "util/notes.h"
 #include "util/parse.h"
 #include "util/rotlog.h"
 #include "util/timeutil.h"
@@ -204,7 +205,15 @@ int pool_log_refresh(struct rotlog *log, enum output_format fmt, const struct po
 		if (err)
 			goto out;
 	}
+	/* A full disk costs refreshes, not the run: the days-long history
+	 * resumes when there is room again. */
 	err = rotlog_write(log, buf, len);
+	if (err)
+		notes_add(ns, "log-write",
+			  "writing log %s failed: %s; refreshes that do not fit are left out whole, "
+			  "the next ones are tried",
+			  log->path, strerror(-err));
+	err = 0;
 out:
 	free(buf);
 	return err;

@@ -48,8 +48,11 @@ int pool_render_refresh_mem(const struct pool_header *h, const struct table *t,
  * and *.ndjson, otherwise CSV when fmt is CSV and JSON lines else. */
 enum output_format pool_log_format(const char *path, enum output_format fmt);
 /* Append one refresh to log in fmt (CSV or JSON), rotating first when it
- * would go past the limit; a fresh CSV file gets the column line. Notes as
- * rotlog_make_room. 0 or -errno (the log's write error). */
+ * would go past the limit; a fresh CSV file gets the column line. A refresh
+ * that cannot be written (a full disk) is left out whole and is the note
+ * "log-write"; the next call tries again. Notes as rotlog_make_room too.
+ * 0, -ENOMEM, or -errno when the log could not be reopened after rotating
+ * (it is closed then). */
 int pool_log_refresh(struct rotlog *log, enum output_format fmt, const struct pool_header *h,
 		     const struct table *t, struct notes *ns);
 

@@ -19,8 +19,9 @@ static void test_kept(void **state)
 	(void)state;
 	assert_string_equal(esc("kmalloc-64", 10, out, sizeof(out)), "kmalloc-64");
 	/* UTF-8 of 2, 3 and 4 bytes, a backslash: kept. */
-	assert_string_equal(esc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 a\\b", 18, out, sizeof(out)),
-			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 a\\b");
+	assert_string_equal(
+	    esc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 a\\b", 18, out, sizeof(out)),
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7 a\\b");
 	assert_int_equal(visible_escape("", 0, out, sizeof(out)), 0);
 	assert_string_equal(out, "");
 }
@@ -42,8 +43,7 @@ static void test_escaped(void **state)
 	assert_string_equal(esc("\xe0\x80\xaf", 3, out, sizeof(out)), "\\xe0\\x80\\xaf");
 	assert_string_equal(esc("\xed\xa0\x80", 3, out, sizeof(out)), "\\xed\\xa0\\x80");
 	assert_string_equal(esc("x\xe2\x82", 3, out, sizeof(out)), "x\\xe2\\x82");
-	assert_string_equal(esc("\xf4\x90\x80\x80", 4, out, sizeof(out)),
-			    "\\xf4\\x90\\x80\\x80");
+	assert_string_equal(esc("\xf4\x90\x80\x80", 4, out, sizeof(out)), "\\xf4\\x90\\x80\\x80");
 }
 
 static void test_idempotent_and_cut(void **state)
@@ -56,7 +56,9 @@ static void test_idempotent_and_cut(void **state)
 	esc(once, strlen(once), twice, sizeof(twice));
 	assert_string_equal(once, twice);
 	/* Too small: cut between pieces, NUL-terminated, the full length returned. */
-	need = visible_escape("ab\x1b" "cd", 5, small, 6);
+	need = visible_escape("ab\x1b"
+			      "cd",
+			      5, small, 6);
 	assert_int_equal(need, 8);
 	assert_string_equal(small, "ab");
 	need = visible_escape("\xe2\x82\xac\xe2\x82\xac", 6, small, 6);
