@@ -299,3 +299,17 @@ int pool_table_fill(struct table *t, const struct pool_snapshot *snap, const str
 	free(items);
 	return err;
 }
+
+int pool_table_make(const struct pool_snapshot *snap, const struct pool_view *view,
+		    struct table **out)
+{
+	struct table *t = pool_table_new();
+	int err = t ? pool_table_fill(t, snap, view) : -ENOMEM;
+
+	if (err) {
+		table_free(t);
+		t = NULL;
+	}
+	*out = t;
+	return err;
+}

@@ -44,12 +44,11 @@ static int draw(struct top_screen *screen, const struct pool_sampler *sampler,
 	const char *header[POOL_HEADER_LINES];
 	struct pool_sampler_status status;
 	struct pool_header h = {pool_sampler_latest(sampler), &status, ctl->delay_ns};
-	struct table *t = pool_table_new();
+	struct table *t;
 	int i, n;
 
-	if (!t || pool_table_fill(t, h.snap, &view)) {
+	if (pool_table_make(h.snap, &view, &t)) {
 		ps_error("top: out of memory building the table");
-		table_free(t);
 		return -ENOMEM;
 	}
 	pool_sampler_status(sampler, &status);
