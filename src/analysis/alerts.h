@@ -49,4 +49,21 @@ void alerts_forget(struct alerts *a, double before_s);
 /* Resources whose state is not ok now. */
 size_t alerts_active(const struct alerts *a);
 
+/* One alert as watch reports it: a change of a resource's state. */
+#define ALERT_TEXT 160
+struct alert_event {
+	char resource[ALERT_TEXT]; /* "fds of nginx (pid 12)", "file handles (fs.file-nr)" */
+	char series[ALERT_TEXT];   /* its series name */
+	char state[32], previous[32]; /* alert_flags_text: "forecast+80%", "ok" */
+	bool raised;		      /* worse than before (false: cleared or eased) */
+	int pid;		      /* the holder of a per-process resource; 0 */
+	char comm[64];
+	double used, limit;	      /* limit < 0: none */
+	double rate_per_s;
+	bool forecast_valid;
+	double exhaustion_s, exhaustion_lo_s, exhaustion_hi_s; /* hi may be INFINITY */
+	char top[3 * ALERT_TEXT]; /* the top consumers, "nginx 812, php-fpm 300" */
+	double time_s;		  /* seconds since the Unix epoch */
+};
+
 #endif

@@ -168,6 +168,11 @@ const struct handle_resource_readings *machine_sampler_readings(const struct mac
 	return ms->have_readings ? &ms->readings : NULL;
 }
 
+const struct handle_resources *machine_sampler_resources(const struct machine_sampler *ms)
+{
+	return ms->have_readings ? &ms->resources : NULL;
+}
+
 const struct ksyms *machine_sampler_ksyms(const struct machine_sampler *ms)
 {
 	return pool_sampler_ksyms(ms->pool);
