@@ -61,7 +61,7 @@ static void handles_help(FILE *out)
 		"  -u, --user USER      only processes of this user (name or uid)\n"
 		"  -t, --type TYPE      only this fd type: file dir dev pipe tcp udp unix netlink\n"
 		"                       socket eventfd epoll timerfd signalfd inotify fanotify\n"
-		"                       pidfd memfd io_uring bpf perf anon other\n"
+		"                       pidfd memfd io_uring bpf perf anon other unknown\n"
 		"      --sort KEY       fds (default), pid, comm, user, threads, maps, fd-pct,\n"
 		"                       or a TYPE (by that type's count)\n"
 		"      --top N          only the first N processes\n"
@@ -330,8 +330,11 @@ static int run_all(const struct handles_opts *o)
 	err = scan_said(handle_query_run(&q, &users, &snap, &ns), &ns);
 	if (!err)
 		err = selection_matched(o, &snap);
-	if (!err)
-		err = handles_detail_each(&snap, list_process, &l);
+	if (!err) {
+		notes_clear(&ns);
+		err = handles_detail_each(&snap, list_process, &l, &ns);
+		ps_warn_notes(NULL, &ns);
+	}
 	if (!err)
 		err = table_render(l.t, o->format, stdout, NULL);
 out:

@@ -27,6 +27,7 @@ static const char *const kind_names[FD_KIND_COUNT] = {
 	[FD_KIND_MEMFD] = "memfd",	 [FD_KIND_IO_URING] = "io_uring",
 	[FD_KIND_BPF] = "bpf",		 [FD_KIND_PERF] = "perf",
 	[FD_KIND_ANON] = "anon",	 [FD_KIND_OTHER] = "other",
+	[FD_KIND_UNKNOWN] = "unknown",
 };
 
 const char *fd_kind_name(enum fd_kind kind)
@@ -272,6 +273,39 @@ int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts
 	}
 out:
 	close(dirfd);
+	return err;
+}
+
+int procfd_count_listed(int pid_dirfd, uint64_t *count)
+{
+	char dents[16384] __attribute__((aligned(8)));
+	int dirfd, fd, err = 0;
+	uint64_t n = 0;
+
+	dirfd = openat(pid_dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return errno == EACCES || errno == EPERM ? proc_access_error(pid_dirfd) : -errno;
+	for (;;) {
+		long nread = syscall(SYS_getdents64, dirfd, dents, sizeof(dents));
+		long off;
+
+		if (nread < 0) {
+			err = -errno;
+			break;
+		}
+		if (nread == 0)
+			break;
+		for (off = 0; off < nread;) {
+			struct kernel_dirent64 *d = (struct kernel_dirent64 *)(dents + off);
+
+			off += d->d_reclen;
+			if (fd_name_number(d->d_name, &fd))
+				n++;
+		}
+	}
+	close(dirfd);
+	if (!err)
+		*count = n;
 	return err;
 }
 

@@ -155,8 +155,22 @@ void handle_snapshot_sort(struct handles_snapshot *snap, enum handle_sort key,
 		qsort_r(snap->procs, (size_t)snap->count, sizeof(snap->procs[0]), proc_cmp, &by);
 }
 
-void handle_scan_note_skipped(const struct handles_snapshot *snap, struct notes *ns)
+void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns)
 {
+	if (snap->unnamed_procs == 1)
+		notes_add(ns, "handles-unnamed",
+			  "pid %d (%s): %llu fds counted as type unknown: the kernel refuses to "
+			  "show their links in /proc/%d/fd%s, so their types and names cannot be "
+			  "read",
+			  snap->unnamed_pid, snap->unnamed_comm, (unsigned long long)snap->unnamed_fds,
+			  snap->unnamed_pid, geteuid() == 0 ? " even to root" : "");
+	else if (snap->unnamed_procs > 1)
+		notes_add(ns, "handles-unnamed",
+			  "%d processes (pid %d %s, ...): %llu fds counted as type unknown: the "
+			  "kernel refuses to show their links in /proc/PID/fd%s, so their types "
+			  "and names cannot be read",
+			  snap->unnamed_procs, snap->unnamed_pid, snap->unnamed_comm,
+			  (unsigned long long)snap->unnamed_fds, geteuid() == 0 ? " even to root" : "");
 	if (!snap->skipped_denied)
 		return;
 	if (geteuid() == 0)
@@ -269,7 +283,7 @@ int handle_query_run(const struct handle_query *q, struct user_names *users,
 	}
 	if (err)
 		return err;
-	handle_scan_note_skipped(out, ns);
+	handle_scan_notes(out, ns);
 	out->matched = out->count;
 	handle_snapshot_sort(out, q->sort, q->sort_kind, &q->kinds, users);
 	select_rows(q, out);
