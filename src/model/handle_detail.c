@@ -14,6 +14,7 @@
 #include "model/handles.h"
 #include "util/hashmap.h"
 #include "util/notes.h"
+#include "util/visible.h"
 #include "util/procfs.h"
 
 #define PF_KTHREAD 0x00200000u
@@ -410,11 +411,15 @@ int handles_detail_each(const struct handles_snapshot *snap, handles_detail_visi
 		int n;
 
 		err = handles_detail_read(p->pid, &idx, &socks, &rows, &n);
-		if (err == -EACCES && !denied++)
+		if (err == -EACCES && !denied++) {
+			char comm[4 * sizeof(p->comm) + 1]; /* a name is anyone's: escaped */
+
+			visible_escape(p->comm, strlen(p->comm), comm, sizeof(comm));
 			notes_add(ns, "handles-detail-denied",
 				  "pid %d (%s): its %u fds cannot be named: the kernel refuses to "
 				  "show their links in /proc/%d/fd%s",
-				  p->pid, p->comm, p->fds, p->pid, geteuid() == 0 ? " even to root" : "");
+				  p->pid, comm, p->fds, p->pid, geteuid() == 0 ? " even to root" : "");
+		}
 		if (err && err != -ENOMEM) {
 			err = 0; /* exited or refused since the scan */
 			continue;

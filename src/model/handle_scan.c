@@ -9,6 +9,7 @@
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/user_names.h"
+#include "util/visible.h"
 
 int handle_sort_parse(const char *s, enum handle_sort *key, enum fd_kind *kind)
 {
@@ -157,19 +158,22 @@ void handle_snapshot_sort(struct handles_snapshot *snap, enum handle_sort key,
 
 void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns)
 {
+	char comm[4 * sizeof(snap->unnamed_comm) + 1]; /* a name is anyone's: escaped */
+
+	visible_escape(snap->unnamed_comm, strlen(snap->unnamed_comm), comm, sizeof(comm));
 	if (snap->unnamed_procs == 1)
 		notes_add(ns, "handles-unnamed",
 			  "pid %d (%s): %llu fds counted as type unknown: the kernel refuses to "
 			  "show their links in /proc/%d/fd%s, so their types and names cannot be "
 			  "read",
-			  snap->unnamed_pid, snap->unnamed_comm, (unsigned long long)snap->unnamed_fds,
+			  snap->unnamed_pid, comm, (unsigned long long)snap->unnamed_fds,
 			  snap->unnamed_pid, geteuid() == 0 ? " even to root" : "");
 	else if (snap->unnamed_procs > 1)
 		notes_add(ns, "handles-unnamed",
 			  "%d processes (pid %d %s, ...): %llu fds counted as type unknown: the "
 			  "kernel refuses to show their links in /proc/PID/fd%s, so their types "
 			  "and names cannot be read",
-			  snap->unnamed_procs, snap->unnamed_pid, snap->unnamed_comm,
+			  snap->unnamed_procs, snap->unnamed_pid, comm,
 			  (unsigned long long)snap->unnamed_fds, geteuid() == 0 ? " even to root" : "");
 	if (!snap->skipped_denied)
 		return;

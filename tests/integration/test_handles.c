@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -845,6 +846,75 @@ static void test_unnamed_fds(void **state)
 	free(err);
 }
 
+/* A child named by prctl, holding a file whose name holds control bytes;
+ * returns its pid once both are in place. */
+static pid_t start_odd_named(const char *name, const char *file)
+{
+	int ready[2];
+	pid_t child;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		setpgid(0, 0);
+		close(ready[0]);
+		if (file && open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) < 0)
+			_exit(1);
+		if (prctl(PR_SET_NAME, name, 0, 0, 0))
+			_exit(1);
+		close(ready[1]);
+		pause();
+		_exit(0);
+	}
+	setpgid(child, child);
+	spawned_add(child);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 0);
+	close(ready[0]);
+	return child;
+}
+
+/* Names are anyone's: a process or file name with control bytes is shown
+ * escaped in text, so it can neither break the table nor drive the
+ * terminal; JSON escapes it as JSON does. */
+static void test_control_bytes_escaped(void **state)
+{
+	char cmd[512], file[128], want[160], *out, *err;
+	pid_t child;
+
+	(void)state;
+	REQUIRE_ROOT();
+	snprintf(file, sizeof(file), "/tmp/poolscope-evil-%d-\033]0;x\a\r", getpid());
+	child = start_odd_named("\033[31mEVIL\n", file);
+
+	snprintf(cmd, sizeof(cmd), "%s handles -p %d", test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_null(strchr(out, '\033'));
+	assert_non_null(strstr(out, "\\x1b[31mEVIL\\n"));
+	free(out);
+	free(err);
+
+	snprintf(cmd, sizeof(cmd), "%s handles -a -p %d", test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\r'));
+	assert_null(strchr(out, '\a'));
+	snprintf(want, sizeof(want), "/tmp/poolscope-evil-%d-\\x1b]0;x\\x07\\r", getpid());
+	assert_non_null(strstr(out, want));
+	free(out);
+	free(err);
+
+	snprintf(cmd, sizeof(cmd), "%s handles -p %d --format json", test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(strstr(out, "\"comm\":\"\\u001b[31mEVIL\\n\""));
+	free(out);
+	free(err);
+	spawned_kill(child);
+	unlink(file);
+}
+
 static void test_summary_json(void **state)
 {
 	struct holder h;
@@ -1231,6 +1301,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_scan_during_fork_storm, teardown_spawned),
 		cmocka_unit_test_teardown(test_non_root, teardown_spawned),
 		cmocka_unit_test_teardown(test_unnamed_fds, teardown_spawned),
+		cmocka_unit_test_teardown(test_control_bytes_escaped, teardown_spawned),
 		cmocka_unit_test_teardown(test_summary_json, teardown_spawned),
 		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_posix_mqueue_listed, teardown_spawned),

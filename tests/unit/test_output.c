@@ -171,6 +171,44 @@ static void test_json_escapes_every_control_byte(void **state)
 	free(out);
 }
 
+/* A process or file name can hold any byte: the text renderer shows control
+ * bytes and invalid UTF-8 escaped, aligned by the escaped width; CSV and
+ * JSON keep escaping their own way. */
+static void test_text_escapes_control_bytes(void **state)
+{
+	struct table *t = table_new();
+	char *text, *csv, *json;
+	int r;
+
+	(void)state;
+	assert_int_equal(table_add_col(t, "Command", "comm", COL_STR, 0), 0);
+	assert_int_equal(table_add_col(t, "Name", "name", COL_STR, 0), 1);
+	assert_int_equal(table_add_col(t, "N", "n", COL_INT, 0), 2);
+	r = table_add_row(t);
+	table_set_str(t, r, 0, "\033[31mEVIL\n");
+	table_set_str(t, r, 1, "/tmp/a\rb\x9b\xff\xc2\x9b" "c");
+	table_set_int(t, r, 2, 1);
+	r = table_add_row(t);
+	table_set_str(t, r, 0, "caf\xc3\xa9");
+	table_set_str(t, r, 1, "x");
+	table_set_int(t, r, 2, 22);
+	text = render(t, FMT_TEXT, NULL);
+	assert_null(strchr(text, '\033'));
+	assert_null(strchr(text, '\r'));
+	assert_string_equal(text,
+			    "Command         Name                         N\n"
+			    "\\x1b[31mEVIL\\n  /tmp/a\\rb\\x9b\\xff\\xc2\\x9bc   1\n"
+			    "caf\xc3\xa9            x                           22\n");
+	csv = render(t, FMT_CSV, NULL);
+	assert_non_null(strstr(csv, "\"\033[31mEVIL\n\""));
+	json = render(t, FMT_JSON, NULL);
+	assert_non_null(strstr(json, "\"comm\":\"\\u001b[31mEVIL\\n\""));
+	free(text);
+	free(csv);
+	free(json);
+	table_free(t);
+}
+
 static void test_format_parse(void **state)
 {
 	enum output_format f;
@@ -193,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_sort_stable_nulls_last),
 		cmocka_unit_test(test_squeeze_to_width),
 		cmocka_unit_test(test_json_escapes_every_control_byte),
+		cmocka_unit_test(test_text_escapes_control_bytes),
 		cmocka_unit_test(test_format_parse),
 	};
 
