@@ -1010,6 +1010,45 @@ static void test_posix_mqueue_listed(void **state)
 	free(err);
 }
 
+static void test_posix_mqueue_count(void **state)
+{
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	char cmd[256], name[64], want[160], *out, *err;
+	const char *row;
+	mqd_t q;
+
+	(void)state;
+	REQUIRE_ROOT();
+	/* One message queued: Count says 1 (the queue file only has bytes). */
+	snprintf(name, sizeof(name), "/poolscope-count-%d", getpid());
+	q = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	assert_true(q != (mqd_t)-1);
+	assert_int_equal(mq_send(q, "hello", 5, 0), 0);
+	snprintf(cmd, sizeof(cmd), "%s handles -s --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	snprintf(cmd, sizeof(cmd), "%s handles -s --format csv", test_poolscope());
+	{
+		char *csv, *csv_err;
+
+		assert_int_equal(run(cmd, &csv, &csv_err), 0);
+		snprintf(want, sizeof(want), "\nmqueue,%s,,root,root,,5,1\n", name);
+		if (!strstr(csv, want)) {
+			print_error("no '%s' row with Count 1:\n%s\n", name, csv);
+			fail();
+		}
+		free(csv);
+		free(csv_err);
+	}
+	mq_close(q);
+	mq_unlink(name);
+	snprintf(want, sizeof(want), "{\"kind\":\"mqueue\",\"key\":\"%s\",", name);
+	row = strstr(out, want);
+	assert_non_null(row);
+	assert_non_null(strstr(row, "\"bytes\":5,\"count\":1}"));
+	free(out);
+	free(err);
+}
+
 static void test_interval_growth(void **state)
 {
 	char cmd[256], *out, *err;
@@ -1305,6 +1344,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_summary_json, teardown_spawned),
 		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_posix_mqueue_listed, teardown_spawned),
+		cmocka_unit_test_teardown(test_posix_mqueue_count, teardown_spawned),
 		cmocka_unit_test_teardown(test_interval_growth, teardown_spawned),
 		cmocka_unit_test_teardown(test_interval_flat_total, teardown_spawned),
 		cmocka_unit_test_teardown(test_sort_top_type, teardown_spawned),
