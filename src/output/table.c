@@ -658,7 +658,17 @@ void table_render_json_row(const struct table *t, int row, struct json_writer *w
 		case COL_STR: json_string(w, cell->s); break;
 		case COL_INT: json_int(w, cell->i); break;
 		case COL_UINT: json_uint(w, cell->u); break;
-		case COL_DOUBLE: json_double(w, cell->d); break;
+		case COL_DOUBLE:
+			if (col->flags & COL_JSON_ROUNDED) {
+				char digits[64];
+
+				/* The same rounding as the text renderer's. */
+				snprintf(digits, sizeof(digits), "%.*f", col->precision, cell->d);
+				json_double(w, strtod(digits, NULL));
+			} else {
+				json_double(w, cell->d);
+			}
+			break;
 		case COL_JSON: json_raw(w, cell->s); break;
 		case COL_STRLIST:
 			json_begin_array(w);

@@ -1,8 +1,10 @@
 /* The output model: one table rendered as text, CSV and JSON; the JSON writer. */
 #include "test_util.h"
 
+#include "output/handle_tables.h"
 #include "output/json.h"
 #include "output/table.h"
+#include "util/user_names.h"
 
 static char *render(const struct table *t, enum output_format fmt,
 		    const struct table_render_opts *opts)
@@ -209,6 +211,31 @@ static void test_text_escapes_control_bytes(void **state)
 	table_free(t);
 }
 
+/* The handles process table: fd_pct and maps_pct both carry the digits the
+ * text shows (maps_pct was the unrounded 0.10071722875019075 beside them). */
+static void test_handles_json_percentages_rounded(void **state)
+{
+	struct proc_handles p = { .pid = 1, .uid = 0, .fds = 294, .threads = 13, .maps = 66,
+				  .fd_soft_limit = 32768 };
+	struct handles_snapshot snap = { .procs = &p, .count = 1 };
+	struct user_names users = USER_NAMES_INIT;
+	struct table *t;
+	char *json, *text;
+
+	(void)state;
+	strcpy(p.comm, "init");
+	p.kinds[FD_KIND_PIPE] = 294;
+	assert_int_equal(handle_process_table(&snap, NULL, &users, 65530, &t), 0);
+	json = render(t, FMT_JSON, NULL);
+	assert_non_null(strstr(json, "\"fd_limit\":32768,\"fd_pct\":0.9,\"maps_pct\":0.1}"));
+	text = render(t, FMT_TEXT, NULL);
+	assert_non_null(strstr(text, "32768  0.90   0.10\n"));
+	free(json);
+	free(text);
+	table_free(t);
+	user_names_release(&users);
+}
+
 static void test_format_parse(void **state)
 {
 	enum output_format f;
@@ -232,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_squeeze_to_width),
 		cmocka_unit_test(test_json_escapes_every_control_byte),
 		cmocka_unit_test(test_text_escapes_control_bytes),
+		cmocka_unit_test(test_handles_json_percentages_rounded),
 		cmocka_unit_test(test_format_parse),
 	};
 
