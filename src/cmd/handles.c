@@ -299,24 +299,11 @@ static int run_summary(const struct handles_opts *o)
 
 /* ---- every handle of the selected processes ---- */
 
-struct listing {
-	struct table *t;
-	const struct handle_kind_filter *kinds;
-};
-
-static int list_process(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
-			int n)
-{
-	const struct listing *l = ctx;
-
-	return handle_listing_add(l->t, pid, comm, rows, n, l->kinds);
-}
-
 static int run_all(const struct handles_opts *o)
 {
 	struct handle_query q = o->query;
 	struct handles_snapshot snap = { 0 };
-	struct listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
+	struct handle_listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
 	struct user_names users = USER_NAMES_INIT;
 	struct notes ns = NOTES_INIT;
 	int err = -ENOMEM;
@@ -332,7 +319,7 @@ static int run_all(const struct handles_opts *o)
 		err = selection_matched(o, &snap);
 	if (!err) {
 		notes_clear(&ns);
-		err = handles_detail_each(&snap, list_process, &l, &ns);
+		err = handles_detail_each(&snap, handle_listing_visit, &l, &ns);
 		ps_warn_notes(NULL, &ns);
 	}
 	if (!err)

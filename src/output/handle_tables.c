@@ -110,9 +110,12 @@ struct table *handle_listing_table_new(void)
 	return t;
 }
 
-int handle_listing_add(struct table *t, int pid, const char *comm,
-		       const struct handle_detail *rows, int n, const struct handle_kind_filter *f)
+int handle_listing_visit(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
+			 int n)
 {
+	const struct handle_listing *l = ctx;
+	const struct handle_kind_filter *f = l->kinds;
+	struct table *t = l->t;
 	int j;
 
 	for (j = 0; j < n; j++) {
