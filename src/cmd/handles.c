@@ -380,7 +380,6 @@ static int handles_run(int argc, char **argv)
 
 	handle_query_init(&o.query);
 	o.query.names = &o.names;
-
 	rc = parse_args(argc, argv, &o);
 	if (rc) {
 		rc = rc < 0 ? EXIT_OK : rc;
