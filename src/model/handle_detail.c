@@ -416,9 +416,9 @@ int handles_detail_each(const struct handles_snapshot *snap, handles_detail_visi
 
 			visible_escape(p->comm, strlen(p->comm), comm, sizeof(comm));
 			notes_add(ns, "handles-detail-denied",
-				  "pid %d (%s): its %u fds cannot be named: the kernel refuses to "
-				  "show their links in /proc/%d/fd%s",
-				  p->pid, comm, p->fds, p->pid, geteuid() == 0 ? " even to root" : "");
+				  "pid %d (%s): its fds cannot be named: the kernel refuses to show "
+				  "their links in /proc/%d/fd%s",
+				  p->pid, comm, p->pid, geteuid() == 0 ? " even to root" : "");
 		}
 		if (err && err != -ENOMEM) {
 			err = 0; /* exited or refused since the scan */

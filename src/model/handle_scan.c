@@ -156,6 +156,8 @@ void handle_snapshot_sort(struct handles_snapshot *snap, enum handle_sort key,
 		qsort_r(snap->procs, (size_t)snap->count, sizeof(snap->procs[0]), proc_cmp, &by);
 }
 
+/* The texts carry no fd count: it changes from scan to scan, the note's
+ * condition does not (the counts are in the table). */
 void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns)
 {
 	char comm[4 * sizeof(snap->unnamed_comm) + 1]; /* a name is anyone's: escaped */
@@ -163,18 +165,18 @@ void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns)
 	visible_escape(snap->unnamed_comm, strlen(snap->unnamed_comm), comm, sizeof(comm));
 	if (snap->unnamed_procs == 1)
 		notes_add(ns, "handles-unnamed",
-			  "pid %d (%s): %llu fds counted as type unknown: the kernel refuses to "
-			  "show their links in /proc/%d/fd%s, so their types and names cannot be "
-			  "read",
-			  snap->unnamed_pid, comm, (unsigned long long)snap->unnamed_fds,
-			  snap->unnamed_pid, geteuid() == 0 ? " even to root" : "");
+			  "pid %d (%s): its fds are counted as type unknown: the kernel refuses "
+			  "to show their links in /proc/%d/fd%s, so their types and names cannot "
+			  "be read",
+			  snap->unnamed_pid, comm, snap->unnamed_pid,
+			  geteuid() == 0 ? " even to root" : "");
 	else if (snap->unnamed_procs > 1)
 		notes_add(ns, "handles-unnamed",
-			  "%d processes (pid %d %s, ...): %llu fds counted as type unknown: the "
-			  "kernel refuses to show their links in /proc/PID/fd%s, so their types "
-			  "and names cannot be read",
+			  "%d processes (pid %d %s, ...): their fds are counted as type unknown: "
+			  "the kernel refuses to show their links in /proc/PID/fd%s, so their "
+			  "types and names cannot be read",
 			  snap->unnamed_procs, snap->unnamed_pid, comm,
-			  (unsigned long long)snap->unnamed_fds, geteuid() == 0 ? " even to root" : "");
+			  geteuid() == 0 ? " even to root" : "");
 	if (!snap->skipped_denied)
 		return;
 	if (geteuid() == 0)

@@ -76,6 +76,10 @@ static int count_unnamed(int pid_dirfd, struct proc_handles *p)
 
 	if (err)
 		return err;
+	/* A task being reaped refuses its links too: one that is gone by now
+	 * is left out like any process that exits mid-scan. */
+	if (proc_access_error(pid_dirfd) == -ESRCH)
+		return -ESRCH;
 	p->fds = (uint32_t)n;
 	memset(p->kinds, 0, sizeof(p->kinds));
 	p->kinds[FD_KIND_UNKNOWN] = (uint32_t)n;
