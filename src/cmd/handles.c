@@ -61,7 +61,7 @@ static void handles_help(FILE *out)
 		"  -u, --user USER      only processes of this user (name or uid)\n"
 		"  -t, --type TYPE      only this fd type: file dir dev pipe tcp udp unix netlink\n"
 		"                       socket eventfd epoll timerfd signalfd inotify fanotify\n"
-		"                       pidfd memfd io_uring bpf perf anon other\n"
+		"                       pidfd memfd io_uring bpf perf anon other unknown\n"
 		"      --sort KEY       fds (default), pid, comm, user, threads, maps, fd-pct,\n"
 		"                       or a TYPE (by that type's count)\n"
 		"      --top N          only the first N processes\n"
@@ -299,24 +299,11 @@ static int run_summary(const struct handles_opts *o)
 
 /* ---- every handle of the selected processes ---- */
 
-struct listing {
-	struct table *t;
-	const struct handle_kind_filter *kinds;
-};
-
-static int list_process(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
-			int n)
-{
-	const struct listing *l = ctx;
-
-	return handle_listing_add(l->t, pid, comm, rows, n, l->kinds);
-}
-
 static int run_all(const struct handles_opts *o)
 {
 	struct handle_query q = o->query;
 	struct handles_snapshot snap = { 0 };
-	struct listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
+	struct handle_listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
 	struct user_names users = USER_NAMES_INIT;
 	struct notes ns = NOTES_INIT;
 	int err = -ENOMEM;
@@ -330,8 +317,11 @@ static int run_all(const struct handles_opts *o)
 	err = scan_said(handle_query_run(&q, &users, &snap, &ns), &ns);
 	if (!err)
 		err = selection_matched(o, &snap);
-	if (!err)
-		err = handles_detail_each(&snap, list_process, &l);
+	if (!err) {
+		notes_clear(&ns);
+		err = handles_detail_each(&snap, handle_listing_visit, &l, &ns);
+		ps_warn_notes(NULL, &ns);
+	}
 	if (!err)
 		err = table_render(l.t, o->format, stdout, NULL);
 out:
@@ -390,7 +380,6 @@ static int handles_run(int argc, char **argv)
 
 	handle_query_init(&o.query);
 	o.query.names = &o.names;
-
 	rc = parse_args(argc, argv, &o);
 	if (rc) {
 		rc = rc < 0 ? EXIT_OK : rc;

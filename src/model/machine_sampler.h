@@ -62,6 +62,7 @@ int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_s
 const struct pool_snapshot *machine_sampler_pool(const struct machine_sampler *ms);
 const struct handles_snapshot *machine_sampler_processes(const struct machine_sampler *ms);
 const struct handle_resource_readings *machine_sampler_readings(const struct machine_sampler *ms);
+const struct handle_resources *machine_sampler_resources(const struct machine_sampler *ms);
 /* The run's kernel symbols (loaded once, for the counters; NULL when not
  * loaded or unreadable): a recorder started alongside borrows them. */
 const struct ksyms *machine_sampler_ksyms(const struct machine_sampler *ms);

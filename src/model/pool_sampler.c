@@ -30,6 +30,7 @@ struct pool_sampler {
 	struct pool_snapshot snaps[2];
 	int cur; /* index of the latest snapshot in snaps */
 	uint64_t page_size;
+	unsigned int ncpus;
 	uint64_t refresh_cpu_ns;
 	long samples;
 };
@@ -96,6 +97,8 @@ int pool_sampler_start(struct pool_sampler **out, const struct pool_sampler_opts
 		s->opts.rescan_ns = POOL_SAMPLER_RESCAN_NS;
 	s->scratch = (struct strbuf)STRBUF_INIT;
 	s->page_size = page > 0 ? (uint64_t)page : 4096;
+	page = sysconf(_SC_NPROCESSORS_ONLN);
+	s->ncpus = page > 0 ? (unsigned int)page : 1;
 	err = slabinfo_read_from(&s->slabinfo, &s->scratch, s->opts.slabinfo_path);
 	s->slabinfo_ok = err == 0;
 	if (err && err != -EACCES && err != -EPERM)
@@ -218,6 +221,7 @@ int pool_sampler_sample(struct pool_sampler *s, struct notes *ns, const struct p
 	src.mem = &s->mem;
 	src.page_size = s->page_size;
 	src.realtime_ns = realtime_ns();
+	src.ncpus = s->ncpus;
 	err = pool_snapshot_build(next, &src, &s->snaps[s->cur]);
 	free(counts);
 	if (err)

@@ -4,6 +4,7 @@
 
 #include "kernel/ipc.h"
 #include "kernel/keys.h"
+#include "kernel/meminfo.h"
 #include "kernel/limits.h"
 #include "model/handle_resources.h"
 #include "model/handles.h"
@@ -41,6 +42,23 @@ int series_feed_pool(struct series_set *set, double t, const struct pool_snapsho
 		if (!err)
 			err = add(set, series_name_slab(name, sizeof(name), tag->name, "bytes"), t,
 				  (double)tag->bytes, -1);
+	}
+	return err;
+}
+
+int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *mem)
+{
+	double total = meminfo_has(mem, MI_MEM_TOTAL) ? (double)mem->bytes[MI_MEM_TOTAL] : -1;
+	char name[160];
+	int f, err = 0;
+
+	for (f = 0; f < MI_NR_FIELDS && !err; f++) {
+		bool of_total = f == MI_SUNRECLAIM || f == MI_SLAB;
+
+		if (!meminfo_has(mem, (enum meminfo_field)f))
+			continue;
+		err = add(set, series_name_mem(name, sizeof(name), meminfo_field_name((enum meminfo_field)f)),
+			  t, (double)mem->bytes[f], of_total ? total : -1);
 	}
 	return err;
 }

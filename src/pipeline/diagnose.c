@@ -144,7 +144,7 @@ static int build_caches(struct run *r)
 
 		snprintf(c->name, sizeof(c->name), "%s", t->name);
 		c->reclaimable = t->have_type && t->reclaimable;
-		c->frees_exact = true; /* FIXME(lead): pool_tag.frees_exact when it lands */
+		c->frees_exact = t->frees_exact;
 		c->objsize = t->size;
 		for (k = 0; t->group && k < (size_t)t->group->nnames && len + 1 < sizeof(c->names); k++)
 			len += (size_t)snprintf(c->names + len, sizeof(c->names) - len, "%s%s",
