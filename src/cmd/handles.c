@@ -16,7 +16,7 @@
 #include "model/handle_scan.h"
 #include "output/handle_tables.h"
 #include "output/table.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/outfile.h"

@@ -11,7 +11,7 @@
 #include "cmd/cmd.h"
 #include "kernel/debuginfo.h"
 #include "output/report_render.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
