@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "util/strbuf.h"
 
 struct grouping {
@@ -178,12 +178,12 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 
 /* The recorder's own machinery on top of a kernel stack (the BPF program,
  * bpf_trace_runN, the tracepoint's iterator): not the allocation's story. */
-static bool tracing_frame(const struct ksyms *ks, uint64_t ip)
+static bool tracing_frame(const struct symtab *ks, uint64_t ip)
 {
 	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__traceiter_",
 						"__bpf_trace_", "__bpf_prog_run", "trace_call_bpf",
 						"perf_trace_", "trace_event_raw_event_" };
-	const struct ksym *sym = ksyms__resolve(ks, ip);
+	const struct symbol *sym = symtab__resolve(ks, ip);
 	size_t i;
 
 	if (!sym)
@@ -225,7 +225,7 @@ const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *b
 	int line;
 
 	if (n && n->ksyms)
-		ksyms__format(n->ksyms, ip, buf, len);
+		symtab__format(n->ksyms, ip, buf, len);
 	else
 		snprintf(buf, len, "0x%" PRIx64, ip);
 	used = strlen(buf);
@@ -237,7 +237,7 @@ const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *b
 const char *trace_names__function(const struct trace_names *n, uint64_t ip, char *buf,
 				  size_t len)
 {
-	const struct ksym *sym = n && n->ksyms ? ksyms__resolve(n->ksyms, ip) : NULL;
+	const struct symbol *sym = n && n->ksyms ? symtab__resolve(n->ksyms, ip) : NULL;
 
 	if (!sym)
 		snprintf(buf, len, "0x%" PRIx64, ip);
@@ -307,12 +307,12 @@ static void set_function(struct group_row *r, const struct group_opts *opts)
 {
 	const uint64_t *ips;
 	int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	r->function_ip = r->site->call_site;
 	if (opts->frame >= 0 && depth > opts->frame)
 		r->function_ip = ips[opts->frame];
-	sym = opts->names && opts->names->ksyms ? ksyms__resolve(opts->names->ksyms, r->function_ip)
+	sym = opts->names && opts->names->ksyms ? symtab__resolve(opts->names->ksyms, r->function_ip)
 						: NULL;
 	r->function = sym ? sym->name : NULL;
 }

@@ -13,13 +13,13 @@
 #include "analysis/outstanding.h"
 #include "util/globlist.h"
 
-struct ksyms;
+struct symtab;
 
 /* How ids in a trace become text. Borrowed; the callbacks may be NULL. */
 struct trace_names {
 	const char *(*string)(const void *ctx, uint32_t id);
 	int (*stack)(const void *ctx, uint32_t stack_id, const uint64_t **ips);
-	const struct ksyms *ksyms; /* may be NULL: addresses print in hex */
+	const struct symtab *ksyms; /* may be NULL: addresses print in hex */
 	const void *ctx;
 	/* Optional (--vmlinux): the source of a frame's address; 0 with *file
 	 * (borrowed) and *line set, or -ENOENT. NULL: frames show no file:line. */

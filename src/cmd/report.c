@@ -12,7 +12,7 @@
 #include "kernel/debuginfo.h"
 #include "kernel/slabmerge.h"
 #include "output/report_render.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
@@ -60,7 +60,8 @@ static void report_help(FILE *out)
 "      --tag GLOB      only tags (cache names) matching; '!' excludes, commas\n"
 "  -p, --pid LIST      only these process ids (comma list)\n"
 "      --comm GLOB     only these process names\n"
-"      --size N|MIN-MAX  only allocations of this size (bytes; 64K forms)\n"
+"      --size N|MIN-MAX  only allocations of N, or MIN to MAX, bytes (64K forms;\n"
+"                        either side may be empty: 1K-, -4K)\n"
 "  -s, --sort KEY      count (default), bytes, allocs, frees, outstanding,\n"
 "                      oldest_age_s or a group column; \":asc\"/\":desc\"\n"
 "  -n, --top N         at most N rows per table (default 20; 0 = all)\n"
@@ -75,47 +76,23 @@ static void report_help(FILE *out)
 "Exit status: 0 ok, 1 failure, 2 usage or a bad trace file.\n");
 }
 
+/* --pid and --size by the one grammar of each (util/parse.h). */
 static int parse_pids(const char *s, struct group_opts *g)
 {
-	const char *p = s;
+	size_t n = (size_t)g->npids;
+	int err = parse_pid_list(s, g->pids, GROUP_MAX_PIDS, &n);
 
-	while (*p) {
-		char num[24];
-		size_t len = strcspn(p, ",");
-		uint64_t v;
-
-		if (len == 0 || len >= sizeof(num) || g->npids == GROUP_MAX_PIDS)
-			return -EINVAL;
-		memcpy(num, p, len);
-		num[len] = '\0';
-		if (parse_u64_range(num, 0, UINT32_MAX, &v))
-			return -EINVAL;
-		g->pids[g->npids++] = (uint32_t)v;
-		p += len;
-		if (*p)
-			p++;
-	}
-	return g->npids ? 0 : -EINVAL;
+	g->npids = (int)n;
+	return err;
 }
 
-static int report_size_range(const char *s, uint64_t *min, uint64_t *max)
+static int parse_sizes(const char *s, struct group_opts *g)
 {
-	const char *dash = strchr(s, '-');
-	char lo[32];
+	int err = parse_size_range(s, &g->size_min, &g->size_max);
 
-	if (!dash) {
-		if (parse_size(s, min))
-			return -EINVAL;
-		*max = *min;
-		return *min ? 0 : -EINVAL;
-	}
-	if ((size_t)(dash - s) >= sizeof(lo))
-		return -EINVAL;
-	memcpy(lo, s, (size_t)(dash - s));
-	lo[dash - s] = '\0';
-	if (parse_size(lo, min) || parse_size(dash + 1, max) || *max < *min || !*max)
-		return -EINVAL;
-	return 0;
+	if (!err && g->size_max == UINT64_MAX)
+		g->size_max = 0; /* group_opts: 0 is no upper bound */
+	return err;
 }
 
 /* Each note of one trace (the same key may come from both traces of --diff). */
@@ -305,7 +282,7 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 				return refuse(rc, ps_usage("report", "--comm: bad pattern list '%s'", optarg));
 			break;
 		case OPT_SIZE:
-			if (report_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max))
+			if (parse_sizes(optarg, &ro->filter))
 				return refuse(rc, ps_usage("report", "--size: '%s' is not a size or MIN-MAX "
 							   "range", optarg));
 			break;

@@ -16,7 +16,7 @@
 #include "output/table.h"
 #include "ui/top_live.h"
 #include "ui/top_screen.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/outfile.h"

@@ -173,7 +173,7 @@ const struct handle_resources *machine_sampler_resources(const struct machine_sa
 	return ms->have_readings ? &ms->resources : NULL;
 }
 
-const struct ksyms *machine_sampler_ksyms(const struct machine_sampler *ms)
+const struct symtab *machine_sampler_ksyms(const struct machine_sampler *ms)
 {
 	return pool_sampler_ksyms(ms->pool);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "util/timeutil.h"
 
 static int tag_cmp(const void *a, const void *b)
@@ -74,14 +74,14 @@ static int tags_from_slabsys(struct pool_snapshot *snap, const struct slabsys *s
 	return 0;
 }
 
-static void owner_resolve(struct pool_tag *tag, const struct ksyms *ks)
+static void owner_resolve(struct pool_tag *tag, const struct symtab *ks)
 {
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	tag->owner[0] = '\0';
 	if (!tag->owner_call_site)
 		return;
-	sym = ks ? ksyms__resolve(ks, tag->owner_call_site) : NULL;
+	sym = ks ? symtab__resolve(ks, tag->owner_call_site) : NULL;
 	if (!sym) {
 		snprintf(tag->owner, sizeof(tag->owner), "0x%" PRIx64, tag->owner_call_site);
 		return;
@@ -202,7 +202,7 @@ static void check_frees(struct pool_tag *tag, const struct pool_tag *old, unsign
 /* Changes since prev, and owners: a call site seen at the previous refresh
  * keeps its resolved name instead of being looked up and formatted again. */
 static void attach_changes(struct pool_snapshot *snap, const struct pool_snapshot *prev,
-			   const struct ksyms *ks, unsigned int ncpus)
+			   const struct symtab *ks, unsigned int ncpus)
 {
 	size_t i;
 

@@ -15,7 +15,7 @@
 #include "kernel/slabinfo.h"
 #include "kernel/slabsys.h"
 
-struct ksyms;
+struct symtab;
 
 struct pool_tag {
 	char name[SLAB_NAME_MAX];
@@ -81,7 +81,7 @@ struct pool_sources {
 	size_t ncounts;
 	uint64_t unattributed_frees;
 	uint64_t missed_events;
-	const struct ksyms *ksyms; /* NULL: owners shown as addresses */
+	const struct symtab *ksyms; /* NULL: owners shown as addresses */
 	const struct meminfo *mem;
 	uint64_t page_size;
 	uint64_t realtime_ns;

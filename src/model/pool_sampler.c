@@ -26,7 +26,7 @@ struct pool_sampler {
 	struct meminfo mem;
 	struct slab_counters *counters;
 	char counters_why[256];
-	struct ksyms *ksyms;
+	struct symtab *ksyms;
 	struct pool_snapshot snaps[2];
 	int cur; /* index of the latest snapshot in snaps */
 	uint64_t page_size;
@@ -63,7 +63,7 @@ static void counters_start(struct pool_sampler *s, struct notes *ns)
 		snprintf(s->counters_why, sizeof(s->counters_why), "not loaded (--no-counters)");
 		return;
 	}
-	kerr = ksyms__load(&s->ksyms);
+	kerr = ksyms__load(&s->ksyms, NULL);
 	if (kerr)
 		s->ksyms = NULL;
 	err = slab_counters__start(s->ksyms, &s->counters, s->counters_why, sizeof(s->counters_why));
@@ -73,7 +73,7 @@ static void counters_start(struct pool_sampler *s, struct notes *ns)
 			snprintf(s->counters_why, sizeof(s->counters_why),
 				 "loading the eBPF counters failed: %s", strerror(-err));
 		/* Without counters there are no owners to name. */
-		ksyms__free(s->ksyms);
+		symtab__free(s->ksyms);
 		s->ksyms = NULL;
 		return;
 	}
@@ -248,7 +248,7 @@ void pool_sampler_status(const struct pool_sampler *s, struct pool_sampler_statu
 	out->samples = s->samples;
 }
 
-const struct ksyms *pool_sampler_ksyms(const struct pool_sampler *s)
+const struct symtab *pool_sampler_ksyms(const struct pool_sampler *s)
 {
 	return s ? s->ksyms : NULL;
 }
@@ -258,7 +258,7 @@ void pool_sampler_stop(struct pool_sampler *s)
 	if (!s)
 		return;
 	slab_counters__stop(s->counters);
-	ksyms__free(s->ksyms);
+	symtab__free(s->ksyms);
 	slabinfo_release(&s->slabinfo);
 	slabsys_release(&s->slabsys);
 	pool_snapshot_release(&s->snaps[0]);

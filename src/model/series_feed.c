@@ -1,5 +1,6 @@
 #include "model/series_feed.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "kernel/ipc.h"
@@ -11,6 +12,7 @@
 #include "model/pool.h"
 #include "model/series.h"
 #include "model/series_name.h"
+#include "util/hashmap.h"
 
 static int add(struct series_set *set, const char *name, double t, double v, double limit)
 {
@@ -139,11 +141,45 @@ int series_feed_keys(struct series_set *set, double t, const struct key_users *k
 	return err;
 }
 
+/* Unread bytes per last sender: who leaves messages behind, robust to
+ * other processes' queues coming and going. */
+static int feed_senders(struct series_set *set, double t, const struct ipc_list *ipc)
+{
+	struct u64map *bytes;
+	char name[160];
+	size_t pos = 0;
+	uint64_t pid, sum;
+	int i, err = 0;
+
+	if (!ipc || !ipc->count)
+		return 0;
+	bytes = u64map_new((size_t)ipc->count);
+	if (!bytes)
+		return -ENOMEM;
+	for (i = 0; i < ipc->count && !err; i++) {
+		const struct ipc_object *o = &ipc->objects[i];
+		uint64_t *b;
+
+		if (o->kind != IPC_KIND_MSG || o->cpid <= 0)
+			continue;
+		b = u64map_findnew(bytes, (uint64_t)o->cpid, 0);
+		if (!b)
+			err = -ENOMEM;
+		else
+			*b += o->bytes;
+	}
+	while (!err && u64map_next(bytes, &pos, &pid, &sum))
+		err = add(set, series_name_sysv_sender(name, sizeof(name), (int)pid, "bytes"), t,
+			  (double)sum, -1);
+	u64map_free(bytes);
+	return err;
+}
+
 int series_feed_sysv_msg(struct series_set *set, double t, const struct ipc_list *ipc,
 			 uint64_t msgmnb)
 {
 	char name[160];
-	int i, err = 0;
+	int i, err = feed_senders(set, t, ipc);
 
 	for (i = 0; ipc && i < ipc->count && !err; i++) {
 		const struct ipc_object *o = &ipc->objects[i];

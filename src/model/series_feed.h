@@ -38,7 +38,8 @@ int series_feed_resources(struct series_set *set, double t, const struct handle_
 /* Keys per user: keys/UID/keys and keys/UID/bytes against the user's quota. */
 int series_feed_keys(struct series_set *set, double t, const struct key_users *keys);
 /* SysV message queues: sysv/msg/ID/bytes (limit: msgmnb when known, the
- * default size of a queue) and sysv/msg/ID/messages. */
+ * default size of a queue) and sysv/msg/ID/messages, and the unread bytes
+ * per last sender, sysv/sender/PID/bytes. */
 int series_feed_sysv_msg(struct series_set *set, double t, const struct ipc_list *ipc,
 			 uint64_t msgmnb);
 

@@ -7,7 +7,7 @@
 #include "output/pool_render.h"
 #include "output/pool_table.h"
 #include "ui/top_screen.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
 

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "output/table.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
