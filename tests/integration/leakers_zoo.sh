@@ -126,6 +126,18 @@ for n in "${names[@]}"; do
 		fi ;;
 	*) [ "$h" = "${pid[$n]}" ] || bad "$n: 'holder $h', want itself (${pid[$n]})" ;;
 	esac
+	case ${kindof[$n]} in
+	thread) u=thread ;;
+	map) u=mapping ;;
+	sysvmsg) u=sysv_msg ;;
+	posixmq) u=posix_mq_msg ;;
+	key) u=key ;;
+	inotify) u=inotify_watch ;;
+	dentry) u=dentry ;;
+	pagecache) u=page ;;
+	*) u=fd ;;
+	esac
+	[ "$(fact "$n" unit)" = "$u ${perof[$n]}" ] || bad "$n: '$(fact "$n" unit)', want 'unit $u ${perof[$n]}'"
 done
 [ "$fail" -eq 0 ] || exit 1
 

@@ -60,7 +60,10 @@
  * ADDR:PORT", "file PATH"), "allocator P" (the process that makes the
  * objects: this one), "holder P" (the process that keeps them: this one, the
  * child for scm) or "holder none" (sysvmsg, posixmq: no process holds them;
- * also dentry, pagecache), then "ready", and starts.
+ * also dentry, pagecache), "unit UNIT N": each object adds N of UNIT (fd,
+ * thread, mapping, sysv_msg, posix_mq_msg, key, inotify_watch, dentry, page;
+ * N 0 for flatfds and burst, whose count must stay level), then "ready",
+ * and starts.
  * "max reached" when --max objects are made (flatfds and burst never reach
  * it: they churn until told to stop). Until stdin reaches EOF (what it reads
  * is discarded) or SIGTERM/SIGINT/SIGHUP: then it frees everything it made,
@@ -121,7 +124,8 @@ struct kind {
 	long max, cap_max;   /* default and largest --max */
 	long size, min_size, cap_size; /* cap_size 0: no payload */
 	long cap_bytes;      /* largest --max * --size, 0 for none */
-	int fds_per_object;  /* for the fd kinds (scm --pass too); 0 otherwise */
+	const char *unit;    /* what grows, "unit UNIT PER": PER of it an object */
+	int per;             /* (0 for the decoys that keep it flat) */
 	const char *what;
 	void (*setup)(void);
 	void (*make)(long i);
@@ -744,51 +748,69 @@ static void make_pagecache(long i)
 
 /* ---- the table */
 
-#define FDK(n, r, mx, cap, sz, cs, fpo, w)                                              \
-	{ n, false, false, r, mx, cap, sz, 0, cs, cs ? 64L << 20 : 0, fpo, w, setup_fd, \
-	  make_fd, NULL }
+/* The fd kinds: 1 or 2 fds an object, none of which the defaults exhaust. */
+#define FDK(n, mx, cap, sz, cs, nfd, w)                                                  \
+	{ .name = n, .rate = 50, .max = mx, .cap_max = cap, .size = sz, .cap_size = cs,  \
+	  .cap_bytes = cs ? 64L << 20 : 0, .unit = "fd", .per = nfd, .what = w,           \
+	  .setup = setup_fd, .make = make_fd }
 
 static const struct kind kinds[] = {
-	FDK("eventfd", 50, 1000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
-	FDK("timerfd", 50, 1000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
-	FDK("epoll", 50, 1000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
-	FDK("file", 50, 1000, 15000, 0, 0, 1, "one regular file opened again and again"),
-	FDK("memfd", 50, 1000, 15000, 4096, 1L << 20, 1,
-	    "memfds with --size bytes written (shmem)"),
-	FDK("pipe", 50, 1000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
-	FDK("unix", 50, 1000, 7000, 0, 32768, 2,
-	    "UNIX stream socket pairs; --size bytes left unread"),
-	FDK("tcp", 50, 1000, 5000, 0, 32768, 2,
+	FDK("eventfd", 1000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
+	FDK("timerfd", 1000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
+	FDK("epoll", 1000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
+	FDK("file", 1000, 15000, 0, 0, 1, "one regular file opened again and again"),
+	FDK("memfd", 1000, 15000, 4096, 1L << 20, 1, "memfds with --size bytes written (shmem)"),
+	FDK("pipe", 1000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
+	FDK("unix", 1000, 7000, 0, 32768, 2, "UNIX stream socket pairs; --size bytes left unread"),
+	FDK("tcp", 1000, 5000, 0, 32768, 2,
 	    "loopback TCP connections, both ends; --size bytes left unread"),
-	{ "thread", false, false, 50, 200, 2000, 65536, 16384, 8L << 20, 256L << 20, 0,
-	  "threads that never exit; --size stack bytes", NULL, make_thread, NULL },
-	{ "map", false, false, 50, 1000, 30000, 8192, PAGE, 1L << 20, 256L << 20, 0,
-	  "anonymous mappings, one VMA each; --size bytes, touched", setup_map, make_map, NULL },
-	{ "sysvmsg", false, false, 50, 1000, 100000, 64, 1, 8192, 8L << 20, 0,
-	  "unread SysV messages of --size bytes, held by no process", setup_sysvmsg,
-	  make_sysvmsg, NULL },
-	{ "posixmq", false, false, 50, 300, 500, 64, 1, 8192, 1L << 20, 0,
-	  "unread POSIX mqueue messages, 10 a queue, no fd kept: held by no process", NULL,
-	  make_posixmq, NULL },
-	{ "key", false, false, 50, 1000, 20000, 32, 1, 32767, 4L << 20, 0,
-	  "user keys in a new session keyring; --size payload bytes", setup_key, make_key, NULL },
-	{ "inotify", false, false, 50, 1000, 20000, 0, 0, 0, 0, 0,
-	  "inotify watches, one fd, a directory each", setup_inotify, make_inotify, NULL },
-	{ "scm", false, false, 50, 1000, 7000, 0, 0, 0, 0, 1,
-	  "fds sent over SCM_RIGHTS to a holder process that keeps them", setup_scm, make_scm,
-	  NULL },
-	{ "dentry", true, false, 2000, 100000, 1000000, 0, 0, 0, 0, 0,
-	  "stat() of missing names, negative dentries (reclaimable)", setup_dentry,
-	  make_dentry, NULL },
-	{ "flatfds", true, true, 200, 4000, 15000, 0, 0, 0, 0, 1,
-	  "--max eventfds held, one closed and reopened at the rate", setup_flatfds,
-	  make_flatfds, NULL },
-	{ "burst", true, true, 4000, 2000, 15000, 0, 0, 0, 0, 1,
-	  "--max eventfds opened at the rate, closed 0.5 s later, every cycle", NULL,
-	  make_burst, burst_due },
-	{ "pagecache", true, false, 2000, 8192, 65536, 0, 0, 0, 0, 0,
-	  "a file of --max pages read a page at the rate (page cache)",
-	  setup_pagecache, make_pagecache, NULL },
+	{ .name = "thread", .rate = 50, .max = 200, .cap_max = 2000,
+	  .size = 65536, .min_size = 16384, .cap_size = 8L << 20, .cap_bytes = 256L << 20,
+	  .unit = "thread", .per = 1, .what = "threads that never exit; --size stack bytes",
+	  .make = make_thread },
+	{ .name = "map", .rate = 50, .max = 1000, .cap_max = 30000,
+	  .size = 8192, .min_size = PAGE, .cap_size = 1L << 20, .cap_bytes = 256L << 20,
+	  .unit = "mapping", .per = 1,
+	  .what = "anonymous mappings, one VMA each; --size bytes, touched",
+	  .setup = setup_map, .make = make_map },
+	{ .name = "sysvmsg", .rate = 50, .max = 1000, .cap_max = 100000,
+	  .size = 64, .min_size = 1, .cap_size = 8192, .cap_bytes = 8L << 20,
+	  .unit = "sysv_msg", .per = 1,
+	  .what = "unread SysV messages of --size bytes, held by no process",
+	  .setup = setup_sysvmsg, .make = make_sysvmsg },
+	{ .name = "posixmq", .rate = 50, .max = 300, .cap_max = 500,
+	  .size = 64, .min_size = 1, .cap_size = 8192, .cap_bytes = 1L << 20,
+	  .unit = "posix_mq_msg", .per = 1,
+	  .what = "unread POSIX mqueue messages, 10 a queue, no fd kept: held by no process",
+	  .make = make_posixmq },
+	{ .name = "key", .rate = 50, .max = 1000, .cap_max = 20000,
+	  .size = 32, .min_size = 1, .cap_size = 32767, .cap_bytes = 4L << 20,
+	  .unit = "key", .per = 1,
+	  .what = "user keys in a new session keyring; --size payload bytes",
+	  .setup = setup_key, .make = make_key },
+	{ .name = "inotify", .rate = 50, .max = 1000, .cap_max = 20000,
+	  .unit = "inotify_watch", .per = 1, .what = "inotify watches, one fd, a directory each",
+	  .setup = setup_inotify, .make = make_inotify },
+	{ .name = "scm", .rate = 50, .max = 1000, .cap_max = 7000,
+	  .unit = "fd", .per = 1, /* the holder's; 2 when --pass gives 2 an object */
+	  .what = "fds sent over SCM_RIGHTS to a holder process that keeps them",
+	  .setup = setup_scm, .make = make_scm },
+	{ .name = "dentry", .decoy = true, .rate = 2000, .max = 100000, .cap_max = 1000000,
+	  .unit = "dentry", .per = 1,
+	  .what = "stat() of missing names, negative dentries (reclaimable)",
+	  .setup = setup_dentry, .make = make_dentry },
+	{ .name = "flatfds", .decoy = true, .forever = true, .rate = 200, .max = 4000,
+	  .cap_max = 15000, .unit = "fd", .per = 0,
+	  .what = "--max eventfds held, one closed and reopened at the rate",
+	  .setup = setup_flatfds, .make = make_flatfds },
+	{ .name = "burst", .decoy = true, .forever = true, .rate = 4000, .max = 2000,
+	  .cap_max = 15000, .unit = "fd", .per = 0,
+	  .what = "--max eventfds opened at the rate, closed 0.5 s later, every cycle",
+	  .make = make_burst, .due = burst_due },
+	{ .name = "pagecache", .decoy = true, .rate = 2000, .max = 8192, .cap_max = 65536,
+	  .unit = "page", .per = 1,
+	  .what = "a file of --max pages read a page at the rate (page cache)",
+	  .setup = setup_pagecache, .make = make_pagecache },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -863,8 +885,8 @@ static void list_kinds(void)
 	for (size_t i = 0; i < NKINDS; i++) {
 		const struct kind *k = &kinds[i];
 
-		printf("%-9s %-5s %s (rate %g/s, max %ld, at most %ld", k->name,
-		       k->decoy ? "decoy" : "leak", k->what, k->rate, k->max, k->cap_max);
+		printf("%-9s %-5s %s (%s; rate %g/s, max %ld, at most %ld", k->name,
+		       k->decoy ? "decoy" : "leak", k->what, k->unit, k->rate, k->max, k->cap_max);
 		if (k->cap_size)
 			printf(", size %ld, %ld..%ld", k->size, k->min_size, k->cap_size);
 		printf(")\n");
@@ -1030,6 +1052,7 @@ int main(int argc, char **argv)
 		printf("holder none\n");
 	else
 		printf("holder %d\n", (int)getpid());
+	printf("unit %s %d\n", K->unit, K->make == make_scm ? pass_kind->per : K->per);
 	printf("ready\n");
 
 	start = now();
