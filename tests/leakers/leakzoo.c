@@ -74,7 +74,8 @@
  * reason on stderr; what was made so far is freed first). A SIGKILL leaves
  * SysV and POSIX queues behind: remove those with lspid = PID, and
  * /dev/mqueue/leakzoo.PID.*. Raises its soft RLIMIT_NOFILE to the hard
- * limit; run it under a lower `ulimit -n` to bring a near-limit case close. */
+ * limit: to bring a near-limit case close, lower the hard limit (bash's
+ * `ulimit -n N` sets both). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +107,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096L
 /* Key syscalls by number (no libkeyutils). */
 #define ZOO_KEYCTL_JOIN_SESSION_KEYRING 1
 #define ZOO_KEYCTL_CLEAR 7
@@ -137,6 +137,7 @@ static const struct kind *pass_kind;
 static double opt_rate;
 static long opt_max, opt_size;
 static volatile sig_atomic_t stop;
+static long PAGE; /* the page size, at run time */
 
 /* Everything made, for the cleanup. */
 static int *fds;
@@ -184,10 +185,15 @@ static void *xcalloc(size_t n, size_t sz)
 static void push_fd(int fd)
 {
 	if (nfds == fds_cap) {
-		fds_cap = fds_cap ? 2 * fds_cap : 1024;
-		fds = realloc(fds, fds_cap * sizeof(*fds));
-		if (!fds)
+		long cap = fds_cap ? 2 * fds_cap : 1024;
+		int *more = realloc(fds, cap * sizeof(*fds));
+
+		if (!more) {
+			close(fd);
 			die("realloc");
+		}
+		fds = more;
+		fds_cap = cap;
 	}
 	fds[nfds++] = fd;
 }
@@ -217,7 +223,7 @@ static void make_tmpdir(void)
 	printf("dir %s\n", tmpdir);
 }
 
-/* Write all of buf to fd (a pipe or socket with room for it). */
+/* Write n bytes of the payload to fd (a pipe, socket or file with room). */
 static void fill(int fd, long n, const char *what)
 {
 	while (n > 0) {
@@ -740,9 +746,7 @@ static void setup_pagecache(void)
 
 static void make_pagecache(long i)
 {
-	char buf[PAGE];
-
-	if (pread(data_fd, buf, PAGE, i * PAGE) != PAGE)
+	if (pread(data_fd, payload, PAGE, i * PAGE) != PAGE)
 		die("pread");
 }
 
@@ -769,7 +773,7 @@ static const struct kind kinds[] = {
 	  .unit = "thread", .per = 1, .what = "threads that never exit; --size stack bytes",
 	  .make = make_thread },
 	{ .name = "map", .rate = 50, .max = 1000, .cap_max = 30000,
-	  .size = 8192, .min_size = PAGE, .cap_size = 1L << 20, .cap_bytes = 256L << 20,
+	  .size = 8192, .min_size = 4096, /* and rounded up to pages */ .cap_size = 1L << 20, .cap_bytes = 256L << 20,
 	  .unit = "mapping", .per = 1,
 	  .what = "anonymous mappings, one VMA each; --size bytes, touched",
 	  .setup = setup_map, .make = make_map },
@@ -930,6 +934,7 @@ int main(int argc, char **argv)
 	int c;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	PAGE = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rate_s = optarg; break;
