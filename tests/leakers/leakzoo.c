@@ -6,11 +6,13 @@
  *        leakzoo --list          one line per kind: NAME leak|decoy WHAT
  *
  *   --rate N      objects made per second (a decimal; default per kind,
- *                 mostly 50/s). The schedule is absolute: a late wakeup
- *                 catches up, so the count tracks N*t.
- *   --max N       objects in all; then it holds what it made (default per
- *                 kind, bounded so nothing exhausts this shared machine; a
- *                 cap per kind refuses more, see --list)
+ *                 mostly 50/s, 5/s for threads and POSIX messages). The
+ *                 schedule is absolute: a late wakeup catches up, so the
+ *                 count tracks N*t.
+ *   --max N       objects in all; then it holds what it made. The defaults
+ *                 keep a leak growing for 60 s or more (diagnose's longest
+ *                 watch) and stay far below this shared machine's limits
+ *                 (at most 8000 fds); a cap per kind refuses more (--list)
  *   --size BYTES  what each object carries, where the kind has a payload:
  *                 bytes left unread in a pipe or socket, mapping length,
  *                 thread stack, SysV/POSIX message size, key payload,
@@ -759,43 +761,43 @@ static void make_pagecache(long i)
 	  .setup = setup_fd, .make = make_fd }
 
 static const struct kind kinds[] = {
-	FDK("eventfd", 1000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
-	FDK("timerfd", 1000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
-	FDK("epoll", 1000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
-	FDK("file", 1000, 15000, 0, 0, 1, "one regular file opened again and again"),
-	FDK("memfd", 1000, 15000, 4096, 1L << 20, 1, "memfds with --size bytes written (shmem)"),
-	FDK("pipe", 1000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
-	FDK("unix", 1000, 7000, 0, 32768, 2, "UNIX stream socket pairs; --size bytes left unread"),
-	FDK("tcp", 1000, 5000, 0, 32768, 2,
+	FDK("eventfd", 4000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
+	FDK("timerfd", 4000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
+	FDK("epoll", 4000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
+	FDK("file", 4000, 15000, 0, 0, 1, "one regular file opened again and again"),
+	FDK("memfd", 4000, 15000, 4096, 1L << 20, 1, "memfds with --size bytes written (shmem)"),
+	FDK("pipe", 3000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
+	FDK("unix", 3000, 7000, 0, 32768, 2, "UNIX stream socket pairs; --size bytes left unread"),
+	FDK("tcp", 3000, 5000, 0, 32768, 2,
 	    "loopback TCP connections, both ends; --size bytes left unread"),
-	{ .name = "thread", .rate = 50, .max = 200, .cap_max = 2000,
+	{ .name = "thread", .rate = 5, .max = 400, .cap_max = 2000,
 	  .size = 65536, .min_size = 16384, .cap_size = 8L << 20, .cap_bytes = 256L << 20,
 	  .unit = "thread", .per = 1, .what = "threads that never exit; --size stack bytes",
 	  .make = make_thread },
-	{ .name = "map", .rate = 50, .max = 1000, .cap_max = 30000,
+	{ .name = "map", .rate = 50, .max = 4000, .cap_max = 30000,
 	  .size = 8192, .min_size = 4096, /* and rounded up to pages */ .cap_size = 1L << 20, .cap_bytes = 256L << 20,
 	  .unit = "mapping", .per = 1,
 	  .what = "anonymous mappings, one VMA each; --size bytes, touched",
 	  .setup = setup_map, .make = make_map },
-	{ .name = "sysvmsg", .rate = 50, .max = 1000, .cap_max = 100000,
+	{ .name = "sysvmsg", .rate = 50, .max = 4000, .cap_max = 100000,
 	  .size = 64, .min_size = 1, .cap_size = 8192, .cap_bytes = 8L << 20,
 	  .unit = "sysv_msg", .per = 1,
 	  .what = "unread SysV messages of --size bytes, held by no process",
 	  .setup = setup_sysvmsg, .make = make_sysvmsg },
-	{ .name = "posixmq", .rate = 50, .max = 300, .cap_max = 500,
+	{ .name = "posixmq", .rate = 5, .max = 400, .cap_max = 500,
 	  .size = 64, .min_size = 1, .cap_size = 8192, .cap_bytes = 1L << 20,
 	  .unit = "posix_mq_msg", .per = 1,
 	  .what = "unread POSIX mqueue messages, 10 a queue, no fd kept: held by no process",
 	  .make = make_posixmq },
-	{ .name = "key", .rate = 50, .max = 1000, .cap_max = 20000,
+	{ .name = "key", .rate = 50, .max = 4000, .cap_max = 20000,
 	  .size = 32, .min_size = 1, .cap_size = 32767, .cap_bytes = 4L << 20,
 	  .unit = "key", .per = 1,
 	  .what = "user keys in a new session keyring; --size payload bytes",
 	  .setup = setup_key, .make = make_key },
-	{ .name = "inotify", .rate = 50, .max = 1000, .cap_max = 20000,
+	{ .name = "inotify", .rate = 50, .max = 4000, .cap_max = 20000,
 	  .unit = "inotify_watch", .per = 1, .what = "inotify watches, one fd, a directory each",
 	  .setup = setup_inotify, .make = make_inotify },
-	{ .name = "scm", .rate = 50, .max = 1000, .cap_max = 7000,
+	{ .name = "scm", .rate = 50, .max = 3000, .cap_max = 7000,
 	  .unit = "fd", .per = 1, /* the holder's; 2 when --pass gives 2 an object */
 	  .what = "fds sent over SCM_RIGHTS to a holder process that keeps them",
 	  .setup = setup_scm, .make = make_scm },
@@ -811,7 +813,7 @@ static const struct kind kinds[] = {
 	  .cap_max = 15000, .unit = "fd", .per = 0,
 	  .what = "--max eventfds opened at the rate, closed 0.5 s later, every cycle",
 	  .make = make_burst, .due = burst_due },
-	{ .name = "pagecache", .decoy = true, .rate = 2000, .max = 8192, .cap_max = 65536,
+	{ .name = "pagecache", .decoy = true, .rate = 128, .max = 8192, .cap_max = 65536,
 	  .unit = "page", .per = 1,
 	  .what = "a file of --max pages read a page at the rate (page cache)",
 	  .setup = setup_pagecache, .make = make_pagecache },
