@@ -19,7 +19,7 @@
 set -u
 LEAKERS=${LEAKERS:-build/leakers}
 ZOO=$LEAKERS/leakzoo
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: leakers_zoo needs root (SysV queues, keys, /proc/PID of other processes)"; exit 77; }
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: leakers_zoo needs root (it mounts an mqueue fs to count POSIX queues; diagnose, whose zoo this is, runs as root)"; exit 77; }
 [ -x "$ZOO" ] || { echo "FAIL: $ZOO is not built"; exit 1; }
 tmp=$(mktemp -d -t poolscope-zoo.XXXXXX)
 mkdir "$tmp/mq"
@@ -84,6 +84,9 @@ fact() { sed -n "s/^$2 //p" "$tmp/$1.out" | head -1; }
 start eventfd eventfd 40 1
 start timerfd timerfd 40 1
 start epoll epoll 40 1
+start signalfd signalfd 40 1
+start pidfd pidfd 40 1
+start mqueue mqueue 20 1 --size 256 --max 100
 start file file 40 1
 start memfd memfd 40 1 --size 8192
 start pipe pipe 40 2 --size 100
@@ -156,6 +159,9 @@ count() {
 	eventfd | flatfds | burst) grep -c '^anon_inode:\[eventfd\]$' <<<"$snap_links" ;;
 	timerfd) grep -c '^anon_inode:\[timerfd\]$' <<<"$snap_links" ;;
 	epoll) grep -c '^anon_inode:\[eventpoll\]$' <<<"$snap_links" ;;
+	signalfd) grep -c '^anon_inode:\[signalfd\]$' <<<"$snap_links" ;;
+	pidfd) grep -c '^anon_inode:\[pidfd\]$' <<<"$snap_links" ;;
+	mqueue) grep -c "^/leakzoo\.$p\.fd[0-9]* (deleted)\$" <<<"$snap_links" ;;
 	file) grep -cxF "$(fact "$n" file)" <<<"$snap_links" ;;
 	memfd) grep -c '^/memfd:leakzoo (deleted)$' <<<"$snap_links" ;;
 	pipe) grep -c '^pipe:\[' <<<"$snap_links" ;;
@@ -261,14 +267,14 @@ for n in "${names[@]}"; do
 	read -r f2 th2 m2 <<<"${O[2,$n]}"
 	df=$((f2 - f1)) dth=$((th2 - th1)) dm=$((m2 - m1))
 	case $k in
-	eventfd | timerfd | epoll | file | memfd | pipe | unix | tcp)
+	eventfd | timerfd | epoll | signalfd | pidfd | mqueue | file | memfd | pipe | unix | tcp)
 		[ "$df" -eq "$grown" ] || bad "$n: its fds grew by $df, its ${k}s by $grown" ;;
 	map) dm=$((dm - grown)) ;;
 	thread) dth=$((dth - grown)) dm=0 ;; # each thread brings its stack's mappings
 	inotify) [ "$df" -eq 0 ] || bad "inotify: fds grew by $df (one inotify fd wanted)" ;;
 	esac
 	case $k in
-	eventfd | timerfd | epoll | file | memfd | pipe | unix | tcp | inotify) df=0 ;;
+	eventfd | timerfd | epoll | signalfd | pidfd | mqueue | file | memfd | pipe | unix | tcp | inotify) df=0 ;;
 	flatfds) [ "$df" -ge -1 ] && [ "$df" -le 1 ] && df=0 ;;
 	burst) df=0 ;;
 	esac

@@ -23,7 +23,9 @@
  *                 "leakzoo-holder" whatever it is
  *
  * Leaks (what grows, and where to see it):
- *   eventfd timerfd epoll file memfd   1 fd per object    /proc/PID/fd
+ *   eventfd timerfd epoll signalfd     1 fd per object    /proc/PID/fd
+ *   pidfd file memfd mqueue            (mqueue: a POSIX queue of one
+ *                                      message, unlinked: the fd holds it)
  *   pipe unix tcp                      2 fds per object   (both ends held;
  *                                      tcp: a loopback connection, the
  *                                      client and the accepted socket)
@@ -101,6 +103,7 @@
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -264,6 +267,39 @@ static int fd_epoll(int out[2])
 	return 1;
 }
 
+static int fd_signalfd(int out[2])
+{
+	sigset_t usr1;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	out[0] = need(signalfd(-1, &usr1, SFD_CLOEXEC), "signalfd");
+	return 1;
+}
+
+static int fd_pidfd(int out[2])
+{
+	out[0] = need((int)syscall(SYS_pidfd_open, getpid(), 0), "pidfd_open");
+	return 1;
+}
+
+/* A POSIX queue with one message, unlinked at once: only the fd keeps it
+ * (as a memfd keeps its memory), so nothing of it outlives the process. */
+static int fd_mqueue(int out[2])
+{
+	static long n;
+	struct mq_attr at = { .mq_maxmsg = 1, .mq_msgsize = opt_size ? opt_size : 1 };
+	char name[64];
+
+	snprintf(name, sizeof(name), "/leakzoo.%d.fd%ld", (int)getpid(), n++);
+	out[0] = need(mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK, 0600, &at),
+		      "mq_open");
+	mq_unlink(name);
+	if (mq_send(out[0], payload, opt_size, 0))
+		die("mq_send");
+	return 1;
+}
+
 static int fd_file(int out[2])
 {
 	out[0] = need(open(filepath, O_RDONLY | O_CLOEXEC), "open file");
@@ -352,6 +388,8 @@ static const struct fdkind fdkinds[] = {
 	{ "epoll", fd_epoll, NULL },     { "file", fd_file, setup_file },
 	{ "memfd", fd_memfd, NULL },     { "pipe", fd_pipe, NULL },
 	{ "unix", fd_unix, NULL },       { "tcp", fd_tcp, setup_tcp },
+	{ "signalfd", fd_signalfd, NULL }, { "pidfd", fd_pidfd, NULL },
+	{ "mqueue", fd_mqueue, NULL },
 };
 
 static const struct fdkind *fdkind(const char *name)
@@ -764,8 +802,13 @@ static const struct kind kinds[] = {
 	FDK("eventfd", 4000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
 	FDK("timerfd", 4000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
 	FDK("epoll", 4000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
+	FDK("signalfd", 4000, 15000, 0, 0, 1, "signalfds (anon_inode:[signalfd])"),
+	FDK("pidfd", 4000, 15000, 0, 0, 1, "pidfds of itself (anon_inode:[pidfd])"),
 	FDK("file", 4000, 15000, 0, 0, 1, "one regular file opened again and again"),
 	FDK("memfd", 4000, 15000, 4096, 1L << 20, 1, "memfds with --size bytes written (shmem)"),
+	/* Queues are few system-wide (fs.mqueue.queues_max, 256 here): 100 at most. */
+	FDK("mqueue", 50, 100, 64, 8192, 1,
+	    "POSIX queues of one --size message, unlinked: only the fd holds each"),
 	FDK("pipe", 3000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
 	FDK("unix", 3000, 7000, 0, 32768, 2, "UNIX stream socket pairs; --size bytes left unread"),
 	FDK("tcp", 3000, 5000, 0, 32768, 2,
@@ -1003,7 +1046,7 @@ int main(int argc, char **argv)
 			usage_exit("--pass is for scm only");
 		if (!fdkind(pass_s)) {
 			snprintf(msg, sizeof(msg), "--pass wants an fd kind (eventfd timerfd epoll "
-						   "file memfd pipe unix tcp), not '%s'", pass_s);
+						   "signalfd pidfd file memfd mqueue pipe unix tcp), not '%s'", pass_s);
 			usage_exit(msg);
 		}
 	}
