@@ -45,6 +45,11 @@
  *            SCM_RIGHTS to a child "leakzoo-holder" (the holder) that never
  *            closes them; the allocator closes its copies, so only the
  *            holder's fd table grows
+ *   inflight eventfds sent over SCM_RIGHTS (one a 1-byte message) into a
+ *            UNIX stream socket whose other end is never read, then closed:
+ *            the files are in no fd table, only in the receive queue of a
+ *            socket this process holds (a new socket pair when a queue is
+ *            full, a few hundred messages). Recv-Q of `ss -x` by inode
  * Decoys (must not be called leaks):
  *   dentry   stat() of names that do not exist, in a temp dir: the dentry
  *            cache grows (negative dentries), reclaimable; no fd, thread or
@@ -507,6 +512,48 @@ static void make_scm(long i)
 		close(out[j]);
 }
 
+/* ---- inflight: fds held by nobody's fd table, in a socket's queue */
+
+static int infl_sock = -1; /* the sending end of the current pair */
+
+static void make_inflight(long i)
+{
+	int fd = need(eventfd(0, EFD_CLOEXEC), "eventfd");
+	char byte = 0;
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+
+	(void)i;
+	memset(ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	for (;;) {
+		if (infl_sock < 0) {
+			int sv[2];
+
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+				die("socketpair");
+			push_fd(sv[0]);
+			push_fd(sv[1]); /* the end that is never read */
+			infl_sock = sv[0];
+		}
+		if (sendmsg(infl_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			die("sendmsg SCM_RIGHTS");
+		infl_sock = -1; /* its queue is full: a new pair */
+	}
+	close(fd); /* now only the message in the queue holds the file */
+}
+
 /* ---- thread */
 
 static void *thread_main(void *arg)
@@ -813,6 +860,11 @@ static const struct kind kinds[] = {
 	FDK("unix", 3000, 7000, 0, 32768, 2, "UNIX stream socket pairs; --size bytes left unread"),
 	FDK("tcp", 3000, 5000, 0, 32768, 2,
 	    "loopback TCP connections, both ends; --size bytes left unread"),
+	{ .name = "inflight", .rate = 50, .max = 4000, .cap_max = 15000,
+	  .unit = "inflight_fd", .per = 1,
+	  .what = "eventfds sent over SCM_RIGHTS into a UNIX socket no one reads, then "
+		  "closed: in no fd table, held by the queue of a socket this process holds",
+	  .make = make_inflight },
 	{ .name = "thread", .rate = 5, .max = 400, .cap_max = 2000,
 	  .size = 65536, .min_size = 16384, .cap_size = 8L << 20, .cap_bytes = 256L << 20,
 	  .unit = "thread", .per = 1, .what = "threads that never exit; --size stack bytes",
