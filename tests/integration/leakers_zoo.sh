@@ -30,17 +30,40 @@ mkdir "$tmp/mq"
 declare -A pid infd kindof rateof perof holder dir
 names=()
 
+# Whatever happened: EOF and SIGTERM first (the leakers free what they made),
+# SIGKILL after 3 s, then what a killed leaker leaves: SysV and POSIX
+# queues, userkey's keys, temp dirs.
 cleanup() {
-	local n p
+	local n p left
 	for n in "${names[@]+"${names[@]}"}"; do
 		[ -n "${infd[$n]:-}" ] && eval "exec ${infd[$n]}>&-"
-		p=${pid[$n]:-}
-		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+		kill -TERM "${pid[$n]}" 2>/dev/null
+	done
+	for _ in $(seq 30); do
+		left=
+		for n in "${names[@]+"${names[@]}"}"; do
+			kill -0 "${pid[$n]}" 2>/dev/null && left=1
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for n in "${names[@]+"${names[@]}"}"; do
+		p=${pid[$n]}
+		kill -KILL "$p" 2>/dev/null
 		[ -n "${holder[$n]:-}" ] && kill -KILL "${holder[$n]}" 2>/dev/null
-		[ -n "$p" ] && awk -v p="$p" 'NR > 1 && $6 == p { print $2 }' /proc/sysvipc/msg |
+		awk -v p="$p" 'NR > 1 && $6 == p { print $2 }' /proc/sysvipc/msg |
 			while read -r q; do ipcrm -q "$q"; done
-		[ -n "$p" ] && rm -f "$tmp/mq/leakzoo.$p."*
+		rm -f "$tmp/mq/leakzoo.$p."*
 		[ -n "${dir[$n]:-}" ] && rm -rf "${dir[$n]}"
+		grep -q " leakzoo\.$p\." /proc/keys && python3 - "$p" <<'PY'
+import ctypes, platform, sys
+keyctl = {"x86_64": 250, "aarch64": 219}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+for line in open("/proc/keys"):
+    f = line.split()
+    if len(f) > 8 and f[8].startswith("leakzoo.%s." % sys.argv[1]):
+        libc.syscall(keyctl, 21, int(f[0], 16))  # KEYCTL_INVALIDATE
+PY
 	done
 	wait 2>/dev/null
 	mountpoint -q "$tmp/mq" && umount "$tmp/mq"
@@ -101,6 +124,7 @@ start map map 40 1 --size 12288
 start sysvmsg sysvmsg 40 1 --size 1024
 start posixmq posixmq 40 1 --size 128
 start key key 40 1
+start userkey userkey 40 1
 start inotify inotify 40 1
 start scm scm 40 1
 start inflight inflight 200 1
@@ -125,7 +149,7 @@ for n in "${names[@]}"; do
 	h=$(fact "$n" holder)
 	[ "$(fact "$n" allocator)" = "${pid[$n]}" ] || bad "$n: 'allocator ${pid[$n]}' missing"
 	case ${kindof[$n]} in
-	sysvmsg | posixmq | dentry | pagecache) [ "$h" = none ] || bad "$n: 'holder $h', want 'holder none'" ;;
+	sysvmsg | posixmq | userkey | dentry | pagecache) [ "$h" = none ] || bad "$n: 'holder $h', want 'holder none'" ;;
 	scm)
 		if [ -z "$h" ] || [ "$h" = "${pid[$n]}" ] || [ "$(cat "/proc/$h/comm" 2>/dev/null)" != leakzoo-holder ]; then
 			bad "$n: 'holder $h' is not a process named leakzoo-holder"
@@ -139,7 +163,7 @@ for n in "${names[@]}"; do
 	map) u=mapping ;;
 	sysvmsg) u=sysv_msg ;;
 	posixmq) u=posix_mq_msg ;;
-	key) u=key ;;
+	key | userkey) u=key ;;
 	inotify) u=inotify_watch ;;
 	inflight) u=inflight_fd ;;
 	dentry) u=dentry ;;
@@ -179,7 +203,7 @@ count() {
 	posixmq)
 		cat "$tmp/mq/leakzoo.$p."* 2>/dev/null |
 			awk -v s=128 '{ sub(/^QSIZE:/, "", $1); n += $1 } END { print n / s }' ;;
-	key) grep -c " leakzoo\.$p\.[0-9]*: " /proc/keys ;;
+	key | userkey) grep -c " leakzoo\.$p\.[0-9]*: " /proc/keys ;;
 	inflight) # 1-byte messages queued on its sockets, one fd each
 		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' <<<"$snap_links" |
 			awk 'NR == FNR { t[$1] = 1; next } $1 == "u_str" && ($6 in t) { n += $3 } END { print n + 0 }' - <(ss -xn) ;;
@@ -207,6 +231,10 @@ sample() { # ROUND
 	local n a b v
 	for n in "${names[@]}"; do
 		case $n in maxed | term_*) continue ;; esac
+		if ! kill -0 "${pid[$n]}" 2>/dev/null; then
+			bad "$n: exited before the end: $(cat "$tmp/$n.err")"
+			continue
+		fi
 		a=$EPOCHREALTIME
 		own "${pid[$n]}"
 		v=$(count "$n")
@@ -234,6 +262,7 @@ ku=$(keyusers)
 
 for n in "${names[@]}"; do
 	case $n in maxed | term_*) continue ;; esac
+	[ -n "${C[1,$n]:-}" ] && [ -n "${C[2,$n]:-}" ] || continue # (said above)
 	k=${kindof[$n]} per=${perof[$n]}
 	dt_us=$((T[2,$n] - T[1,$n]))
 	grown=$((C[2,$n] - C[1,$n]))
@@ -311,7 +340,12 @@ m=$(cat "${mqs[@]}" | awk -v s=128 '{ sub(/^QSIZE:/, "", $1); n += $1 } END { pr
 [ "$(find "/proc/${pid[posixmq]}/fd" -mindepth 1 -lname '/leakzoo*' | wc -l)" -eq 0 ] ||
 	bad "posixmq: the leaker holds a queue fd"
 # Machine-wide, and others add and drop keys meanwhile: it counts ours at least.
-[ "${ku:-0}" -ge "${C[2,key]}" ] || bad "key: /proc/key-users counts ${ku:-no} keys of ours, fewer than the ${C[2,key]} in /proc/keys"
+[ "${ku:-0}" -ge $((C[2,key] + C[2,userkey])) ] ||
+	bad "key: /proc/key-users counts ${ku:-no} keys of root, fewer than our $((C[2,key] + C[2,userkey])) in /proc/keys"
+# The user keyring holds userkey's keys, the session keyring key's.
+ring=$(awk '$8 == "keyring" && $9 == "_uid.'"$(id -u)"':" { print $1 }' /proc/keys)
+[ -n "$ring" ] && [ "$(fact userkey keyring)" = "$((16#$ring))" ] ||
+	bad "userkey: 'keyring $(fact userkey keyring)' is not the user keyring _uid.$(id -u) (${ring:-not in /proc/keys})"
 ring=$(awk -v d="leakzoo.${pid[key]}:" '$8 == "keyring" && $9 == d { print $1 }' /proc/keys)
 [ -n "$ring" ] && [ "$(fact key keyring)" = "$((16#$ring))" ] ||
 	bad "key: the session keyring leakzoo.${pid[key]} is not the one it printed"
@@ -364,12 +398,14 @@ for n in "${names[@]}"; do
 	[ "$q" -eq 0 ] || bad "$n: $q POSIX queues left"
 done
 # Invalidated keys go at the key collector's next pass.
-for _ in $(seq 50); do
-	grep -q " leakzoo\.${pid[key]}[.:]" /proc/keys || break
-	sleep 0.1
+for n in key userkey; do
+	for _ in $(seq 50); do
+		grep -q " leakzoo\.${pid[$n]}[.:]" /proc/keys || break
+		sleep 0.1
+	done
+	left=$(grep -c " leakzoo\.${pid[$n]}[.:]" /proc/keys)
+	[ "$left" -eq 0 ] || bad "$n: $left keys or keyrings of leakzoo.${pid[$n]} left in /proc/keys"
 done
-left=$(grep -c " leakzoo\.${pid[key]}[.:]" /proc/keys)
-[ "$left" -eq 0 ] || bad "key: $left keys or keyrings of leakzoo.${pid[key]} left in /proc/keys"
 
 [ "$fail" -eq 0 ] && echo "leakers_zoo: ok (${#names[@]} runs)"
 exit $fail

@@ -38,7 +38,12 @@
  *   posixmq  unread POSIX mqueue messages, 10 a queue, and no fd is kept
  *            open: no process holds them (/dev/mqueue/leakzoo.PID.*)
  *   key      user keys added to a new session keyring named leakzoo.PID,
- *            descriptions leakzoo.PID.N    /proc/keys, /proc/key-users
+ *            descriptions leakzoo.PID.N    /proc/keys, /proc/key-users.
+ *            The process holds them: its session keyring goes when it
+ *            exits, and they with it (even without the cleanup)
+ *   userkey  the same, into the uid's user keyring (_uid.UID), which
+ *            outlives every process: held by no process. A SIGKILL leaves
+ *            them there: keyctl invalidate those named leakzoo.PID.*
  *   inotify  one inotify fd, one watch per object on a directory made for
  *            it under a temp dir   /proc/PID/fdinfo/FD "inotify wd:" lines
  *   scm      this process (the allocator) makes fds and sends them over
@@ -68,8 +73,8 @@
  * kinds add ("pass FDKIND", "dir PATH", "keyring SERIAL", "tcp_listen
  * ADDR:PORT", "file PATH"), "allocator P" (the process that makes the
  * objects: this one), "holder P" (the process that keeps them: this one, the
- * child for scm) or "holder none" (sysvmsg, posixmq: no process holds them;
- * also dentry, pagecache), "unit UNIT N": each object adds N of UNIT (fd,
+ * child for scm) or "holder none" (sysvmsg, posixmq, userkey: no process
+ * holds them; also dentry, pagecache), "unit UNIT N": each object adds N of UNIT (fd,
  * thread, mapping, sysv_msg, posix_mq_msg, key, inotify_watch, dentry, page;
  * N 0 for flatfds and burst, whose count must stay level), then "ready",
  * and starts.
@@ -77,12 +82,12 @@
  * it: they churn until told to stop). Until stdin reaches EOF (what it reads
  * is discarded) or SIGTERM/SIGINT/SIGHUP: then it frees everything it made,
  * also what outlives a process (SysV queues: IPC_RMID; POSIX queues:
- * mq_unlink; keys and the keyring: invalidated; temp dirs and files removed;
+ * mq_unlink; keys invalidated, and the session keyring; temp dirs and files removed;
  * the holder child killed and reaped), prints "freed" and exits 0.
  * Exit 2 on bad arguments (with a usage line), 1 when a syscall fails (the
  * reason on stderr; what was made so far is freed first). A SIGKILL leaves
- * SysV and POSIX queues behind: remove those with lspid = PID, and
- * /dev/mqueue/leakzoo.PID.*. Raises its soft RLIMIT_NOFILE to the hard
+ * SysV and POSIX queues behind (remove those with lspid = PID, and
+ * /dev/mqueue/leakzoo.PID.*) and userkey's keys. Raises its soft RLIMIT_NOFILE to the hard
  * limit: to bring a near-limit case close, lower the hard limit (bash's
  * `ulimit -n N` sets both). */
 #include <arpa/inet.h>
@@ -121,7 +126,9 @@
 #define ZOO_KEYCTL_JOIN_SESSION_KEYRING 1
 #define ZOO_KEYCTL_CLEAR 7
 #define ZOO_KEYCTL_INVALIDATE 21
+#define ZOO_KEYCTL_GET_KEYRING_ID 0
 #define ZOO_KEY_SPEC_SESSION_KEYRING (-3)
+#define ZOO_KEY_SPEC_USER_KEYRING (-4)
 #define BURST_IDLE 2.0
 #define BURST_HOLD 0.5
 #define MQ_MSGS 10
@@ -166,6 +173,7 @@ static long nmq;
 static int32_t *keys;
 static long nkeys;
 static int32_t keyring = -1;
+static bool user_keyring;
 static char **maps;
 static long nmaps;
 static char *map_base;
@@ -719,14 +727,25 @@ static void setup_key(void)
 	printf("keyring %d\n", (int)keyring);
 }
 
+/* The uid's user keyring: shared by all its processes, it outlives them. */
+static void setup_userkey(void)
+{
+	keyring = (int32_t)syscall(SYS_keyctl, ZOO_KEYCTL_GET_KEYRING_ID,
+				   (int32_t)ZOO_KEY_SPEC_USER_KEYRING, 1);
+	if (keyring < 0)
+		die("keyctl get user keyring");
+	user_keyring = true; /* not ours to clear */
+	keys = xcalloc(opt_max, sizeof(*keys));
+	printf("keyring %d\n", (int)keyring);
+}
+
 static void make_key(long i)
 {
 	char desc[64];
 	long k;
 
 	snprintf(desc, sizeof(desc), "leakzoo.%d.%ld", (int)getpid(), i);
-	k = syscall(SYS_add_key, "user", desc, payload, (size_t)opt_size,
-		    (int32_t)ZOO_KEY_SPEC_SESSION_KEYRING);
+	k = syscall(SYS_add_key, "user", desc, payload, (size_t)opt_size, keyring);
 	if (k < 0)
 		die("add_key");
 	keys[nkeys++] = (int32_t)k;
@@ -889,6 +908,12 @@ static const struct kind kinds[] = {
 	  .unit = "key", .per = 1,
 	  .what = "user keys in a new session keyring; --size payload bytes",
 	  .setup = setup_key, .make = make_key },
+	{ .name = "userkey", .rate = 50, .max = 4000, .cap_max = 20000,
+	  .size = 32, .min_size = 1, .cap_size = 32767, .cap_bytes = 4L << 20,
+	  .unit = "key", .per = 1,
+	  .what = "user keys in the uid's user keyring, which outlives every process: "
+		  "held by no process",
+	  .setup = setup_userkey, .make = make_key },
 	{ .name = "inotify", .rate = 50, .max = 4000, .cap_max = 20000,
 	  .unit = "inotify_watch", .per = 1, .what = "inotify watches, one fd, a directory each",
 	  .setup = setup_inotify, .make = make_inotify },
@@ -945,7 +970,7 @@ static void cleanup(void)
 	}
 	for (long i = 0; i < nkeys; i++)
 		syscall(SYS_keyctl, ZOO_KEYCTL_INVALIDATE, keys[i]);
-	if (keyring >= 0) {
+	if (keyring >= 0 && !user_keyring) {
 		syscall(SYS_keyctl, ZOO_KEYCTL_CLEAR, keyring);
 		syscall(SYS_keyctl, ZOO_KEYCTL_INVALIDATE, keyring);
 	}
@@ -1149,8 +1174,8 @@ int main(int argc, char **argv)
 	printf("allocator %d\n", (int)getpid());
 	if (holder_pid > 0)
 		printf("holder %d\n", (int)holder_pid);
-	else if (K->make == make_sysvmsg || K->make == make_posixmq || K->make == make_dentry ||
-		 K->make == make_pagecache)
+	else if (K->make == make_sysvmsg || K->make == make_posixmq || K->setup == setup_userkey ||
+		 K->make == make_dentry || K->make == make_pagecache)
 		printf("holder none\n");
 	else
 		printf("holder %d\n", (int)getpid());
