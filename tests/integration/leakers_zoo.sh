@@ -94,6 +94,11 @@ if [ "$rc" -ne 1 ] || ! grep -q "eventfd: Too many open files" "$tmp/e.err"; the
 	bad "eventfd past a 40-fd limit: exit $rc (want 1 and the reason); stderr: $(cat "$tmp/e.err")"
 fi
 
+# A closed stdin is at EOF (no object takes fd 0 and waits forever).
+timeout 10 "$ZOO" eventfd <&- >"$tmp/c.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^freed$' "$tmp/c.out" || bad "eventfd with stdin closed: exit $rc (want 0 at once); $(tail -2 "$tmp/c.out")"
+
 # ---- start: NAME KIND RATE PER_OBJECT ARGS...
 start() {
 	local n=$1 k=$2 r=$3 per=$4 fd

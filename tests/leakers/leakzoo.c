@@ -1055,6 +1055,12 @@ int main(int argc, char **argv)
 	long i = 0;
 	int c;
 
+	/* A closed std fd would be taken by the first object made (stdout an
+	 * eventfd, or a stdin that never reaches EOF): /dev/null in its place
+	 * (a closed stdin is at EOF, then, and it stops at once). */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	PAGE = sysconf(_SC_PAGESIZE);
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -1122,8 +1128,9 @@ int main(int argc, char **argv)
 		if (strcmp(K->name, "scm"))
 			usage_exit("--pass is for scm only");
 		if (!fdkind(pass_s)) {
-			snprintf(msg, sizeof(msg), "--pass wants an fd kind (eventfd timerfd epoll "
-						   "signalfd pidfd file memfd mqueue pipe unix tcp), not '%s'", pass_s);
+			snprintf(msg, sizeof(msg),
+				 "--pass wants an fd kind (eventfd timerfd epoll signalfd pidfd "
+				 "file memfd mqueue pipe unix tcp), not '%s'", pass_s);
 			usage_exit(msg);
 		}
 	}
@@ -1181,6 +1188,8 @@ int main(int argc, char **argv)
 		printf("holder %d\n", (int)getpid());
 	printf("unit %s %d\n", K->unit, K->make == make_scm ? pass_kind->per : K->per);
 	printf("ready\n");
+	if (!K->forever && opt_max == 0)
+		printf("max reached\n");
 
 	start = now();
 	while (!stop) {
@@ -1216,9 +1225,7 @@ int main(int argc, char **argv)
 			ssize_t r = read(0, buf, sizeof(buf));
 
 			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-				break; /* EOF (or stdin unusable): stop */
-			if (pfd.revents & POLLNVAL)
-				break;
+				break; /* EOF (or stdin closed or unusable): stop */
 		}
 	}
 	cleanup();
