@@ -7,9 +7,10 @@
 # Threads in /proc/PID/status, lines of /proc/PID/maps, /proc/sysvipc/msg
 # rows by lspid, POSIX queues in an mqueue mount, /proc/keys by description
 # (and /proc/key-users), "inotify wd:" lines in the inotify fd's fdinfo, the
-# holder's fds for scm, the page cache of the file (fincore), negative
+# holder's fds for scm and scmfork, the page cache of the file (fincore), negative
 # dentries (/proc/sys/fs/dentry-state). Each run's own words are checked
 # too: pid, allocator, holder (itself, the scm child, or none), unit.
+# scmfork's allocators must be gone.
 # A leak must grow at its rate (within 20 %) and only the thing it leaks;
 # a decoy must not grow any count of its own (the burst must come back to
 # its baseline in every cycle). After EOF on stdin (SIGTERM for two) each
@@ -134,6 +135,7 @@ start inotify inotify 40 1
 start scm scm 40 1
 start inflight inflight 200 1
 start scmpipe scm 40 2 --pass pipe
+start scmfork scmfork 40 1
 start dentry dentry 2000 1
 start flatfds flatfds 200 0 --max 3000
 start burst burst 4000 0 --max 1000
@@ -152,10 +154,12 @@ for n in "${names[@]}"; do
 	[ "$(fact "$n" pid)" = "${pid[$n]}" ] || bad "$n: 'pid ${pid[$n]}' missing: $(head -3 "$tmp/$n.out")"
 	dir[$n]=$(fact "$n" dir)
 	h=$(fact "$n" holder)
-	[ "$(fact "$n" allocator)" = "${pid[$n]}" ] || bad "$n: 'allocator ${pid[$n]}' missing"
+	a=${pid[$n]}
+	[ "${kindof[$n]}" = scmfork ] && a="children ${pid[$n]}"
+	[ "$(fact "$n" allocator)" = "$a" ] || bad "$n: 'allocator $(fact "$n" allocator)', want 'allocator $a'"
 	case ${kindof[$n]} in
 	sysvmsg | posixmq | userkey | dentry | pagecache) [ "$h" = none ] || bad "$n: 'holder $h', want 'holder none'" ;;
-	scm)
+	scm | scmfork)
 		if [ -z "$h" ] || [ "$h" = "${pid[$n]}" ] || [ "$(cat "/proc/$h/comm" 2>/dev/null)" != leakzoo-holder ]; then
 			bad "$n: 'holder $h' is not a process named leakzoo-holder"
 		else
@@ -215,7 +219,7 @@ count() {
 	inotify)
 		f=$(find "/proc/$p/fd" -mindepth 1 -maxdepth 1 -lname 'anon_inode:inotify' -printf '%f\n' | head -1)
 		grep -c '^inotify wd:' "/proc/$p/fdinfo/$f" ;;
-	scm)
+	scm | scmfork)
 		if [ "$n" = scmpipe ]; then links "${holder[$n]}" | grep -c '^pipe:\['
 		else links "${holder[$n]}" | grep -c '^anon_inode:\[eventfd\]$'; fi ;;
 	dentry) awk '{ print $5 }' /proc/sys/fs/dentry-state ;;
@@ -326,11 +330,15 @@ for n in "${names[@]}"; do
 		bad "$n: other counts moved: fds $f1->$f2, threads $th1->$th2, maps $m1->$m2"
 done
 # The allocator of scm holds none of what it made; the holder holds it all.
-for n in scm scmpipe; do
+for n in scm scmpipe scmfork; do
 	read -r f1 _ <<<"${O[1,$n]}"
 	read -r f2 _ <<<"${O[2,$n]}"
 	[ "$f1" -eq "$f2" ] || bad "$n: the allocator's fds went $f1 -> $f2 (it must close what it passed)"
 done
+# scmfork's allocators are gone: no child of it lives but the holder (and
+# the one allocating this moment).
+kids=$(pgrep -c -P "${pid[scmfork]}")
+[ "$kids" -le 2 ] || bad "scmfork: $kids children alive, want the holder and at most one allocator"
 # What is in flight is in no fd table.
 own "${pid[inflight]}"
 [ "$(grep -c '^anon_inode:\[eventfd\]$' <<<"$snap_links")" -eq 0 ] || bad "inflight: eventfds in its fd table"

@@ -17,7 +17,8 @@
  *                 bytes left unread in a pipe or socket, mapping length,
  *                 thread stack, SysV/POSIX message size, key payload,
  *                 memfd length. Refused for kinds without one.
- *   --pass FDKIND scm only: the fd kind passed to the holder (default eventfd)
+ *   --pass FDKIND scm, scmfork: the fd kind passed to the holder (default
+ *                 eventfd)
  *   --comm NAME   the process's name (comm, 1..15 bytes, any bytes: a test
  *                 of odd or hostile names can use it); the holder of scm is
  *                 "leakzoo-holder" whatever it is
@@ -50,6 +51,9 @@
  *            SCM_RIGHTS to a child "leakzoo-holder" (the holder) that never
  *            closes them; the allocator closes its copies, so only the
  *            holder's fd table grows
+ *   scmfork  the same, but each object is made and sent by a child of its
+ *            own, "leakzoo-alloc", that exits at once: the holder holds
+ *            files whose allocators are long gone ("allocator children P")
  *   inflight eventfds sent over SCM_RIGHTS (one a 1-byte message) into a
  *            UNIX stream socket whose other end is never read, then closed:
  *            the files are in no fd table, only in the receive queue of a
@@ -72,8 +76,8 @@
  * leak|decoy", "rate R", "max M", "size S" (where it applies), facts some
  * kinds add ("pass FDKIND", "dir PATH", "keyring SERIAL", "tcp_listen
  * ADDR:PORT", "file PATH"), "allocator P" (the process that makes the
- * objects: this one), "holder P" (the process that keeps them: this one, the
- * child for scm) or "holder none" (sysvmsg, posixmq, userkey: no process
+ * objects: this one; "allocator children P" for scmfork), "holder P" (the process that keeps them: this one, the
+ * child for scm and scmfork) or "holder none" (sysvmsg, posixmq, userkey: no process
  * holds them; also dentry, pagecache), "unit UNIT N": each object adds N of UNIT (fd,
  * thread, mapping, sysv_msg, posix_mq_msg, key, inotify_watch, dentry, page;
  * N 0 for flatfds and burst, whose count must stay level), then "ready",
@@ -155,6 +159,7 @@ static double opt_rate;
 static long opt_max, opt_size;
 static volatile sig_atomic_t stop;
 static long PAGE; /* the page size, at run time */
+static pid_t owner; /* the process that made everything and frees it */
 
 /* Everything made, for the cleanup. */
 static int *fds;
@@ -187,6 +192,8 @@ static void die(const char *what)
 	int e = errno;
 
 	fprintf(stderr, "leakzoo %s: %s: %s\n", K ? K->name : "", what, strerror(e));
+	if (getpid() != owner)
+		_exit(1); /* an allocating child: the parent says it failed and frees */
 	cleanup();
 	exit(1);
 }
@@ -496,7 +503,9 @@ static void setup_scm(void)
 	printf("pass %s\n", f->name);
 }
 
-static void make_scm(long i)
+/* Make one object of the pass kind and send it to the holder: the fds sent
+ * are closed here, so only the holder keeps them. */
+static void send_object(void)
 {
 	int out[2], n = fdkind(pass_kind->name)->open(out);
 	char byte = 0;
@@ -506,7 +515,6 @@ static void make_scm(long i)
 			    .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
 	struct cmsghdr *c;
 
-	(void)i;
 	memset(ctl, 0, sizeof(ctl));
 	c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
@@ -518,6 +526,37 @@ static void make_scm(long i)
 			die("sendmsg SCM_RIGHTS to the holder");
 	for (int j = 0; j < n; j++)
 		close(out[j]);
+}
+
+static void make_scm(long i)
+{
+	(void)i;
+	send_object();
+}
+
+/* scmfork: each object is made by a child of its own that sends it and
+ * exits: the holder's fds were allocated by processes long gone. */
+static void make_scmfork(long i)
+{
+	pid_t child;
+	int st;
+
+	(void)i;
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		prctl(PR_SET_NAME, "leakzoo-alloc");
+		send_object(); /* (a failure says why and exits 1) */
+		_exit(0);
+	}
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		errno = ECHILD;
+		die("an allocating child failed");
+	}
 }
 
 /* ---- inflight: fds held by nobody's fd table, in a socket's queue */
@@ -921,6 +960,11 @@ static const struct kind kinds[] = {
 	  .unit = "fd", .per = 1, /* the holder's; 2 when --pass gives 2 an object */
 	  .what = "fds sent over SCM_RIGHTS to a holder process that keeps them",
 	  .setup = setup_scm, .make = make_scm },
+	{ .name = "scmfork", .rate = 20, .max = 2000, .cap_max = 7000,
+	  .unit = "fd", .per = 1,
+	  .what = "as scm, but each object made by a child \"leakzoo-alloc\" that sends it "
+		  "and exits: the allocators are gone",
+	  .setup = setup_scm, .make = make_scmfork },
 	{ .name = "dentry", .decoy = true, .rate = 2000, .max = 100000, .cap_max = 1000000,
 	  .unit = "dentry", .per = 1,
 	  .what = "stat() of missing names, negative dentries (reclaimable)",
@@ -945,7 +989,7 @@ static void cleanup(void)
 	static bool done;
 	char path[PATH_MAX];
 
-	if (done)
+	if (done || getpid() != owner) /* a child frees nothing of its parent's */
 		return;
 	done = true;
 	if (holder_sock >= 0)
@@ -1063,6 +1107,7 @@ int main(int argc, char **argv)
 			return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	PAGE = sysconf(_SC_PAGESIZE);
+	owner = getpid();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rate_s = optarg; break;
@@ -1125,8 +1170,8 @@ int main(int argc, char **argv)
 		usage_exit(msg);
 	}
 	if (pass_s) {
-		if (strcmp(K->name, "scm"))
-			usage_exit("--pass is for scm only");
+		if (K->setup != setup_scm)
+			usage_exit("--pass is for scm and scmfork only");
 		if (!fdkind(pass_s)) {
 			snprintf(msg, sizeof(msg),
 				 "--pass wants an fd kind (eventfd timerfd epoll signalfd pidfd "
@@ -1134,7 +1179,7 @@ int main(int argc, char **argv)
 			usage_exit(msg);
 		}
 	}
-	if (K->make == make_scm) {
+	if (K->make == make_scm || K->make == make_scmfork) {
 		pass_kind = &kinds[0];
 		for (size_t j = 0; j < NKINDS && pass_s; j++)
 			if (strcmp(kinds[j].name, pass_s) == 0)
@@ -1178,7 +1223,10 @@ int main(int argc, char **argv)
 		K->setup();
 	/* Who allocates, and who holds what was made: the process whose fd
 	 * table, threads, mappings or session keyring keep it, or none. */
-	printf("allocator %d\n", (int)getpid());
+	if (K->make == make_scmfork)
+		printf("allocator children %d\n", (int)getpid());
+	else
+		printf("allocator %d\n", (int)getpid());
 	if (holder_pid > 0)
 		printf("holder %d\n", (int)holder_pid);
 	else if (K->make == make_sysvmsg || K->make == make_posixmq || K->setup == setup_userkey ||
@@ -1186,7 +1234,7 @@ int main(int argc, char **argv)
 		printf("holder none\n");
 	else
 		printf("holder %d\n", (int)getpid());
-	printf("unit %s %d\n", K->unit, K->make == make_scm ? pass_kind->per : K->per);
+	printf("unit %s %d\n", K->unit, pass_kind ? pass_kind->per : K->per);
 	printf("ready\n");
 	if (!K->forever && opt_max == 0)
 		printf("max reached\n");
