@@ -74,7 +74,13 @@ const char *alert_render_diagnosis_line(const struct alert_event *a, const struc
 	const struct finding *f = NULL;
 	size_t i, off;
 
-	for (i = 0; d && i < d->n && !f; i++)
+	/* The leak of this alert's process first; for a kernel-wide resource,
+	 * the most confident leak. */
+	for (i = 0; d && a->pid && i < d->n && !f; i++)
+		if (d->findings[i].kind == FINDING_LEAK && d->findings[i].holder.known &&
+		    d->findings[i].holder.pid == a->pid)
+			f = &d->findings[i];
+	for (i = 0; d && !a->pid && i < d->n && !f; i++)
 		if (d->findings[i].kind == FINDING_LEAK)
 			f = &d->findings[i];
 	off = (size_t)snprintf(buf, len, "diagnosis of ");
