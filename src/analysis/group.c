@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
-#include "output/table.h"
+#include "util/symtab.h"
 #include "util/strbuf.h"
 
 struct grouping {
@@ -170,6 +169,8 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 
 	if (id == SITE_NO_COMM)
 		return "?";
+	if (id == SITE_AGGREGATE_COMM)
+		return "(aggregate)";
 	if (n && n->string)
 		s = n->string(n->ctx, id);
 	return s ? s : "?";
@@ -177,12 +178,12 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 
 /* The recorder's own machinery on top of a kernel stack (the BPF program,
  * bpf_trace_runN, the tracepoint's iterator): not the allocation's story. */
-static bool tracing_frame(const struct ksyms *ks, uint64_t ip)
+static bool tracing_frame(const struct symtab *ks, uint64_t ip)
 {
 	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__traceiter_",
 						"__bpf_trace_", "__bpf_prog_run", "trace_call_bpf",
 						"perf_trace_", "trace_event_raw_event_" };
-	const struct ksym *sym = ksyms__resolve(ks, ip);
+	const struct symbol *sym = symtab__resolve(ks, ip);
 	size_t i;
 
 	if (!sym)
@@ -224,7 +225,7 @@ const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *b
 	int line;
 
 	if (n && n->ksyms)
-		ksyms__format(n->ksyms, ip, buf, len);
+		symtab__format(n->ksyms, ip, buf, len);
 	else
 		snprintf(buf, len, "0x%" PRIx64, ip);
 	used = strlen(buf);
@@ -236,7 +237,7 @@ const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *b
 const char *trace_names__function(const struct trace_names *n, uint64_t ip, char *buf,
 				  size_t len)
 {
-	const struct ksym *sym = n && n->ksyms ? ksyms__resolve(n->ksyms, ip) : NULL;
+	const struct symbol *sym = n && n->ksyms ? symtab__resolve(n->ksyms, ip) : NULL;
 
 	if (!sym)
 		snprintf(buf, len, "0x%" PRIx64, ip);
@@ -269,7 +270,7 @@ bool group__site_selected(const struct group_opts *opts, const struct alloc_site
 	return true;
 }
 
-static bool has_dim(const struct group_opts *opts, enum group_dim d)
+bool group_opts__has_dim(const struct group_opts *opts, enum group_dim d)
 {
 	int i;
 
@@ -306,12 +307,12 @@ static void set_function(struct group_row *r, const struct group_opts *opts)
 {
 	const uint64_t *ips;
 	int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	r->function_ip = r->site->call_site;
 	if (opts->frame >= 0 && depth > opts->frame)
 		r->function_ip = ips[opts->frame];
-	sym = opts->names && opts->names->ksyms ? ksyms__resolve(opts->names->ksyms, r->function_ip)
+	sym = opts->names && opts->names->ksyms ? symtab__resolve(opts->names->ksyms, r->function_ip)
 						: NULL;
 	r->function = sym ? sym->name : NULL;
 }
@@ -335,7 +336,8 @@ int group__build(const struct outstanding *o, const struct group_opts *opts,
 {
 	size_t i, nsites = outstanding__nsites(o), n = 0, cap = 0;
 	unsigned int mask = opts->classes ? opts->classes : (1u << AC_COUNT) - 1;
-	bool by_type = has_dim(opts, GD_TYPE), by_function = has_dim(opts, GD_FUNCTION);
+	bool by_type = group_opts__has_dim(opts, GD_TYPE);
+	bool by_function = group_opts__has_dim(opts, GD_FUNCTION);
 	struct grouping *g = calloc(1, sizeof(*g));
 	struct group_row *rows = NULL;
 	int err = -ENOMEM;
@@ -419,7 +421,7 @@ const struct group_row *grouping__row(const struct grouping *g, size_t i)
 	return &g->rows[i];
 }
 
-static const char *kind_name(uint8_t kind)
+const char *group_kind_name(uint8_t kind)
 {
 	switch (kind) {
 	case TK_SLAB: return "slab";
@@ -431,187 +433,28 @@ static const char *kind_name(uint8_t kind)
 	return "?";
 }
 
-/* Columns of the dimensions; returns the first free column index. */
-static int add_dim_cols(struct table *t, const struct group_opts *opts, bool frames_only)
-{
-	int i;
-
-	for (i = 0; i < opts->ndims; i++) {
-		switch (opts->dims[i]) {
-		case GD_TYPE: table_add_col(t, "Type", "type", COL_STR, 0); break;
-		case GD_KIND: table_add_col(t, "Kind", "kind", COL_STR, 0); break;
-		case GD_TAG: table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE); break;
-		case GD_STACK:
-			if (!frames_only)
-				table_add_col(t, "Stack", "stack_id", COL_UINT, 0);
-			table_add_col(t, "Frames", "stack", COL_STRLIST,
-				      frames_only ? COL_SQUEEZE : COL_TEXT_HIDDEN);
-			break;
-		case GD_SIZE: table_add_col(t, "Size", "size", COL_UINT, 0); break;
-		case GD_PROCESS: table_add_col(t, "PID", "pid", COL_UINT, 0); break;
-		case GD_COMM: table_add_col(t, "Comm", "comm", COL_STR, COL_SQUEEZE); break;
-		case GD_CALLSITE: table_add_col(t, "Callsite", "callsite", COL_STR, COL_SQUEEZE); break;
-		case GD_FUNCTION: table_add_col(t, "Function", "function", COL_STR, COL_SQUEEZE); break;
-		case GD_CPU: table_add_col(t, "CPU", "cpu", COL_UINT, 0); break;
-		case GD_COUNT: break;
-		}
-	}
-	return table_cols(t);
-}
-
-static int set_frames(struct table *t, int row, int col, const struct group_opts *opts,
-		      uint32_t stack_id)
-{
-	const uint64_t *ips;
-	int depth = trace_names__stack(opts->names, stack_id, &ips), i, err = 0;
-	const char **items;
-	char *text;
-
-	if (depth <= 0) {
-		table_set_null(t, row, col);
-		return 0;
-	}
-	items = calloc((size_t)depth, sizeof(*items));
-	text = malloc((size_t)depth * 256);
-	if (!items || !text) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < depth; i++)
-		items[i] = trace_names__frame(opts->names, ips[i], text + (size_t)i * 256, 256);
-	err = table_set_list(t, row, col, items, depth);
-out:
-	free(items);
-	free(text);
-	return err;
-}
-
-static int fill_dims(struct table *t, int row, const struct group_row *r,
-		     const struct group_opts *opts, bool frames_only)
+/* A row's identity as text, comparable across traces. */
+const char *group_row__dim_text(const struct group_row *r, const struct group_opts *opts,
+				enum group_dim d, char *buf, size_t len)
 {
 	const struct alloc_site *s = r->site;
-	char buf[256];
-	int i, col = 0, err = 0;
 
-	for (i = 0; i < opts->ndims && !err; i++) {
-		switch (opts->dims[i]) {
-		case GD_TYPE:
-			err = table_set_str(t, row, col++, alloc_class_name((enum alloc_class)r->cls));
-			break;
-		case GD_KIND: err = table_set_str(t, row, col++, kind_name(s->kind)); break;
-		case GD_TAG:
-			err = table_set_str(t, row, col++, trace_names__string(opts->names, s->tag_id));
-			break;
-		case GD_STACK:
-			if (!frames_only) {
-				if (s->stack_id == TRACE_NO_STACK)
-					table_set_null(t, row, col);
-				else
-					table_set_uint(t, row, col, s->stack_id);
-				col++;
-			}
-			err = set_frames(t, row, col++, opts, s->stack_id);
-			break;
-		case GD_SIZE: err = table_set_uint(t, row, col++, s->size); break;
-		case GD_PROCESS: err = table_set_uint(t, row, col++, s->tgid); break;
-		case GD_COMM:
-			err = table_set_str(t, row, col++, trace_names__string(opts->names, s->comm_id));
-			break;
-		case GD_CALLSITE:
-			if (s->call_site)
-				err = table_set_str(t, row, col, trace_names__frame(opts->names, s->call_site,
-										    buf, sizeof(buf)));
-			col++;
-			break;
-		case GD_FUNCTION:
-			if (r->function)
-				err = table_set_str(t, row, col, r->function);
-			else if (r->function_ip)
-				err = table_set_str(t, row, col, trace_names__function(opts->names,
-						   r->function_ip, buf, sizeof(buf)));
-			col++;
-			break;
-		case GD_CPU: err = table_set_uint(t, row, col++, s->cpu); break;
-		case GD_COUNT: break;
-		}
+	switch (d) {
+	case GD_TYPE: return alloc_class_name((enum alloc_class)r->cls);
+	case GD_KIND: return group_kind_name(s->kind);
+	case GD_TAG: return trace_names__string(opts->names, s->tag_id);
+	case GD_SIZE: snprintf(buf, len, "%" PRIu64, s->size); return buf;
+	case GD_PROCESS: snprintf(buf, len, "%u", s->tgid); return buf;
+	case GD_COMM: return trace_names__string(opts->names, s->comm_id);
+	case GD_CALLSITE: return trace_names__frame(opts->names, s->call_site, buf, len);
+	case GD_FUNCTION:
+		return r->function ? r->function :
+		       trace_names__function(opts->names, r->function_ip, buf, len);
+	case GD_CPU: snprintf(buf, len, "%u", s->cpu); return buf;
+	case GD_STACK:
+	case GD_COUNT: break;
 	}
-	return err;
-}
-
-int group__table(const struct grouping *g, const struct group_opts *opts, struct table **out)
-{
-	struct table *t = table_new();
-	int c_count, c_age, err = -ENOMEM;
-	size_t i;
-
-	if (!t)
-		return -ENOMEM;
-	c_count = add_dim_cols(t, opts, false);
-	if (table_add_col(t, "Count", "count", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "Bytes", "bytes", COL_UINT, COL_HUMAN_BYTES) < 0 ||
-	    table_add_col(t, "Allocs", "allocs", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "Frees", "frees", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "Outstanding", "outstanding", COL_UINT, 0) < 0)
-		goto out;
-	c_age = table_add_col(t, "Oldest s", "oldest_age_s", COL_DOUBLE, 0);
-	if (c_age < 0)
-		goto out;
-	table_set_precision(t, c_age, 1);
-	for (i = 0; i < g->nrows; i++) {
-		const struct group_row *r = &g->rows[i];
-		int row = table_add_row(t);
-
-		if (row < 0 || fill_dims(t, row, r, opts, false))
-			goto out;
-		table_set_uint(t, row, c_count, r->count);
-		table_set_uint(t, row, c_count + 1, r->bytes);
-		table_set_uint(t, row, c_count + 2, r->allocs);
-		table_set_uint(t, row, c_count + 3, r->frees);
-		table_set_uint(t, row, c_count + 4, r->outstanding);
-		if (r->oldest_ns && opts->end_ns >= r->oldest_ns)
-			table_set_double(t, row, c_age, (double)(opts->end_ns - r->oldest_ns) / 1e9);
-	}
-	*out = t;
-	t = NULL;
-	err = 0;
-out:
-	table_free(t);
-	return err;
-}
-
-int group__sort_table(struct table *t, const char *spec)
-{
-	char key[64];
-	const char *colon = strchr(spec, ':');
-	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-	bool desc;
-	int col;
-
-	if (len >= sizeof(key))
-		return -EINVAL;
-	memcpy(key, spec, len);
-	key[len] = '\0';
-	if (strcmp(key, "process") == 0)
-		strcpy(key, "pid");
-	else if (strcmp(key, "stack") == 0)
-		strcpy(key, "stack_id");
-	col = table_col_find(t, key);
-	if (col < 0)
-		return -EINVAL;
-	/* Numbers read best largest first, names alphabetically. */
-	desc = !(strcmp(key, "type") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "tag") == 0 ||
-		 strcmp(key, "comm") == 0 || strcmp(key, "callsite") == 0 ||
-		 strcmp(key, "function") == 0);
-	if (colon) {
-		if (strcmp(colon + 1, "asc") == 0)
-			desc = false;
-		else if (strcmp(colon + 1, "desc") == 0)
-			desc = true;
-		else
-			return -EINVAL;
-	}
-	table_sort(t, col, desc);
-	return 0;
+	return "";
 }
 
 /* A row's identity as text, comparable across traces. */
@@ -622,34 +465,16 @@ static char *row_key(const struct group_row *r, const struct group_opts *opts)
 	int i, j;
 
 	for (i = 0; i < opts->ndims; i++) {
-		const struct alloc_site *s = r->site;
-
-		switch (opts->dims[i]) {
-		case GD_TYPE: strbuf_puts(&sb, alloc_class_name((enum alloc_class)r->cls)); break;
-		case GD_KIND: strbuf_puts(&sb, kind_name(s->kind)); break;
-		case GD_TAG: strbuf_puts(&sb, trace_names__string(opts->names, s->tag_id)); break;
-		case GD_STACK: {
+		if (opts->dims[i] == GD_STACK) {
 			const uint64_t *ips;
-			int depth = trace_names__stack(opts->names, s->stack_id, &ips);
+			int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
 
 			for (j = 0; j < depth; j++) {
 				strbuf_puts(&sb, trace_names__frame(opts->names, ips[j], buf, sizeof(buf)));
 				strbuf_puts(&sb, ";");
 			}
-			break;
-		}
-		case GD_SIZE: strbuf_printf(&sb, "%" PRIu64, s->size); break;
-		case GD_PROCESS: strbuf_printf(&sb, "%u", s->tgid); break;
-		case GD_COMM: strbuf_puts(&sb, trace_names__string(opts->names, s->comm_id)); break;
-		case GD_CALLSITE:
-			strbuf_puts(&sb, trace_names__frame(opts->names, s->call_site, buf, sizeof(buf)));
-			break;
-		case GD_FUNCTION:
-			strbuf_puts(&sb, r->function ? r->function :
-				    trace_names__function(opts->names, r->function_ip, buf, sizeof(buf)));
-			break;
-		case GD_CPU: strbuf_printf(&sb, "%u", s->cpu); break;
-		case GD_COUNT: break;
+		} else {
+			strbuf_puts(&sb, group_row__dim_text(r, opts, opts->dims[i], buf, sizeof(buf)));
 		}
 		strbuf_puts(&sb, "\x1f");
 	}
@@ -668,15 +493,18 @@ static int by_key(const void *pa, const void *pb)
 	return strcmp(a->key, b->key);
 }
 
-int group__diff_table(const struct grouping *a, const struct group_opts *oa,
-		      const struct grouping *b, const struct group_opts *ob, struct table **out)
+int group__diff(const struct grouping *a, const struct group_opts *oa,
+		const struct grouping *b, const struct group_opts *ob,
+		struct group_diff_row **out, size_t *nout)
 {
-	size_t na = a->nrows, nb = b->nrows, n = na + nb, i, m = 0;
+	size_t na = a->nrows, nb = b->nrows, n = na + nb, i, m = 0, k = 0;
 	struct diff_entry *e = calloc(n ? n : 1, sizeof(*e));
-	struct table *t = table_new();
-	int c0, err = -ENOMEM;
+	struct group_diff_row *rows = NULL;
+	int err = -ENOMEM;
 
-	if (!e || !t)
+	*out = NULL;
+	*nout = 0;
+	if (!e)
 		goto out;
 	for (i = 0; i < n; i++) {
 		e[i].key = i < na ? row_key(&a->rows[i], oa) : row_key(&b->rows[i - na], ob);
@@ -704,41 +532,28 @@ int group__diff_table(const struct grouping *a, const struct group_opts *oa,
 		if (m - 1 != i)
 			e[i].key = NULL;
 	}
-	c0 = add_dim_cols(t, oa, true);
-	if (table_add_col(t, "Outst. A", "outstanding_a", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "Outst. B", "outstanding_b", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "Change", "change", COL_INT, COL_SIGNED) < 0 ||
-	    table_add_col(t, "Bytes A", "bytes_a", COL_UINT, COL_HUMAN_BYTES) < 0 ||
-	    table_add_col(t, "Bytes B", "bytes_b", COL_UINT, COL_HUMAN_BYTES) < 0 ||
-	    table_add_col(t, "Bytes change", "bytes_change", COL_INT, COL_SIGNED | COL_HUMAN_BYTES) < 0)
+	rows = calloc(m ? m : 1, sizeof(*rows));
+	if (!rows)
 		goto out;
 	for (i = 0; i < m; i++) {
-		uint64_t ca = e[i].a ? e[i].a->outstanding : 0, cb = e[i].b ? e[i].b->outstanding : 0;
-		uint64_t ba = e[i].a ? e[i].a->outstanding_bytes : 0;
-		uint64_t bb = e[i].b ? e[i].b->outstanding_bytes : 0;
-		int row;
+		struct group_diff_row r = { .a = e[i].a, .b = e[i].b };
 
-		if (!ca && !cb)
-			continue;
-		row = table_add_row(t);
-		if (row < 0 || fill_dims(t, row, e[i].a ? e[i].a : e[i].b, e[i].a ? oa : ob, true))
-			goto out;
-		table_set_uint(t, row, c0, ca);
-		table_set_uint(t, row, c0 + 1, cb);
-		table_set_int(t, row, c0 + 2, (int64_t)cb - (int64_t)ca);
-		table_set_uint(t, row, c0 + 3, ba);
-		table_set_uint(t, row, c0 + 4, bb);
-		table_set_int(t, row, c0 + 5, (int64_t)bb - (int64_t)ba);
+		r.count_a = r.a ? r.a->outstanding : 0;
+		r.count_b = r.b ? r.b->outstanding : 0;
+		r.bytes_a = r.a ? r.a->outstanding_bytes : 0;
+		r.bytes_b = r.b ? r.b->outstanding_bytes : 0;
+		if (r.count_a || r.count_b)
+			rows[k++] = r;
 	}
-	table_sort(t, c0 + 2, true);
-	*out = t;
-	t = NULL;
+	*out = rows;
+	*nout = k;
+	rows = NULL;
 	err = 0;
 out:
 	if (e)
 		for (i = 0; i < n; i++)
 			free(e[i].key);
 	free(e);
-	table_free(t);
+	free(rows);
 	return err;
 }

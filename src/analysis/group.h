@@ -1,7 +1,8 @@
 /* `--group type,tag,stack,size`: the sites of an outstanding analysis,
  * filtered and merged by an ordered list of dimensions (perf kmem's
  * `{name, compare}` sort keys), with Count, Bytes, Allocs, Frees and
- * Outstanding per group, rendered into the one table model. */
+ * Outstanding per group, as plain rows (output/group_table.h fills tables
+ * from them). */
 #ifndef POOLSCOPE_ANALYSIS_GROUP_H
 #define POOLSCOPE_ANALYSIS_GROUP_H
 
@@ -12,14 +13,13 @@
 #include "analysis/outstanding.h"
 #include "util/globlist.h"
 
-struct ksyms;
-struct table;
+struct symtab;
 
 /* How ids in a trace become text. Borrowed; the callbacks may be NULL. */
 struct trace_names {
 	const char *(*string)(const void *ctx, uint32_t id);
 	int (*stack)(const void *ctx, uint32_t stack_id, const uint64_t **ips);
-	const struct ksyms *ksyms; /* may be NULL: addresses print in hex */
+	const struct symtab *ksyms; /* may be NULL: addresses print in hex */
 	const void *ctx;
 	/* Optional (--vmlinux): the source of a frame's address; 0 with *file
 	 * (borrowed) and *line set, or -ENOENT. NULL: frames show no file:line. */
@@ -27,7 +27,8 @@ struct trace_names {
 	void *source_ctx;
 };
 
-/* The string for id ("?" when unknown, never NULL). */
+/* The string for id ("?" when unknown, "(aggregate)" for SITE_AGGREGATE_COMM;
+ * never NULL). */
 const char *trace_names__string(const struct trace_names *n, uint32_t id);
 /* Frames of a stack, innermost first; 0 when unknown. Leading frames of
  * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are
@@ -78,6 +79,8 @@ struct group_opts {
 };
 
 void group_opts_init(struct group_opts *g);
+/* Is d one of the grouping's dimensions? */
+bool group_opts__has_dim(const struct group_opts *opts, enum group_dim d);
 
 struct group_row {
 	const struct alloc_site *site; /* borrowed: the first site of the group */
@@ -98,21 +101,29 @@ const struct group_row *grouping__row(const struct grouping *g, size_t i);
 /* Does the site pass the filters (tag, comm, pid, size)? */
 bool group__site_selected(const struct group_opts *opts, const struct alloc_site *s);
 
-/* The table of a grouping: one column per dimension (by its JSON name:
- * type, kind, tag, stack_id + stack (frames), size, pid, comm, callsite,
- * function, cpu), then count, bytes, allocs, frees, outstanding,
- * oldest_age_s. Rows in grouping order. */
-int group__table(const struct grouping *g, const struct group_opts *opts, struct table **out);
+/* The text of one dimension of a row: "AIFO", "eventfd_ctx", "4242",
+ * "fdleak", "do_eventfd", ... (borrowed, or written into buf); "" for
+ * GD_STACK (a stack is a list of frames: trace_names__stack). */
+const char *group_row__dim_text(const struct group_row *r, const struct group_opts *opts,
+				enum group_dim d, char *buf, size_t len);
 
-/* Sort a group table by a column key (count, bytes, …, or a dimension's key)
- * with an optional ":asc"/":desc"; numbers default to descending. 0 or
- * -EINVAL for an unknown key. */
-int group__sort_table(struct table *t, const char *spec);
+/* "slab", "kmalloc", "page", "percpu", "vmalloc" (enum trace_kind), "?". */
+const char *group_kind_name(uint8_t kind);
 
-/* Per group key (the dimensions' text, stacks by their frames so ids of
- * two traces compare): count/bytes in A and B and the change, largest
- * growth first. */
-int group__diff_table(const struct grouping *a, const struct group_opts *oa,
-		      const struct grouping *b, const struct group_opts *ob, struct table **out);
+/* One group key of --diff: its row in A and in B (either NULL when absent
+ * there, both borrowed from the groupings) and the outstanding count and
+ * bytes at each window's end. */
+struct group_diff_row {
+	const struct group_row *a, *b;
+	uint64_t count_a, count_b, bytes_a, bytes_b;
+};
+
+/* Match the rows of two groupings by their key (the dimensions' text,
+ * stacks by their frames, so ids of two traces compare); keys with nothing
+ * outstanding in either are left out. Rows in key order; *out malloc'd
+ * (caller frees; borrowed pointers into a and b). 0 or -ENOMEM. */
+int group__diff(const struct grouping *a, const struct group_opts *oa,
+		const struct grouping *b, const struct group_opts *ob,
+		struct group_diff_row **out, size_t *n);
 
 #endif

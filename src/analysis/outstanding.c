@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "analysis/trend.h"
 #include "util/hashmap.h"
 
 #define NKINDS 8 /* enum trace_kind fits; pages and slab pointers get separate maps */
@@ -45,7 +44,7 @@ struct outstanding {
 	size_t snaps_cap;
 	uint64_t gen0, gen1;
 	struct u64map *lost[3]; /* cpu → latest cumulative count (ringbuf, map, misses) */
-	struct trend *trend; /* borrowed */
+	struct outstanding_observer observer; /* event NULL = none */
 	struct outstanding_totals totals;
 	bool finished;
 };
@@ -68,6 +67,26 @@ int alloc_class_parse(const char *s, enum alloc_class *c)
 		}
 	}
 	return -EINVAL;
+}
+
+int alloc_class_parse_list(const char *s, unsigned int *mask)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum alloc_class c;
+
+		if (alloc_class_parse(tok, &c)) {
+			err = -EINVAL;
+			break;
+		}
+		*mask |= 1u << c;
+	}
+	free(copy);
+	return *mask ? err : -EINVAL;
 }
 
 int outstanding__new(const struct outstanding_opts *opts, struct outstanding **out)
@@ -103,9 +122,9 @@ void outstanding__free(struct outstanding *o)
 	free(o);
 }
 
-void outstanding__set_trend(struct outstanding *o, struct trend *t)
+void outstanding__set_observer(struct outstanding *o, const struct outstanding_observer *obs)
 {
-	o->trend = t;
+	o->observer = obs ? *obs : (struct outstanding_observer){ 0 };
 }
 
 /* The identity of a site: every field `--group` can select, nothing else. */
@@ -154,6 +173,8 @@ static int64_t site_findnew(struct outstanding *o, const struct alloc_site *key)
 			memset(o->sites[o->nsites].count, 0, sizeof(key->count));
 			memset(o->sites[o->nsites].bytes, 0, sizeof(key->bytes));
 			o->sites[o->nsites].oldest_ns = 0;
+			o->sites[o->nsites].window_allocs = 0;
+			o->sites[o->nsites].window_frees = 0;
 			*slot = ++o->nsites;
 			return (int64_t)(*slot - 1);
 		}
@@ -180,6 +201,12 @@ static void note_ts(struct outstanding *o, uint64_t ts)
 		o->totals.last_ns = ts;
 }
 
+static void note_event(struct outstanding *o, uint64_t ts)
+{
+	if (!o->totals.first_event_ns || ts < o->totals.first_event_ns)
+		o->totals.first_event_ns = ts;
+}
+
 /* An allocation made at alloc_ns ends at free_ns: fold it into its site. */
 static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, uint64_t free_ns)
 {
@@ -192,8 +219,8 @@ static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, 
 		return;
 	}
 	count_class(o, s, AC_AIFI, s->size);
-	if (o->trend)
-		trend__event(o->trend, s, free_ns, -1, -(int64_t)s->size);
+	if (o->observer.event)
+		o->observer.event(o->observer.ctx, s, free_ns, -1, -(int64_t)s->size);
 }
 
 static size_t live_home(const struct live_table *t, uint64_t ptr)
@@ -264,6 +291,7 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 
 	o->totals.allocs++;
 	note_ts(o, a->ts_ns);
+	note_event(o, a->ts_ns);
 	if (a->ts_ns > o->to)
 		return 1;
 	site = site_findnew(o, &key);
@@ -287,8 +315,11 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 	}
 	slot->ts_ns = a->ts_ns;
 	slot->site = (uint32_t)site;
-	if (o->trend && a->ts_ns >= o->from)
-		trend__event(o->trend, &o->sites[site], a->ts_ns, 1, (int64_t)a->bytes_alloc);
+	if (a->ts_ns >= o->from)
+		o->sites[site].window_allocs++;
+	if (o->observer.event && a->ts_ns >= o->from)
+		o->observer.event(o->observer.ctx, &o->sites[site], a->ts_ns, 1,
+				  (int64_t)a->bytes_alloc);
 	return 0;
 }
 
@@ -298,12 +329,15 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 
 	o->totals.frees++;
 	note_ts(o, f->ts_ns);
+	note_event(o, f->ts_ns);
 	if (f->ts_ns > o->to)
 		return 1;
 	if (t->count) {
 		struct live_slot *slot = live_slot(t, f->ptr);
 
 		if (slot->used) {
+			if (f->ts_ns >= o->from)
+				o->sites[slot->site].window_frees++;
 			retire(o, slot->site, slot->ts_ns, f->ts_ns);
 			live_remove(t, slot);
 			o->totals.live--;
@@ -321,26 +355,66 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 
 		if (site < 0)
 			return (int)site;
+		o->sites[site].window_frees++;
 		count_class(o, &o->sites[site], AC_AOFI, 0);
 	}
 	return 0;
 }
 
+/* The snapshot state of a site, the array grown to hold it; NULL on -ENOMEM. */
+static struct snap_state *snap_state_of(struct outstanding *o, size_t site)
+{
+	if (site >= o->snaps_cap) {
+		size_t cap = o->snaps_cap ? o->snaps_cap : 64;
+		struct snap_state *grown;
+
+		while (cap <= site)
+			cap *= 2;
+		grown = realloc(o->snaps, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		memset(grown + o->snaps_cap, 0, (cap - o->snaps_cap) * sizeof(*grown));
+		o->snaps = grown;
+		o->snaps_cap = cap;
+	}
+	return &o->snaps[site];
+}
+
+/* Inside the window a snapshot is a change of level per site: the observer
+ * hears the change since the previous snapshot (sites absent from this one
+ * fell to 0), so a time series follows aggregate traces too. */
+static void observe_level(struct outstanding *o, size_t site, const struct trace_snapshot_entry *prev,
+			  const struct trace_snapshot_entry *now, uint64_t ts)
+{
+	int64_t dcount = (int64_t)now->outstanding_count - (int64_t)prev->outstanding_count;
+	int64_t dbytes = (int64_t)now->outstanding_bytes - (int64_t)prev->outstanding_bytes;
+
+	if (o->observer.event && dcount)
+		o->observer.event(o->observer.ctx, &o->sites[site], ts, (int)dcount, dbytes);
+}
+
 static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap)
 {
+	static const struct trace_snapshot_entry zero;
 	bool before_from = snap->ts_ns <= o->from;
 	uint32_t i;
+	size_t k;
 
 	o->totals.snapshots++;
 	note_ts(o, snap->ts_ns);
 	if (snap->ts_ns > o->to)
 		return 1;
-	if (before_from)
+	if (snap->ts_ns >= o->from)
+		o->totals.window_other++;
+	if (before_from) {
 		o->gen0++;
+		o->totals.snapshot_from_ns = snap->ts_ns;
+	}
+	o->totals.snapshot_to_ns = snap->ts_ns;
 	o->gen1++;
 	for (i = 0; i < snap->nentries; i++) {
 		const struct trace_snapshot_entry *e = &snap->entries[i];
-		struct alloc_site key = { .tag_id = e->tag_id, .comm_id = SITE_NO_COMM,
+		struct alloc_site key = { .tag_id = e->tag_id, .comm_id = SITE_AGGREGATE_COMM,
 					  .stack_id = e->stack_id, .tgid = e->tgid,
 					  .kind = e->kind, .from_snapshot = true };
 		int64_t site = site_findnew(o, &key);
@@ -348,27 +422,23 @@ static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap
 
 		if (site < 0)
 			return (int)site;
-		if ((size_t)site >= o->snaps_cap) {
-			size_t cap = o->snaps_cap ? o->snaps_cap : 64;
-			struct snap_state *grown;
-
-			while (cap <= (size_t)site)
-				cap *= 2;
-			grown = realloc(o->snaps, cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			memset(grown + o->snaps_cap, 0, (cap - o->snaps_cap) * sizeof(*grown));
-			o->snaps = grown;
-			o->snaps_cap = cap;
-		}
-		st = &o->snaps[site];
+		st = snap_state_of(o, (size_t)site);
+		if (!st)
+			return -ENOMEM;
 		if (before_from) {
 			st->s0 = *e;
 			st->gen0 = o->gen0;
+		} else {
+			observe_level(o, (size_t)site, st->gen1 == o->gen1 - 1 ? &st->s1 : &zero, e,
+				      snap->ts_ns);
 		}
 		st->s1 = *e;
 		st->gen1 = o->gen1;
 	}
+	/* Sites of the previous snapshot missing from this one. */
+	for (k = 0; !before_from && k < o->nsites && k < o->snaps_cap; k++)
+		if (o->sites[k].from_snapshot && o->snaps[k].gen1 == o->gen1 - 1)
+			observe_level(o, k, &o->snaps[k].s1, &zero, snap->ts_ns);
 	return 0;
 }
 
@@ -380,6 +450,8 @@ static int add_lost(struct outstanding *o, const struct trace_lost *l)
 				&o->totals.lost_misses };
 	int k;
 
+	if (l->ts_ns >= o->from && l->ts_ns <= o->to)
+		o->totals.window_other++;
 	for (k = 0; k < 3; k++) {
 		uint64_t *slot;
 
@@ -493,6 +565,30 @@ int outstanding__finish(struct outstanding *o, uint64_t end_ns)
 	/* Snapshots only describe what events do not: with events, ignore them. */
 	if (o->snaps && o->totals.allocs == 0 && o->totals.frees == 0)
 		finish_snapshots(o);
+	return 0;
+}
+
+int outstanding__each_live(const struct outstanding *o,
+			   int (*fn)(void *ctx, uint64_t ptr, uint64_t ts_ns,
+				     const struct alloc_site *site),
+			   void *ctx)
+{
+	int k, rc;
+
+	for (k = 0; k < NKINDS; k++) {
+		const struct live_table *t = &o->live[k];
+		size_t i;
+
+		for (i = 0; i < t->cap; i++) {
+			const struct live_slot *la = &t->slots[i];
+
+			if (!la->used)
+				continue;
+			rc = fn(ctx, la->ptr, la->ts_ns, &o->sites[la->site]);
+			if (rc)
+				return rc;
+		}
+	}
 	return 0;
 }
 

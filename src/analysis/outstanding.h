@@ -19,8 +19,6 @@
 
 #include "trace/trace.h"
 
-struct trend;
-
 enum alloc_class {
 	AC_AIFO,
 	AC_AIFI,
@@ -32,8 +30,12 @@ enum alloc_class {
 const char *alloc_class_name(enum alloc_class c);
 /* "AIFO" (any case) → class. 0 or -EINVAL. */
 int alloc_class_parse(const char *s, enum alloc_class *c);
+/* "AIFO,aofo" → a bit per class ORed into *mask. 0, -EINVAL (an unknown
+ * name, or an empty list) or -ENOMEM. */
+int alloc_class_parse_list(const char *s, unsigned int *mask);
 
 #define SITE_NO_COMM UINT32_MAX /* a free whose allocation was never seen */
+#define SITE_AGGREGATE_COMM (UINT32_MAX - 1) /* aggregate snapshots record no comm */
 
 /* One distinct allocation site: every attribute `--group` can select. */
 struct alloc_site {
@@ -47,7 +49,11 @@ struct alloc_site {
 	uint64_t count[AC_COUNT];
 	uint64_t bytes[AC_COUNT];
 	uint64_t oldest_ns; /* oldest allocation outstanding at `to`; 0 if none */
-	uint32_t trend_tag, trend_stack; /* trend series index + 1, cached by trend.c */
+	/* Records inside the window: allocations of this site, and frees of
+	 * its objects (frees of objects allocated before the trace: the
+	 * alloc_unseen site the free names). */
+	uint64_t window_allocs, window_frees;
+	uint32_t trend_tag, trend_stack; /* for the observer: trend's series index + 1 */
 };
 
 struct outstanding_opts {
@@ -59,11 +65,16 @@ struct outstanding_totals {
 	uint64_t count[AC_COUNT];
 	uint64_t bytes[AC_COUNT];
 	uint64_t records, allocs, frees; /* all pushed, inside the window or not */
+	uint64_t window_other;		 /* LOST and SNAPSHOT records inside the window */
 	uint64_t unmatched_frees; /* frees of allocations made before the trace */
 	uint64_t reused_ptrs;	  /* an allocation at a live address: a free was lost */
 	uint64_t lost_ringbuf, lost_map, lost_misses;
 	uint64_t snapshots;
+	/* Aggregate traces: the snapshots the window's ends were taken from
+	 * (the last at or before `from`, the last at or before `to`); 0 = none. */
+	uint64_t snapshot_from_ns, snapshot_to_ns;
 	uint64_t first_ns, last_ns; /* timestamps seen */
+	uint64_t first_event_ns;    /* of the first allocation or free; 0 if none */
 	uint64_t oldest_ns;	    /* oldest outstanding allocation at `to`; 0 if none */
 	uint64_t live;		    /* allocations still tracked (peak memory driver) */
 	uint64_t peak_live;
@@ -73,8 +84,18 @@ struct outstanding;
 
 int outstanding__new(const struct outstanding_opts *opts, struct outstanding **out);
 void outstanding__free(struct outstanding *o);
-/* Optional: feed per-window alloc/free events to a time series (borrowed). */
-void outstanding__set_trend(struct outstanding *o, struct trend *t);
+/* Who hears of every allocation inside the window (dcount +1, dbytes its
+ * size) and of the free of each (-1, -size), in record order: a time series
+ * (trend__observer) or anything else. The site is the allocation's; the
+ * listener may use its trend_tag/trend_stack fields as its own cache. */
+struct outstanding_observer {
+	void (*event)(void *ctx, struct alloc_site *site, uint64_t ts_ns, int dcount,
+		      int64_t dbytes);
+	void *ctx; /* borrowed */
+};
+
+/* Optional, before the first record: obs is copied (NULL = none). */
+void outstanding__set_observer(struct outstanding *o, const struct outstanding_observer *obs);
 /* 0 (used or ignored), 1 when the record lies past the window's end (the
  * caller may stop reading: nothing later changes the result), -ENOMEM. */
 int outstanding__add_record(struct outstanding *o, const struct trace_record *rec);
@@ -82,6 +103,14 @@ int outstanding__add_record(struct outstanding *o, const struct trace_record *re
  * trace's stop time when `to` is open), used for ages. 0 or -ENOMEM. */
 int outstanding__finish(struct outstanding *o, uint64_t end_ns);
 
+/* Every allocation still live at the window's end, after outstanding__finish
+ * (AIFO when ts_ns >= from, AOFO before): fn(ctx, ptr, ts_ns, site) for each,
+ * in no particular order; a non-zero return stops the walk and is returned.
+ * `diagnose` matches the live struct files to the fd tables that hold them. */
+int outstanding__each_live(const struct outstanding *o,
+			   int (*fn)(void *ctx, uint64_t ptr, uint64_t ts_ns,
+				     const struct alloc_site *site),
+			   void *ctx);
 size_t outstanding__nsites(const struct outstanding *o);
 const struct alloc_site *outstanding__site(const struct outstanding *o, size_t i);
 const struct outstanding_totals *outstanding__totals(const struct outstanding *o);

@@ -1,10 +1,10 @@
 #include "analysis/trend.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/growth.h"
 #include "util/hashmap.h"
 
 struct trend {
@@ -117,8 +117,8 @@ static void bump(struct trend_series *s, size_t b, int dcount, int64_t dbytes)
 	s->net_bytes[b] += dbytes;
 }
 
-void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int dcount,
-		  int64_t dbytes)
+/* The bucket of ts, merging buckets until it fits; nbuckets covers it. */
+static uint64_t bucket_of(struct trend *t, uint64_t ts_ns)
 {
 	uint64_t b = ts_ns > t->origin ? (ts_ns - t->origin) / t->width : 0;
 
@@ -128,6 +128,19 @@ void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int 
 	}
 	if (b + 1 > t->nbuckets)
 		t->nbuckets = b + 1;
+	return b;
+}
+
+void trend__extend(struct trend *t, uint64_t ts_ns)
+{
+	bucket_of(t, ts_ns);
+}
+
+void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int dcount,
+		  int64_t dbytes)
+{
+	uint64_t b = bucket_of(t, ts_ns);
+
 	if (!site->trend_tag)
 		site->trend_tag = series_findnew(t, TREND_TAG, site->tag_id, TRACE_NO_STACK);
 	if (!site->trend_stack && site->stack_id != TRACE_NO_STACK)
@@ -139,6 +152,17 @@ void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int 
 	bump(t->series[site->trend_tag - 1], b, dcount, dbytes);
 	if (site->trend_stack)
 		bump(t->series[site->trend_stack - 1], b, dcount, dbytes);
+}
+
+static void observe(void *ctx, struct alloc_site *site, uint64_t ts_ns, int dcount,
+		    int64_t dbytes)
+{
+	trend__event(ctx, site, ts_ns, dcount, dbytes);
+}
+
+struct outstanding_observer trend__observer(struct trend *t)
+{
+	return (struct outstanding_observer){ .event = observe, .ctx = t };
 }
 
 int trend__error(const struct trend *t)
@@ -195,113 +219,13 @@ void trend_series__outstanding(const struct trend_series *s, size_t nbuckets, in
 
 void trend_fit(const int64_t *y, size_t n, double *slope, double *r2, double *rising)
 {
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0, dn = (double)n, vx, vy, cov;
-	size_t i, up = 0;
+	double v[TREND_MAX_BUCKETS];
+	size_t i;
 
-	*slope = 0;
-	*r2 = 0;
-	*rising = 0;
-	if (n < 2)
-		return;
-	for (i = 0; i < n; i++) {
-		double x = (double)i, v = (double)y[i];
-
-		sx += x;
-		sy += v;
-		sxx += x * x;
-		sxy += x * v;
-		syy += v * v;
-		if (i && y[i] >= y[i - 1])
-			up++;
-	}
-	vx = sxx - sx * sx / dn;
-	vy = syy - sy * sy / dn;
-	cov = sxy - sx * sy / dn;
-	*slope = vx > 0 ? cov / vx : 0;
-	*r2 = vx > 0 && vy > 0 ? cov * cov / (vx * vy) : 0;
-	*rising = (double)up / (double)(n - 1);
+	if (n > TREND_MAX_BUCKETS)
+		n = TREND_MAX_BUCKETS;
+	for (i = 0; i < n; i++)
+		v[i] = (double)y[i];
+	growth_line_fit(NULL, v, n, slope, r2, rising);
 }
 
-/* AIFO, bytes and oldest outstanding allocation of a (tag, stack) or tag. */
-static void site_totals(const struct outstanding *o, const struct leak_suspect *ls,
-			uint64_t *aifo, uint64_t *bytes, uint64_t *oldest, uint64_t *tag_aifo)
-{
-	size_t i, n = outstanding__nsites(o);
-
-	*aifo = *bytes = *oldest = *tag_aifo = 0;
-	for (i = 0; i < n; i++) {
-		const struct alloc_site *s = outstanding__site(o, i);
-
-		if (ls->key == TREND_STACK && s->tag_id == ls->tag_id)
-			*tag_aifo += s->count[AC_AIFO];
-		if (ls->key == TREND_TAG)
-			*tag_aifo += s->count[AC_AIFO]; /* all AIFO, for the share */
-		if (s->tag_id != ls->tag_id || (ls->key == TREND_STACK && s->stack_id != ls->stack_id))
-			continue;
-		*aifo += s->count[AC_AIFO];
-		*bytes += s->bytes[AC_AIFO];
-		if (s->oldest_ns && (!*oldest || s->oldest_ns < *oldest))
-			*oldest = s->oldest_ns;
-	}
-}
-
-static int by_score(const void *pa, const void *pb)
-{
-	const struct leak_suspect *a = pa, *b = pb;
-
-	if (a->score != b->score)
-		return a->score > b->score ? -1 : 1;
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	if (a->tag_id != b->tag_id)
-		return a->tag_id < b->tag_id ? -1 : 1;
-	return (a->stack_id > b->stack_id) - (a->stack_id < b->stack_id);
-}
-
-int trend__suspects(const struct trend *t, const struct outstanding *o, uint64_t end_ns,
-		    struct leak_suspect **out, size_t *n)
-{
-	int64_t y[TREND_MAX_BUCKETS];
-	struct leak_suspect *list = NULL;
-	size_t i, b, count = 0, nb = t->nbuckets;
-	double width_s = (double)t->width / 1e9;
-
-	*out = NULL;
-	*n = 0;
-	if (nb < 4)
-		return 0; /* too short to tell a trend from noise */
-	list = calloc(t->nseries ? t->nseries : 1, sizeof(*list));
-	if (!list)
-		return -ENOMEM;
-	for (i = 0; i < t->nseries; i++) {
-		const struct trend_series *s = t->series[i];
-		struct leak_suspect ls = { .key = s->key, .tag_id = s->tag_id,
-					   .stack_id = s->stack_id };
-		uint64_t oldest, tag_aifo;
-		double slope;
-
-		trend_series__outstanding(s, nb, y, NULL);
-		ls.first = y[0];
-		ls.last = y[nb - 1];
-		ls.peak = y[0];
-		for (b = 1; b < nb; b++)
-			if (y[b] > ls.peak)
-				ls.peak = y[b];
-		trend_fit(y, nb, &slope, &ls.r2, &ls.rising);
-		if (slope <= 0 || ls.r2 < 0.8 || ls.last - ls.first < 3 ||
-		    (double)ls.last < 0.8 * (double)ls.peak)
-			continue;
-		ls.slope_per_s = slope / width_s;
-		site_totals(o, &ls, &ls.aifo, &ls.aifo_bytes, &oldest, &tag_aifo);
-		if (!ls.aifo)
-			continue;
-		ls.share = tag_aifo ? (double)ls.aifo / (double)tag_aifo : 0;
-		ls.oldest_age_ns = oldest && end_ns > oldest ? end_ns - oldest : 0;
-		ls.score = ls.slope_per_s * ls.r2 * ls.rising;
-		list[count++] = ls;
-	}
-	qsort(list, count, sizeof(*list), by_score);
-	*out = list;
-	*n = count;
-	return 0;
-}

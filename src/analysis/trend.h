@@ -1,6 +1,6 @@
 /* Time series of the window, per tag and per (tag, stack): allocations,
- * frees and the outstanding count/bytes at the end of each bucket, plus the
- * leak suspects they reveal. Buckets start narrow and double in width
+ * frees and the outstanding count/bytes at the end of each bucket (the leak
+ * suspects they reveal: analysis/suspects.h). Buckets start narrow and double in width
  * (pairs merged) whenever the window outgrows TREND_MAX_BUCKETS, so memory
  * per series is fixed and the trace length need not be known in advance. */
 #ifndef POOLSCOPE_ANALYSIS_TREND_H
@@ -25,19 +25,6 @@ struct trend_series {
 	int64_t net_count[TREND_MAX_BUCKETS], net_bytes[TREND_MAX_BUCKETS];
 };
 
-struct leak_suspect {
-	enum trend_key key;
-	uint32_t tag_id, stack_id;
-	double slope_per_s; /* outstanding objects gained per second (least squares) */
-	double r2;	    /* how well a straight line fits: 1 = perfectly steady */
-	double rising;	    /* fraction of bucket steps that did not go down */
-	int64_t first, last, peak; /* outstanding at the first/last bucket, maximum */
-	uint64_t aifo, aifo_bytes;
-	double share;	       /* of its tag's AIFO (stack), of all AIFO (tag) */
-	uint64_t oldest_age_ns; /* of its oldest outstanding object at the window's end */
-	double score;
-};
-
 struct trend;
 
 /* origin_ns: the window's start; min_bucket_ns: the narrowest bucket. */
@@ -46,6 +33,12 @@ void trend__free(struct trend *t);
 /* One allocation (+1) or free (-1) of an object allocated inside the window. */
 void trend__event(struct trend *t, struct alloc_site *site, uint64_t ts_ns, int dcount,
 		  int64_t dbytes);
+/* The observer that feeds t from an outstanding analysis (t borrowed). */
+struct outstanding_observer trend__observer(struct trend *t);
+/* Let the buckets span up to ts_ns (the window's end) even when no event
+ * came that late, so a series shows its flat tail instead of ending at its
+ * last event. Merges buckets as an event would. */
+void trend__extend(struct trend *t, uint64_t ts_ns);
 /* Did any event fail to be recorded (out of memory)? */
 int trend__error(const struct trend *t);
 
@@ -63,12 +56,5 @@ void trend_series__outstanding(const struct trend_series *s, size_t nbuckets, in
 /* Fit a line through y[0..n): slope per step, R² and the fraction of
  * non-decreasing steps. Exposed for tests. */
 void trend_fit(const int64_t *y, size_t n, double *slope, double *r2, double *rising);
-
-/* Rank the series that grow steadily: positive slope, R² ≥ 0.8, ending
- * within 20% of their peak (grows-then-shrinks is not a leak) and gaining at
- * least 3 objects. Needs the finished outstanding analysis for AIFO, share
- * and oldest age. *out is malloc'd (caller frees), best first. */
-int trend__suspects(const struct trend *t, const struct outstanding *o, uint64_t end_ns,
-		    struct leak_suspect **out, size_t *n);
 
 #endif

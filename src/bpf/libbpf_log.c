@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char last_warning[256];
+/* libbpf's print callback takes no context pointer, so the last warning has
+ * to live outside any loader; per thread, so that loaders running in two
+ * threads (a daemon) never read each other's warning. */
+static _Thread_local char last_warning[256];
 
 int libbpf_log_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

@@ -16,11 +16,11 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/kmalloc_sites.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/record.h"
-#include "kernel/ksyms.h"
 #include "record.skel.h"
-#include "util/err.h"
+#include "util/notes.h"
 #include "util/globlist.h"
 
 struct record_probe {
@@ -134,31 +134,20 @@ static uint64_t round_ringbuf(uint64_t bytes)
 	return size;
 }
 
-/* __kmalloc*() entry points: see inner_large_kmalloc in record.bpf.c. */
-static void find_kmalloc_entries(struct record_bpf *skel)
+/* The kmalloc entry points' ranges into the rodata: see inner_large_kmalloc
+ * in record.bpf.c. Without kallsyms none are known (a large kmalloc through
+ * __kmalloc may then be recorded twice). */
+static void set_kmalloc_entries(struct record_bpf *skel, const struct symtab *ks)
 {
-	struct ksyms *ks = NULL;
-	size_t count, j;
-	__u32 n = 0;
+	enum { MAX_RANGES = sizeof(skel->rodata->large_lo) / sizeof(skel->rodata->large_lo[0]) };
+	uint64_t lo[MAX_RANGES], hi[MAX_RANGES];
+	int n = kmalloc_entry_ranges(ks, lo, hi, MAX_RANGES);
 
-	if (ksyms__load(&ks))
-		return;
-	count = ksyms__count(ks);
-	for (size_t i = 0; i < count && n < 8; i++) {
-		const struct ksym *sym = ksyms__at(ks, i);
-
-		if (sym->module || (strncmp(sym->name, "__kmalloc", 9) && strncmp(sym->name, "__kvmalloc", 10)))
-			continue;
-		for (j = i + 1; j < count && ksyms__at(ks, j)->addr == sym->addr; j++)
-			;
-		if (j == count)
-			continue;
-		skel->rodata->large_lo[n] = sym->addr;
-		skel->rodata->large_hi[n] = ksyms__at(ks, j)->addr;
-		n++;
+	for (int i = 0; i < n; i++) {
+		skel->rodata->large_lo[i] = lo[i];
+		skel->rodata->large_hi[i] = hi[i];
 	}
-	skel->rodata->large_n = n;
-	ksyms__free(ks);
+	skel->rodata->large_n = n > 0 ? (__u32)n : 0;
 }
 
 static int ring_cb(void *ctx, void *rec, size_t size)
@@ -299,7 +288,8 @@ out:
 	return base;
 }
 
-int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, void *fn_ctx,
+int record_probe__start(const struct record_probe_opts *o, const struct symtab *ks,
+			record_event_fn fn, void *fn_ctx, struct notes *notes,
 			struct record_probe **out, char *why, size_t whylen)
 {
 	struct record_probe *rp = calloc(1, sizeof(*rp));
@@ -408,7 +398,7 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 	uint64_t ring = round_ringbuf(o->ringbuf_bytes ? o->ringbuf_bytes : 32u << 20);
 
 	ro->wakeup_bytes = ring / 8;
-	find_kmalloc_entries(rp->skel);
+	set_kmalloc_entries(rp->skel, ks);
 	bpf_map__set_max_entries(rp->skel->maps.events, o->aggregate ? 4096 : (__u32)ring);
 	bpf_map__set_max_entries(rp->skel->maps.stack_traces,
 				 o->stacks ? (o->max_stacks ? o->max_stacks : REC_DEFAULT_STACKS) : 1);
@@ -417,6 +407,11 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 								    : REC_DEFAULT_OUTSTANDING)
 					      : 1);
 	bpf_map__set_max_entries(rp->skel->maps.origins, o->aggregate ? 65536 : 1);
+	ro->live_set = record_probe_opts_live_set(o);
+	bpf_map__set_max_entries(rp->skel->maps.live_objs,
+				 ro->live_set ? (o->max_outstanding ? o->max_outstanding
+								    : REC_DEFAULT_OUTSTANDING)
+					      : 1);
 
 	err = record_bpf__load(rp->skel);
 	if (err) {
@@ -451,12 +446,14 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 		 * without a word. Not an error: a cache created later (a module
 		 * loading) is still picked up, as documented. */
 		if (!(any_cache && (kinds & (RK_MASK(RK_SLAB) | RK_MASK(RK_KMALLOC)))) &&
-		    !(kinds & (RK_MASK(RK_PAGE) | RK_MASK(RK_PERCPU) | RK_MASK(RK_VMALLOC))))
-			ps_warn("record: --tag matches nothing this kernel allocates yet: no slab "
-				"cache (names as in /proc/slabinfo; a merged cache's alias is not "
-				"one), kmalloc-large, page-order-N, percpu or vmalloc%s; only a "
-				"matching cache created later will be recorded",
-				o->kinds ? " among --kinds" : "");
+		    !(kinds & (RK_MASK(RK_PAGE) | RK_MASK(RK_PERCPU) | RK_MASK(RK_VMALLOC))) &&
+		    notes)
+			notes_add(notes, "record-tag-matches-nothing",
+				  "--tag matches nothing this kernel allocates yet: no slab "
+				  "cache (names as in /proc/slabinfo; a merged cache's alias is not "
+				  "one), kmalloc-large, page-order-N, percpu or vmalloc%s; only a "
+				  "matching cache created later will be recorded",
+				  o->kinds ? " among --kinds" : "");
 	}
 	err = record_bpf__attach(rp->skel);
 	if (err) {
@@ -483,8 +480,6 @@ int record_probe__start(const struct record_probe_opts *o, record_event_fn fn, v
 		 missing[0] ? "; not on this kernel: " : "", missing,
 		 have_kfunc ? "" : "; kmalloc tags unknown (no bpf_get_kmem_cache)",
 		 (kinds & RK_MASK(RK_PAGE)) && !base ? "; pages keyed by struct page address (pfn base unknown)" : "");
-	__sync_synchronize();
-	rp->skel->bss->started = 1;
 	btf__free(btf);
 	*out = rp;
 	return 0;
@@ -492,6 +487,12 @@ out:
 	btf__free(btf);
 	record_probe__stop(rp);
 	return err;
+}
+
+void record_probe__go(struct record_probe *rp)
+{
+	__sync_synchronize();
+	rp->skel->bss->started = 1;
 }
 
 int record_probe__poll(struct record_probe *rp, int timeout_ms)

@@ -18,9 +18,9 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/kmalloc_sites.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/slabcount_abi.h"
-#include "kernel/ksyms.h"
 #include "slabcount.skel.h"
 #include "util/hashmap.h"
 
@@ -190,37 +190,19 @@ static void probe_kernel(struct slab_counters *sc, const struct btf *btf, bool *
 			 off[0] ? "; not counted on this kernel: " : "", off);
 }
 
-/* Address ranges of the kernel's kmalloc entry points (__kmalloc_noprof,
- * __kvmalloc_node_noprof, ...) into the BPF rodata: see entry_lo in
- * slabcount.bpf.c for why. Returns how many were found, or -errno. */
-static int find_kmalloc_entries(struct slab_counters *sc)
+/* The kmalloc entry points' address ranges into the BPF rodata: see
+ * entry_lo in slabcount.bpf.c for why. Returns how many, or -errno. */
+static int set_kmalloc_entries(struct slab_counters *sc, const struct symtab *ks)
 {
 	struct slabcount_bpf__rodata *ro = sc->skel->rodata;
-	struct ksyms *ks = NULL;
-	size_t i, j, count;
-	int n = 0, err;
+	uint64_t lo[SLABCOUNT_MAX_ENTRY_RANGES], hi[SLABCOUNT_MAX_ENTRY_RANGES];
+	int n = kmalloc_entry_ranges(ks, lo, hi, SLABCOUNT_MAX_ENTRY_RANGES);
 
-	err = ksyms__load(&ks);
-	if (err)
-		return err;
-	count = ksyms__count(ks);
-	for (i = 0; i < count && n < SLABCOUNT_MAX_ENTRY_RANGES; i++) {
-		const struct ksym *sym = ksyms__at(ks, i);
-
-		if (sym->module || (strncmp(sym->name, "__kmalloc", 9) != 0 &&
-				    strncmp(sym->name, "__kvmalloc", 10) != 0))
-			continue;
-		/* The function ends where the next address starts. */
-		for (j = i + 1; j < count && ksyms__at(ks, j)->addr == sym->addr; j++)
-			;
-		if (j == count)
-			continue;
-		ro->entry_lo[n] = sym->addr;
-		ro->entry_hi[n] = ksyms__at(ks, j)->addr;
-		n++;
+	for (int i = 0; i < n; i++) {
+		ro->entry_lo[i] = lo[i];
+		ro->entry_hi[i] = hi[i];
 	}
-	ro->entry_n = n;
-	ksyms__free(ks);
+	ro->entry_n = n > 0 ? (__u32)n : 0;
 	return n;
 }
 
@@ -241,7 +223,8 @@ static int alloc_buffers(struct slab_counters *sc)
 	return 0;
 }
 
-int slab_counters__start(struct slab_counters **out, char *why, size_t whylen)
+int slab_counters__start(const struct symtab *ks, struct slab_counters **out, char *why,
+			 size_t whylen)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_log_print);
 	struct slab_counters *sc = NULL;
@@ -302,7 +285,7 @@ int slab_counters__start(struct slab_counters **out, char *why, size_t whylen)
 	if (getenv("POOLSCOPE_SLABCOUNT_TGID"))
 		sc->skel->rodata->only_tgid = (__u32)strtoul(getenv("POOLSCOPE_SLABCOUNT_TGID"),
 							     NULL, 10);
-	if (find_kmalloc_entries(sc) <= 0)
+	if (set_kmalloc_entries(sc, ks) <= 0)
 		strncat(sc->note, "; kallsyms unreadable: a large kmalloc through __kmalloc "
 			"may count twice", sizeof(sc->note) - strlen(sc->note) - 1);
 	bpf_map__set_max_entries(sc->skel->maps.owners, MAX_OWNERS);
@@ -315,7 +298,7 @@ int slab_counters__start(struct slab_counters **out, char *why, size_t whylen)
 			set_why(why, whylen, "BPF needs CAP_BPF and CAP_PERFMON (or root)");
 		else
 			set_why(why, whylen, "loading the slab counter BPF programs failed: %s "
-				"(POOLSCOPE_BPF_DEBUG=1 shows why)", strerror(-err));
+				"(POOLSCOPE_DEBUG_BPF=1 shows why)", strerror(-err));
 		goto out;
 	}
 	err = slabcount_bpf__attach(sc->skel);

@@ -16,10 +16,14 @@ struct slab_count {
 };
 
 struct slab_counters;
+struct symtab;
 
-/* Probe the kernel, load, attach. On failure returns -errno and writes one
- * sentence into why (which privilege or kernel feature is missing). */
-int slab_counters__start(struct slab_counters **out, char *why, size_t whylen);
+/* Probe the kernel, load, attach. ks is the run's /proc/kallsyms (borrowed,
+ * only during the call; NULL when unreadable: the note then says a large
+ * kmalloc through __kmalloc may count twice). On failure returns -errno and
+ * writes one sentence into why (which privilege or kernel feature is missing). */
+int slab_counters__start(const struct symtab *ks, struct slab_counters **out, char *why,
+			 size_t whylen);
 /* Current totals for every cache seen so far; *counts is malloc'd (caller
  * frees), *n its length. 0 or -errno. */
 int slab_counters__read(struct slab_counters *sc, struct slab_count **counts, size_t *n);

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "output/table.h"
+#include "kernel/ksyms.h"
+#include "output/record_summary.h"
 #include "trace/recorder.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
+#include "util/notes.h"
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/strbuf.h"
@@ -31,7 +33,7 @@ static void record_help(FILE *out)
 		"                        percpu, vmalloc); repeatable, commas, '!' excludes\n"
 		"  -p, --pid PID         only allocations by these processes (repeatable)\n"
 		"      --comm NAME       only allocations by tasks named NAME\n"
-		"      --size MIN-MAX    only allocations of MIN to MAX requested bytes\n"
+		"      --size N|MIN-MAX  only allocations of N, or MIN to MAX, requested bytes\n"
 		"                        (either side may be empty: 1K-, -4K)\n"
 		"      --kinds LIST      slab,kmalloc,page,percpu,vmalloc (default: all)\n"
 		"      --stacks          record kernel stacks (default)\n"
@@ -48,12 +50,14 @@ static void record_help(FILE *out)
 		"      --stack-buckets N distinct stacks the kernel can hold (default 32768;\n"
 		"                        16 to 1048576; ~540 bytes of kernel memory each)\n"
 		"      --max-outstanding N\n"
-		"                        with --aggregate: allocations tracked at once\n"
+		"                        with --aggregate, or --pid/--comm/--size (the live\n"
+		"                        objects whose frees are recorded): tracked at once\n"
 		"                        (default 262144; 16 to 16777216; ~120 bytes each)\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Frees are filtered by kind and tag only (objects are often freed by other\n"
-		"tasks). Lost events (ring buffer full, map full, failed stack captures, BPF\n"
+		"Frees are filtered by kind and tag (objects are often freed by other tasks);\n"
+		"with --pid, --comm or --size only the frees of objects the filter recorded.\n"
+		"Lost events (ring buffer full, map full, failed stack captures, BPF\n"
 		"recursion misses) are counted in the file and the summary. Needs root.\n");
 }
 
@@ -97,149 +101,47 @@ static const struct option record_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int parse_kinds(const char *spec, uint32_t *kinds)
+/* SIGUSR1 asks the flight recorder for its ring; SIGINT/SIGTERM stop. */
+static bool signal_stops(void *ctx)
 {
-	static const char *const names[] = { [RK_SLAB] = "slab", [RK_KMALLOC] = "kmalloc",
-					     [RK_PAGE] = "page", [RK_PERCPU] = "percpu",
-					     [RK_VMALLOC] = "vmalloc" };
-	char *copy = strdup(spec), *save = NULL, *tok;
-	int err = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	*kinds = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int k;
-
-		for (k = RK_SLAB; k <= RK_VMALLOC; k++)
-			if (!strcmp(tok, names[k]))
-				break;
-		if (k > RK_VMALLOC) {
-			err = -EINVAL;
-			break;
-		}
-		*kinds |= RK_MASK(k);
-	}
-	free(copy);
-	return err || !*kinds ? -EINVAL : 0;
+	(void)ctx;
+	return should_stop();
 }
 
-static int parse_pids(const char *spec, uint32_t *pids, size_t *npids)
+static bool usr1_dump(void *ctx)
 {
-	char *copy = strdup(spec), *save = NULL, *tok;
-	size_t before = *npids;
-	int err = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t pid;
-
-		if (*npids >= REC_MAX_PIDS)
-			err = -E2BIG;
-		else if (parse_u64_range(tok, 1, UINT32_MAX, &pid))
-			err = -EINVAL;
-		else
-			pids[(*npids)++] = (uint32_t)pid;
-	}
-	free(copy);
-	/* "" or "," would otherwise leave the filter empty: every process. */
-	if (!err && *npids == before)
-		err = -EINVAL;
-	return err;
+	(void)ctx;
+	if (!usr1_requested)
+		return false;
+	usr1_requested = 0;
+	return true;
 }
 
-/* "MIN-MAX", "MIN-", "-MAX" with parse_size units. */
-static int parse_size_range(const char *spec, uint64_t *min, uint64_t *max)
+/* Said at once, while recording goes on (a --tag that matches nothing yet). */
+static void say_notes(void *ctx, const struct notes *notes)
 {
-	const char *dash = strchr(spec, '-');
-	char lo[64];
-
-	if (!dash || (size_t)(dash - spec) >= sizeof(lo))
-		return -EINVAL;
-	memcpy(lo, spec, (size_t)(dash - spec));
-	lo[dash - spec] = '\0';
-	*min = 0;
-	*max = 0;
-	if (lo[0] && parse_size(lo, min))
-		return -EINVAL;
-	if (dash[1] && parse_size(dash + 1, max))
-		return -EINVAL;
-	/* A max of 0 would mean "no upper bound": "0-0" or "-0" would filter nothing. */
-	if ((!lo[0] && !dash[1]) || (dash[1] && !*max))
-		return -EINVAL;
-	if (*max && *max < *min)
-		return -ERANGE;
-	return 0;
-}
-
-static void print_summary(const struct recorder_opts *o, const struct recorder_summary *s)
-{
-	char size[32];
-	uint64_t events = s->allocs + s->frees;
-
-	format_bytes(s->bytes_written, size, sizeof(size));
-	printf("poolscope record: %s: %s in %.1f s (%s)\n", o->path, size, s->elapsed_ns / 1e9,
-	       s->stop_reason);
-	if (o->probe.aggregate)
-		printf("  %llu allocs, %llu frees counted in the kernel; %llu snapshots; "
-		       "%llu frees of objects allocated before the start\n",
-		       (unsigned long long)s->allocs, (unsigned long long)s->frees,
-		       (unsigned long long)s->snapshots, (unsigned long long)s->unmatched_frees);
-	else
-		printf("  %llu events (%llu allocs, %llu frees, %llu of objects allocated before "
-		       "the start), %.1f bytes/event%s\n",
-		       (unsigned long long)events, (unsigned long long)s->allocs,
-		       (unsigned long long)s->frees, (unsigned long long)s->unmatched_frees,
-		       events ? (double)s->bytes_written / (double)events : 0.0,
-		       o->flight_bytes ? " (flight recorder: last events only)" : "");
-	printf("  lost: %llu ring buffer full, %llu map full, %llu stacks, %llu BPF recursion misses\n",
-	       (unsigned long long)s->lost_ringbuf, (unsigned long long)s->lost_map,
-	       (unsigned long long)s->lost_stack, (unsigned long long)s->bpf_misses);
-	printf("  %s\n", s->note);
-	if (!s->ntags)
-		return;
-
-	struct table *t = table_new();
-	int c_tag, c_allocs, c_frees, c_net, c_bytes;
-
-	if (!t)
-		return;
-	c_tag = table_add_col(t, "TAG", "tag", COL_STR, COL_LEFT);
-	c_allocs = table_add_col(t, "ALLOCS", "allocs", COL_UINT, 0);
-	c_frees = table_add_col(t, "FREES", "frees", COL_UINT, 0);
-	c_net = table_add_col(t, "OUTSTANDING", "outstanding", COL_INT, 0);
-	c_bytes = table_add_col(t, "BYTES", "outstanding_bytes", COL_INT, COL_HUMAN_BYTES);
-	for (size_t i = 0; i < s->ntags && i < 10; i++) {
-		int row = table_add_row(t);
-
-		if (row < 0)
-			break;
-		table_set_str(t, row, c_tag, s->tags[i].name);
-		table_set_uint(t, row, c_allocs, s->tags[i].allocs);
-		table_set_uint(t, row, c_frees, s->tags[i].frees);
-		table_set_int(t, row, c_net, s->tags[i].outstanding);
-		table_set_int(t, row, c_bytes, s->tags[i].outstanding_bytes);
-	}
-	printf("  top tags by outstanding bytes (allocated while recording, not freed):\n");
-	table_render(t, FMT_TEXT, stdout, NULL);
-	table_free(t);
+	(void)ctx;
+	ps_warn_notes("record", notes);
 }
 
 static int record_run(int argc, char **argv)
 {
-	struct recorder_opts o = { 0 };
-	struct recorder_summary sum;
+	struct recorder_opts o;
+	struct recorder_summary sum = { 0 };
+	struct recorder_hooks hooks = { .should_stop = signal_stops,
+					.stop_reason = "stopped by signal",
+					.dump_requested = usr1_dump,
+					.started = say_notes };
+	struct notes notes = NOTES_INIT;
+	struct symtab *kallsyms = NULL;
 	struct globlist tags = { 0 };
 	struct strbuf options_text = STRBUF_INIT;
 	uint32_t pids[REC_MAX_PIDS];
 	size_t npids = 0;
-	bool interval_set = false;
 	char why[512];
 	int opt, ret = EXIT_USAGE, err;
 
-	o.probe.stacks = true;
-	o.probe.sample_every = 1;
+	recorder_opts_init(&o);
 	/* getopt stays quiet: each bad input gets one line, ours. */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:d:t:p:h", record_options, NULL)) != -1) {
@@ -258,9 +160,7 @@ static int record_run(int argc, char **argv)
 			}
 			break;
 		case OPT_MAX_SIZE:
-			/* The header and one drain of the ring buffer already take tens of
-			 * KiB: a smaller limit could not be honoured, only overshot. */
-			if (parse_size(optarg, &o.max_size) || o.max_size < (64u << 10)) {
+			if (parse_size(optarg, &o.max_size) || o.max_size < RECORDER_MIN_MAX_SIZE) {
 				ret = ps_usage("record", "--max-size: '%s' is not a size of at least 64K",
 					       optarg);
 				goto out;
@@ -273,7 +173,7 @@ static int record_run(int argc, char **argv)
 			}
 			break;
 		case 'p':
-			err = parse_pids(optarg, pids, &npids);
+			err = parse_pid_list(optarg, pids, REC_MAX_PIDS, &npids);
 			if (err) {
 				ret = err == -E2BIG ? ps_usage("record", "--pid: at most %d processes",
 							       REC_MAX_PIDS)
@@ -292,12 +192,14 @@ static int record_run(int argc, char **argv)
 			break;
 		case OPT_SIZE:
 			if (parse_size_range(optarg, &o.probe.size_min, &o.probe.size_max)) {
-				ret = ps_usage("record", "--size: '%s' is not MIN-MAX (e.g. 64-4K)", optarg);
+				ret = ps_usage("record", "--size: '%s' is not N or MIN-MAX (e.g. 64-4K)", optarg);
 				goto out;
 			}
+			if (o.probe.size_max == UINT64_MAX)
+				o.probe.size_max = 0; /* the probe's "no upper bound" */
 			break;
 		case OPT_KINDS:
-			if (parse_kinds(optarg, &o.probe.kinds)) {
+			if (recorder_parse_kinds(optarg, &o.probe.kinds)) {
 				ret = ps_usage("record", "--kinds: '%s': use slab,kmalloc,page,percpu,vmalloc",
 					       optarg);
 				goto out;
@@ -326,21 +228,22 @@ static int record_run(int argc, char **argv)
 			o.probe.aggregate = true;
 			break;
 		case OPT_INTERVAL:
-			if (parse_duration_ns(optarg, &o.interval_ns) || o.interval_ns < 10000000ull) {
+			if (parse_duration_ns(optarg, &o.interval_ns) ||
+			    o.interval_ns < RECORDER_MIN_INTERVAL_NS) {
 				ret = ps_usage("record", "--interval: '%s' is not a duration >= 10ms", optarg);
 				goto out;
 			}
-			interval_set = true;
 			break;
 		case OPT_RING:
-			if (parse_size(optarg, &o.flight_bytes) || o.flight_bytes < 4096) {
+			if (parse_size(optarg, &o.flight_bytes) || o.flight_bytes < RECORDER_MIN_RING) {
 				ret = ps_usage("record", "--ring: '%s' is not a size >= 4K", optarg);
 				goto out;
 			}
 			break;
 		case OPT_BUFFER:
-			if (parse_size(optarg, &o.probe.ringbuf_bytes) || o.probe.ringbuf_bytes < 4096 ||
-			    o.probe.ringbuf_bytes > (1ULL << 31)) {
+			if (parse_size(optarg, &o.probe.ringbuf_bytes) ||
+			    o.probe.ringbuf_bytes < RECORDER_MIN_BUFFER ||
+			    o.probe.ringbuf_bytes > RECORDER_MAX_BUFFER) {
 				ret = ps_usage("record", "--buffer: '%s' is not a size from 4K to 2G", optarg);
 				goto out;
 			}
@@ -348,14 +251,13 @@ static int record_run(int argc, char **argv)
 		case OPT_STACK_BUCKETS:
 		case OPT_MAX_OUTSTANDING: {
 			bool stacks = opt == OPT_STACK_BUCKETS;
+			uint32_t most = stacks ? RECORDER_MAX_STACKS : RECORDER_MAX_OUTSTANDING;
 			uint64_t n;
 
-			/* Both maps are preallocated in the kernel: the upper bounds keep a
-			 * typo from pinning gigabytes (~540 and ~120 bytes per entry). */
-			if (parse_u64_range(optarg, 16, stacks ? 1u << 20 : 1u << 24, &n)) {
-				ret = ps_usage("record", "--%s: '%s' is not a count from 16 to %u",
+			if (parse_u64_range(optarg, RECORDER_MIN_MAP, most, &n)) {
+				ret = ps_usage("record", "--%s: '%s' is not a count from %u to %u",
 					       stacks ? "stack-buckets" : "max-outstanding", optarg,
-					       stacks ? 1u << 20 : 1u << 24);
+					       RECORDER_MIN_MAP, most);
 				goto out;
 			}
 			if (stacks)
@@ -377,66 +279,36 @@ static int record_run(int argc, char **argv)
 		ret = ps_usage("record", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (!o.path) {
-		ret = ps_usage("record", "an output file is required (-o FILE)");
-		goto out;
-	}
-	/* The flight recorder writes the file at SIGUSR1 and at stop: a size
-	 * checked while recording would never trip. --ring SIZE bounds it. */
-	if (o.flight_bytes && o.max_size) {
-		ret = ps_usage("record", "--max-size does not combine with --ring (the ring's "
-			       "SIZE bounds what is written)");
-		goto out;
-	}
-	if (o.flight_bytes && o.probe.aggregate) {
-		ret = ps_usage("record", "--ring keeps events: it does not combine with --aggregate");
-		goto out;
-	}
-	if (o.probe.sample_every > 1 && !o.probe.stacks) {
-		ret = ps_usage("record", "--sample samples stacks: it does not combine with --no-stacks");
-		goto out;
-	}
-	if (o.probe.max_outstanding && !o.probe.aggregate) {
-		ret = ps_usage("record", "--max-outstanding sizes the --aggregate map: add --aggregate");
-		goto out;
-	}
-	if (o.probe.max_stacks && !o.probe.stacks) {
-		ret = ps_usage("record", "--stack-buckets sizes the stack map: it does not combine "
-					 "with --no-stacks");
-		goto out;
-	}
-	if (o.probe.aggregate && !interval_set)
-		o.interval_ns = 10000000000ull;
 	o.probe.pids = pids;
 	o.probe.npids = npids;
 	o.probe.tags = &tags;
+	if (recorder_opts_validate(&o, why, sizeof(why))) {
+		ret = ps_usage("record", "%s", why);
+		goto out;
+	}
 	for (int i = 1; i < argc; i++)
 		strbuf_printf(&options_text, "%s%s", i > 1 ? " " : "", argv[i]);
-	/* The map sizes in effect, defaults included: a trace with map_full
-	 * losses says how big the maps were. */
-	if (o.probe.stacks)
-		strbuf_printf(&options_text, " [stack-buckets=%u]",
-			      o.probe.max_stacks ? o.probe.max_stacks : REC_DEFAULT_STACKS);
-	if (o.probe.aggregate)
-		strbuf_printf(&options_text, " [max-outstanding=%u]",
-			      o.probe.max_outstanding ? o.probe.max_outstanding
-						      : REC_DEFAULT_OUTSTANDING);
 	o.options_text = strbuf_str(&options_text);
 
+	/* Once for the run: the loader's kmalloc entry points, the stacks' names. */
+	if (ksyms__load(&kallsyms, &notes))
+		kallsyms = NULL;
 	signals_install();
-	err = recorder_run(&o, &sum, why, sizeof(why));
+	err = recorder_run(&o, &hooks, kallsyms, &sum, &notes, why, sizeof(why));
+	ps_warn_notes("record", &notes);
 	if (err) {
 		ps_error("record: %s", why);
-		recorder_summary_release(&sum);
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	print_summary(&o, &sum);
-	recorder_summary_release(&sum);
+	record_summary_print(stdout, o.path, o.probe.aggregate, o.flight_bytes != 0, &sum);
 	ret = fflush(stdout) == 0 && !ferror(stdout) ? EXIT_OK : EXIT_FAIL;
 	if (ret)
 		ps_error("record: writing the summary failed: %s", strerror(errno));
 out:
+	recorder_summary_release(&sum);
+	notes_release(&notes);
+	symtab__free(kallsyms);
 	globlist_clear(&tags);
 	strbuf_release(&options_text);
 	return ret;

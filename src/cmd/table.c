@@ -7,6 +7,9 @@ const struct command *const commands[] = {
 	&cmd_handles,
 	&cmd_record,
 	&cmd_report,
+	&cmd_diagnose,
+	&cmd_watch,
+	&cmd_history,
 	NULL,
 };
 

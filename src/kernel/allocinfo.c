@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/err.h"
 #include "util/parse.h"
 #include "util/procfs.h"
 
@@ -75,6 +74,7 @@ int allocinfo_parse(char *text, struct allocinfo *ai)
 
 	ai->count = 0;
 	ai->skipped = 0;
+	ai->first_skipped_line = 0;
 	line_iter_init(&it, text);
 	line = line_next(&it);
 	if (!line || sscanf(line, "allocinfo - version: %u.", &ai->version_major) != 1)
@@ -89,10 +89,8 @@ int allocinfo_parse(char *text, struct allocinfo *ai)
 			return err;
 		if (parse_site(line, site)) {
 			ai->count--;
-			ai->skipped++;
-			ps_warn_once("allocinfo-malformed",
-				     "/proc/allocinfo line %u is malformed; skipping such lines",
-				     it.lineno);
+			if (!ai->skipped++)
+				ai->first_skipped_line = it.lineno;
 		}
 	}
 	return 0;

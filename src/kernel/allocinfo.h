@@ -31,11 +31,12 @@ struct allocinfo {
 	size_t cap;
 	unsigned int version_major;
 	unsigned int skipped; /* malformed lines skipped */
+	unsigned int first_skipped_line; /* line number of the first of them; 0: none */
 };
 
 /* Parse allocinfo text, modified in place and borrowed by the sites (keep it
- * alive as long as the result). Malformed lines are skipped with one warning
- * and counted; a missing header is -EPROTO. 0 or -errno. */
+ * alive as long as the result). Malformed lines are skipped and counted
+ * (nothing is printed); a missing header is -EPROTO. 0 or -errno. */
 int allocinfo_parse(char *text, struct allocinfo *ai);
 /* Read /proc/allocinfo into sb (which the result then borrows) and parse.
  * -ENOENT when the kernel lacks CONFIG_MEM_ALLOC_PROFILING. */

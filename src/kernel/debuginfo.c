@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
+#include "util/notes.h"
 
 struct elf_symbol {
 	const char *name; /* borrowed from libelf's string table */
@@ -170,12 +171,12 @@ void debuginfo__free(struct debuginfo *d)
 }
 
 /* The first core-kernel symbol of ks (in address order) called `name`. */
-static const struct ksym *ksyms_find(const struct ksyms *ks, const char *name)
+static const struct symbol *ksyms_find(const struct symtab *ks, const char *name)
 {
-	size_t i, n = ksyms__count(ks);
+	size_t i, n = symtab__count(ks);
 
 	for (i = 0; i < n; i++) {
-		const struct ksym *k = ksyms__at(ks, i);
+		const struct symbol *k = symtab__at(ks, i);
 
 		if (!k->module && strcmp(k->name, name) == 0)
 			return k;
@@ -183,13 +184,13 @@ static const struct ksym *ksyms_find(const struct ksyms *ks, const char *name)
 	return NULL;
 }
 
-int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
+int debuginfo__anchor(const struct debuginfo *d, const struct symtab *ks,
 		      struct debuginfo_anchor *out)
 {
 	static const char *const preferred[] = { "_text", "_stext" };
 	const struct elf_symbol *es = NULL;
-	const struct ksym *k = NULL;
-	size_t i, n = ksyms__count(ks);
+	const struct symbol *k = NULL;
+	size_t i, n = symtab__count(ks);
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < sizeof(preferred) / sizeof(preferred[0]) && !es; i++) {
@@ -197,7 +198,7 @@ int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
 		es = k ? unique_symbol(d, k->name) : NULL;
 	}
 	for (i = 0; i < n && !es; i++) {
-		k = ksyms__at(ks, i);
+		k = symtab__at(ks, i);
 		es = k->module ? NULL : unique_symbol(d, k->name);
 	}
 	if (!es)
@@ -206,7 +207,7 @@ int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
 	out->bias = k->addr - es->addr;
 	/* A file of another build shares names but not the layout. */
 	for (i = 0; i < n; i++) {
-		const struct ksym *other = ksyms__at(ks, i);
+		const struct symbol *other = symtab__at(ks, i);
 		const struct elf_symbol *match = other->module ? NULL :
 						 unique_symbol(d, other->name);
 
@@ -267,5 +268,47 @@ int debuginfo__line(const struct debuginfo *d, uint64_t addr, const char **file,
 		name += dlen + 1;
 	*file = name;
 	*line = lineno;
+	return 0;
+}
+
+int debuginfo__align(const struct debuginfo *d, const struct symtab *ks,
+		     const char *kernel_release, const char *file_name, const char *trace_name,
+		     struct debuginfo_lines *out, struct notes *ns)
+{
+	struct debuginfo_anchor anchor;
+	char banner[256], expect[96];
+
+	if (debuginfo__anchor(d, ks, &anchor))
+		return -ENOENT;
+	*out = (struct debuginfo_lines){ .debuginfo = d, .ksyms = ks, .bias = anchor.bias };
+	/* Names that exist in both but sit elsewhere: another build. */
+	if (anchor.agreeing * 2 < anchor.checked)
+		notes_add(ns, "vmlinux-offset", "%s: only %zu of %zu symbols shared with %s sit at "
+			  "the offset of %s: another build of the kernel? lines may be wrong",
+			  file_name, anchor.agreeing, anchor.checked, trace_name, anchor.name);
+	snprintf(expect, sizeof(expect), "Linux version %s ", kernel_release);
+	if (kernel_release[0] && debuginfo__banner(d, banner, sizeof(banner)) == 0 &&
+	    strncmp(banner, expect, strlen(expect)))
+		notes_add(ns, "vmlinux-release", "%s is \"%.120s\" but %s was recorded on kernel "
+			  "%s: lines may be wrong", file_name, banner, trace_name, kernel_release);
+	return 0;
+}
+
+int debuginfo_lines__source(void *lines, uint64_t ip, const char **file, int *line)
+{
+	struct debuginfo_lines *dl = lines;
+	const struct symbol *sym = symtab__resolve(dl->ksyms, ip);
+	uint64_t at = ip;
+
+	if (sym && sym->module)
+		return -ENOENT; /* a module's code is not in vmlinux */
+	/* Stack entries and call sites are return addresses: the call
+	 * instruction (and its line) ends on the byte before. */
+	if (sym && ip > sym->addr)
+		at = ip - 1;
+	dl->lookups++;
+	if (debuginfo__line(dl->debuginfo, at - dl->bias, file, line))
+		return -ENOENT;
+	dl->found++;
 	return 0;
 }

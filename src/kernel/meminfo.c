@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/err.h"
+#include "kernel/limits.h"
 #include "util/parse.h"
 #include "util/procfs.h"
 
@@ -22,9 +22,26 @@ static const char *const field_names[MI_NR_FIELDS] = {
     [MI_PERCPU] = "Percpu",
 };
 
+static const char *const json_keys[MI_NR_FIELDS] = {
+    [MI_MEM_TOTAL] = "mem_total",
+    [MI_MEM_AVAILABLE] = "mem_available",
+    [MI_SLAB] = "slab",
+    [MI_SRECLAIMABLE] = "slab_recl",
+    [MI_SUNRECLAIM] = "slab_unrecl",
+    [MI_KERNEL_STACK] = "kernel_stack",
+    [MI_PAGE_TABLES] = "page_tables",
+    [MI_VMALLOC_USED] = "vmalloc_used",
+    [MI_PERCPU] = "percpu",
+};
+
 const char *meminfo_field_name(enum meminfo_field f)
 {
 	return (unsigned int)f < MI_NR_FIELDS ? field_names[f] : "?";
+}
+
+const char *meminfo_json_key(enum meminfo_field f)
+{
+	return (unsigned int)f < MI_NR_FIELDS ? json_keys[f] : "?";
 }
 
 static int field_lookup(const char *key)
@@ -44,6 +61,7 @@ int meminfo_parse(char *text, struct meminfo *mi)
 
 	mi->present = 0;
 	mi->skipped = 0;
+	mi->first_skipped_line = 0;
 	memset(mi->bytes, 0, sizeof(mi->bytes));
 	line_iter_init(&it, text);
 	while ((line = line_next(&it))) {
@@ -70,31 +88,16 @@ int meminfo_parse(char *text, struct meminfo *mi)
 		mi->present |= 1u << idx;
 		continue;
 	malformed:
-		mi->skipped++;
-		ps_warn_once("meminfo-malformed",
-			     "/proc/meminfo line %u is malformed; skipping such lines", it.lineno);
+		if (!mi->skipped++)
+			mi->first_skipped_line = it.lineno;
 	}
 	return mi->present ? 0 : -ENODATA;
 }
 
 int filenr_parse(const char *text, struct meminfo *mi)
 {
-	char copy[128];
-	char *f[4];
-	uint64_t allocated, unused, max;
-
-	mi->have_files = false;
-	if (strlen(text) >= sizeof(copy))
-		return -EINVAL;
-	strcpy(copy, text);
-	copy[strcspn(copy, "\n")] = '\0';
-	if (split_fields(copy, f, 4) != 3 || parse_u64(f[0], &allocated) ||
-	    parse_u64(f[1], &unused) || parse_u64(f[2], &max) || unused > allocated)
-		return -EINVAL;
-	mi->files_in_use = allocated - unused;
-	mi->files_max = max;
-	mi->have_files = true;
-	return 0;
+	mi->have_files = file_nr_parse(text, &mi->files_in_use, &mi->files_max) == 0;
+	return mi->have_files ? 0 : -EINVAL;
 }
 
 int uptime_parse(const char *text, struct meminfo *mi)
@@ -113,20 +116,28 @@ int uptime_parse(const char *text, struct meminfo *mi)
 	return 0;
 }
 
-int meminfo_read(struct meminfo *mi, struct strbuf *sb)
+int meminfo_read_from(struct meminfo *mi, struct strbuf *sb, const struct meminfo_paths *paths)
 {
+	const struct meminfo_paths none = {0};
 	int err;
 
-	err = procfs_read(AT_FDCWD, "/proc/sys/fs/file-nr", sb);
+	if (!paths)
+		paths = &none;
+	err = procfs_read(AT_FDCWD, paths->file_nr ? paths->file_nr : "/proc/sys/fs/file-nr", sb);
 	if (err || filenr_parse(strbuf_str(sb), mi))
 		mi->have_files = false;
-	err = procfs_read(AT_FDCWD, "/proc/uptime", sb);
+	err = procfs_read(AT_FDCWD, paths->uptime ? paths->uptime : "/proc/uptime", sb);
 	if (err || uptime_parse(strbuf_str(sb), mi))
 		mi->have_uptime = false;
-	err = procfs_read(AT_FDCWD, "/proc/meminfo", sb);
+	err = procfs_read(AT_FDCWD, paths->meminfo ? paths->meminfo : "/proc/meminfo", sb);
 	if (err)
 		return err;
 	if (sb->len == 0)
 		return -ENODATA;
 	return meminfo_parse(sb->buf, mi);
+}
+
+int meminfo_read(struct meminfo *mi, struct strbuf *sb)
+{
+	return meminfo_read_from(mi, sb, NULL);
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/err.h"
 #include "util/parse.h"
 #include "util/procfs.h"
 
@@ -67,6 +66,7 @@ int slabinfo_parse(char *text, struct slabinfo *si)
 
 	si->count = 0;
 	si->skipped = 0;
+	si->first_skipped_line = 0;
 	line_iter_init(&it, text);
 	line = line_next(&it);
 	/* The layout below is that of version 2.x; anything else is not guessed at. */
@@ -82,10 +82,8 @@ int slabinfo_parse(char *text, struct slabinfo *si)
 			return err;
 		if (parse_row(line, row)) {
 			si->count--;
-			si->skipped++;
-			ps_warn_once("slabinfo-malformed",
-				     "/proc/slabinfo line %u is malformed; skipping such lines",
-				     it.lineno);
+			if (!si->skipped++)
+				si->first_skipped_line = it.lineno;
 		}
 	}
 	return 0;
@@ -93,7 +91,12 @@ int slabinfo_parse(char *text, struct slabinfo *si)
 
 int slabinfo_read(struct slabinfo *si, struct strbuf *sb)
 {
-	int err = procfs_read(AT_FDCWD, "/proc/slabinfo", sb);
+	return slabinfo_read_from(si, sb, NULL);
+}
+
+int slabinfo_read_from(struct slabinfo *si, struct strbuf *sb, const char *path)
+{
+	int err = procfs_read(AT_FDCWD, path ? path : "/proc/slabinfo", sb);
 
 	if (err)
 		return err;

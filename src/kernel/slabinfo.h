@@ -26,15 +26,18 @@ struct slabinfo {
 	size_t count;
 	size_t cap;
 	unsigned int skipped; /* malformed lines skipped by the last parse */
+	unsigned int first_skipped_line; /* line number of the first of them; 0: none */
 };
 
-/* Parse slabinfo text (modified in place). Malformed lines are skipped with
- * one warning per process and counted in ->skipped; a missing or foreign
+/* Parse slabinfo text (modified in place). Malformed lines are skipped and
+ * counted in ->skipped (the caller says so: nothing is printed); a missing or foreign
  * version header is -EPROTO. Replaces any previous rows. 0 or -errno. */
 int slabinfo_parse(char *text, struct slabinfo *si);
 /* Read and parse /proc/slabinfo (root only: -EACCES otherwise); sb is a
  * reusable scratch buffer. Says nothing: the caller names what is missing. */
 int slabinfo_read(struct slabinfo *si, struct strbuf *sb);
+/* The same from path (a fixture); NULL is /proc/slabinfo. */
+int slabinfo_read_from(struct slabinfo *si, struct strbuf *sb, const char *path);
 /* Memory the cache holds: every slab, full or not. */
 uint64_t slabinfo_row_bytes(const struct slabinfo_row *row, uint64_t page_size);
 const struct slabinfo_row *slabinfo_find(const struct slabinfo *si, const char *name);

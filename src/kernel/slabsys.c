@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/err.h"
 #include "util/parse.h"
 #include "util/procfs.h"
 
@@ -201,10 +200,8 @@ int slabsys_parse(char *text, struct slabsys *ss)
 		if (err == -ENOMEM)
 			return err;
 		if (err) {
-			ss->skipped++;
-			ps_warn_once("slabsys-malformed",
-				     "slab listing line %u is malformed; skipping such lines",
-				     it.lineno);
+			if (!ss->skipped++)
+				ss->first_skipped_line = it.lineno;
 		}
 	}
 	return slabsys_finish(ss);

@@ -29,6 +29,7 @@ struct slabsys {
 	struct slab_group *groups; /* owned, sorted by dir */
 	size_t count;
 	unsigned int skipped; /* malformed fixture lines skipped */
+	unsigned int first_skipped_line; /* line number of the first of them; 0: none */
 	bool attrs_denied;    /* attribute files unreadable (not root) */
 	/* internal: the entries being collected, and the name → group index */
 	struct slabsys_entry *entries;
@@ -47,7 +48,7 @@ int slabsys_finish(struct slabsys *ss);
 
 /* Parse the capture format of tests/fixtures/capture-slabsys.sh (modified in
  * place): "link NAME TARGET" and "dir NAME RECLAIM OBJSIZE SLABSIZE" lines;
- * malformed lines are skipped with one warning and counted. Finishes. */
+ * malformed lines are skipped and counted (nothing is printed). Finishes. */
 int slabsys_parse(char *text, struct slabsys *ss);
 /* Scan root (normally "/sys/kernel/slab") and finish. 0 or -errno. */
 int slabsys_read(struct slabsys *ss, const char *root);

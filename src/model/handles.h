@@ -1,6 +1,6 @@
 /* The handles of processes: a snapshot of every process's fds by kind, its
- * threads, mappings and fd limit, and the diff of two snapshots (which
- * processes grew which kinds). Named handles: model/handle_detail.h. */
+ * threads, mappings and fd limit. Growth between snapshots:
+ * analysis/handle_growth.h; named handles: model/handle_detail.h. */
 #ifndef POOLSCOPE_MODEL_HANDLES_H
 #define POOLSCOPE_MODEL_HANDLES_H
 
@@ -25,6 +25,8 @@ struct proc_handles {
 	uint64_t inotify_watches;
 };
 
+struct handles_iter;
+
 struct handles_scan_opts {
 	bool classify;	      /* readlink every fd (else stat("fd").st_size only) */
 	unsigned int procfd_flags;
@@ -39,6 +41,7 @@ struct handles_scan_opts {
 	bool skip_kernel_threads; /* processes with no mappings and no fds */
 	bool use_bpf;		  /* classify with the task_file iterator when possible */
 	bool require_bpf;	  /* fail with -EOPNOTSUPP instead of walking /proc */
+	struct handles_iter *iter; /* borrowed: a loaded iterator to reuse; NULL: load one */
 };
 
 struct handles_snapshot {
@@ -47,6 +50,13 @@ struct handles_snapshot {
 	int cap;
 	uint64_t taken_ns; /* monotonic */
 	int skipped_denied; /* processes whose fds we may not read */
+	int matched;	    /* processes selected before a kind filter and top N */
+	/* Processes whose fds were counted but not named (kind unknown): the
+	 * first of them, and their fds. */
+	int unnamed_procs;
+	int unnamed_pid;
+	char unnamed_comm[64];
+	uint64_t unnamed_fds;
 	uint32_t kinds_total[FD_KIND_COUNT];
 	uint64_t fds_total;
 	bool used_bpf;	     /* kinds came from the BPF iterator */
@@ -54,7 +64,9 @@ struct handles_snapshot {
 };
 
 /* Scan /proc. Processes that vanish mid-scan are left out silently; a
- * process whose fd directory is denied is counted in skipped_denied.
+ * process whose fd directory is denied is counted in skipped_denied; one
+ * whose directory may be listed but whose links are refused has its fds
+ * counted as FD_KIND_UNKNOWN (and in unnamed_procs).
  * 0 or -errno (only for /proc itself or memory). */
 int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *out);
 void handles_snapshot_free(struct handles_snapshot *snap); /* contents; accepts NULL */
@@ -65,25 +77,12 @@ void proc_handles_read_details(struct proc_handles *p, bool maps, bool limits);
 const struct proc_handles *handles_snapshot_find(const struct handles_snapshot *snap, int pid,
 						 uint64_t starttime);
 
+/* fds as a percentage of the fd soft limit; -1 when the limit is not
+ * known, unlimited or 0. */
+double proc_handles_fd_pct(const struct proc_handles *p);
+
 /* Kinds of one process sorted by count, descending (ties by kind order);
  * returns how many are non-zero (≤ max). */
 int proc_handles_top_kinds(const struct proc_handles *p, enum fd_kind *kinds, int max);
-
-/* Growth of one kind of one process between two snapshots. kind ==
- * FD_KIND_COUNT is the total. */
-struct handles_growth {
-	int pid;
-	char comm[64];
-	enum fd_kind kind;
-	uint32_t before;
-	uint32_t after;
-	double per_minute;
-};
-
-/* Every (process, kind) present in both snapshots (same pid and starttime)
- * whose count grew, plus one total row per grown process, sorted by growth
- * descending. *out is malloc'd. 0 or -ENOMEM. */
-int handles_diff(const struct handles_snapshot *before, const struct handles_snapshot *after,
-		 struct handles_growth **out, int *count);
 
 #endif

@@ -1,14 +1,12 @@
 #include "model/pool.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
-#include "output/table.h"
+#include "util/symtab.h"
 #include "util/timeutil.h"
 
 static int tag_cmp(const void *a, const void *b)
@@ -76,14 +74,14 @@ static int tags_from_slabsys(struct pool_snapshot *snap, const struct slabsys *s
 	return 0;
 }
 
-static void owner_resolve(struct pool_tag *tag, const struct ksyms *ks)
+static void owner_resolve(struct pool_tag *tag, const struct symtab *ks)
 {
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	tag->owner[0] = '\0';
 	if (!tag->owner_call_site)
 		return;
-	sym = ks ? ksyms__resolve(ks, tag->owner_call_site) : NULL;
+	sym = ks ? symtab__resolve(ks, tag->owner_call_site) : NULL;
 	if (!sym) {
 		snprintf(tag->owner, sizeof(tag->owner), "0x%" PRIx64, tag->owner_call_site);
 		return;
@@ -119,7 +117,7 @@ static int attach_counts(struct pool_snapshot *snap, const struct pool_sources *
 			struct pool_tag key, *tag;
 
 			snprintf(key.name, sizeof(key.name), "%s", counts[i].name);
-			if (bsearch(&key, snap->tags, before, sizeof(key), tag_cmp))
+			if (before && bsearch(&key, snap->tags, before, sizeof(key), tag_cmp))
 				continue;
 			tag = tag_append(snap, counts[i].name);
 			if (!tag) {
@@ -150,13 +148,65 @@ out:
 	return err;
 }
 
+uint64_t pool_frees_slack(const struct pool_tag *tag, unsigned int ncpus)
+{
+	uint64_t cached = (uint64_t)(tag->objperslab ? tag->objperslab : 1) * (4ull * ncpus + 1);
+	uint64_t skew = (tag->allocs - tag->base_allocs) / 8;
+
+	return cached > skew ? cached : skew;
+}
+
+int64_t pool_tag_growth(const struct pool_tag *tag)
+{
+	if (tag->frees_exact || !tag->have_base)
+		return (int64_t)(tag->allocs - tag->frees);
+	return tag->base_diff + (int64_t)(tag->objs - tag->base_objs);
+}
+
+/* Untraced frees: Diff counts every allocation and only the frees the
+ * tracepoints see, Objs counts what is there. A baseline is taken when a tag
+ * is first seen with both; one sample of excess can be a burst between the
+ * two reads, two in a row are not. */
+static void check_frees(struct pool_tag *tag, const struct pool_tag *old, unsigned int ncpus)
+{
+	int64_t excess;
+
+	tag->frees_exact = true;
+	if (!tag->have_counts || !tag->have_slab)
+		return;
+	if (old && old->have_base) {
+		tag->have_base = true;
+		tag->base_diff = old->base_diff;
+		tag->base_objs = old->base_objs;
+		tag->base_allocs = old->base_allocs;
+		tag->frees_exact = old->frees_exact;
+		tag->excess_samples = old->excess_samples;
+	} else {
+		tag->have_base = true;
+		tag->base_diff = (int64_t)(tag->allocs - tag->frees);
+		tag->base_objs = tag->objs;
+		tag->base_allocs = tag->allocs;
+	}
+	if (!tag->frees_exact)
+		return;
+	excess = ((int64_t)(tag->allocs - tag->frees) - tag->base_diff) -
+		 (int64_t)(tag->objs - tag->base_objs);
+	if (excess > 0 && (uint64_t)excess > pool_frees_slack(tag, ncpus))
+		tag->excess_samples++;
+	else
+		tag->excess_samples = 0;
+	if (tag->excess_samples >= 2)
+		tag->frees_exact = false;
+}
+
 /* Changes since prev, and owners: a call site seen at the previous refresh
  * keeps its resolved name instead of being looked up and formatted again. */
 static void attach_changes(struct pool_snapshot *snap, const struct pool_snapshot *prev,
-			   const struct ksyms *ks)
+			   const struct symtab *ks, unsigned int ncpus)
 {
 	size_t i;
 
+	snap->frees_inexact = 0;
 	for (i = 0; i < snap->count; i++) {
 		struct pool_tag *tag = &snap->tags[i];
 		const struct pool_tag *old = prev ? pool_snapshot_find(prev, tag->name) : NULL;
@@ -165,6 +215,9 @@ static void attach_changes(struct pool_snapshot *snap, const struct pool_snapsho
 			memcpy(tag->owner, old->owner, sizeof(tag->owner));
 		else
 			owner_resolve(tag, ks);
+		check_frees(tag, old, ncpus);
+		if (!tag->frees_exact)
+			snap->frees_inexact++;
 		if (!old)
 			continue;
 		tag->have_prev = true;
@@ -202,6 +255,7 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 			tag->objs = row->active_objs;
 			tag->bytes = slabinfo_row_bytes(row, src->page_size);
 			tag->size = row->objsize;
+			tag->objperslab = row->objperslab;
 			tag_set_group(tag, src->slabsys);
 		}
 	} else if (src->slabsys) {
@@ -209,13 +263,14 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 		if (err)
 			return err;
 	}
-	qsort(snap->tags, snap->count, sizeof(*snap->tags), tag_cmp);
+	if (snap->count) /* no tags: tags may be NULL, which qsort must not get */
+		qsort(snap->tags, snap->count, sizeof(*snap->tags), tag_cmp);
 	if (src->counters_on) {
 		err = attach_counts(snap, src);
 		if (err)
 			return err;
 	}
-	attach_changes(snap, prev, src->ksyms);
+	attach_changes(snap, prev, src->ksyms, src->ncpus ? src->ncpus : 1);
 	return 0;
 }
 
@@ -235,107 +290,6 @@ void pool_snapshot_release(struct pool_snapshot *snap)
 		return;
 	free(snap->tags);
 	memset(snap, 0, sizeof(*snap));
-}
-
-/* The table: JSON keys are the schema of `top --format json` (man page). */
-enum {
-	PC_TIME,
-	PC_TAG,
-	PC_TYPE,
-	PC_ALLOCS,
-	PC_ALLOCS_CHANGE,
-	PC_FREES,
-	PC_FREES_CHANGE,
-	PC_DIFF,
-	PC_DIFF_CHANGE,
-	PC_OBJS,
-	PC_OBJS_CHANGE,
-	PC_BYTES,
-	PC_BYTES_CHANGE,
-	PC_SIZE,
-	PC_OWNER,
-	PC_ALIASES,
-	PC_NR,
-};
-
-static const struct pool_col {
-	const char *title, *key;
-	enum col_type type;
-	unsigned int flags;
-	bool natural_desc; /* numbers sort largest first, names A to Z */
-	bool sortable;
-} pool_cols[PC_NR] = {
-    /* CSV only: JSON has the time in its envelope, text in its header. */
-    [PC_TIME] = {"time", "time", COL_STR, COL_TEXT_HIDDEN | COL_JSON_HIDDEN, false, false},
-    [PC_TAG] = {"Tag", "tag", COL_STR, COL_LEFT, false, true},
-    [PC_TYPE] = {"Type", "type", COL_STR, COL_LEFT, false, true},
-    [PC_ALLOCS] = {"Allocs", "allocs", COL_UINT, 0, true, true},
-    [PC_ALLOCS_CHANGE] = {"+Allocs", "allocs_change", COL_INT, 0, true, true},
-    [PC_FREES] = {"Frees", "frees", COL_UINT, 0, true, true},
-    [PC_FREES_CHANGE] = {"+Frees", "frees_change", COL_INT, 0, true, true},
-    [PC_DIFF] = {"Diff", "diff", COL_INT, 0, true, true},
-    [PC_DIFF_CHANGE] = {"+Diff", "diff_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true, true},
-    [PC_OBJS] = {"Objs", "objs", COL_UINT, 0, true, true},
-    [PC_OBJS_CHANGE] = {"+Objs", "objs_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true, true},
-    [PC_BYTES] = {"Bytes", "bytes", COL_UINT, COL_HUMAN_BYTES, true, true},
-    [PC_BYTES_CHANGE] = {"+Bytes", "bytes_change", COL_INT, COL_SIGNED | COL_HUMAN_BYTES, true,
-			 true},
-    [PC_SIZE] = {"PerObj", "size", COL_UINT, 0, true, true},
-    [PC_OWNER] = {"Owner", "owner", COL_STR, COL_LEFT | COL_SQUEEZE, false, true},
-    [PC_ALIASES] = {"Merged", "aliases", COL_STRLIST, COL_LEFT | COL_SQUEEZE, false, false},
-};
-
-struct table *pool_table_new(void)
-{
-	struct table *t = table_new();
-	int i;
-
-	if (!t)
-		return NULL;
-	for (i = 0; i < PC_NR; i++) {
-		if (table_add_col(t, pool_cols[i].title, pool_cols[i].key, pool_cols[i].type,
-				  pool_cols[i].flags) != i) {
-			table_free(t);
-			return NULL;
-		}
-	}
-	return t;
-}
-
-static int col_by_key(const char *key)
-{
-	int i;
-
-	for (i = 0; key && i < PC_NR; i++)
-		if (strcmp(pool_cols[i].key, key) == 0)
-			return i;
-	return -1;
-}
-
-bool pool_sort_key_valid(const char *key)
-{
-	int c = col_by_key(key);
-
-	return c >= 0 && pool_cols[c].sortable;
-}
-
-const char *pool_sort_key_change(const char *key, bool change)
-{
-	static const struct {
-		const char *value, *change;
-	} twins[] = {
-	    {"allocs", "allocs_change"}, {"frees", "frees_change"}, {"diff", "diff_change"},
-	    {"objs", "objs_change"},	 {"bytes", "bytes_change"},
-	};
-	unsigned int i;
-
-	for (i = 0; i < sizeof(twins) / sizeof(twins[0]); i++) {
-		if (change && strcmp(key, twins[i].value) == 0)
-			return twins[i].change;
-		if (!change && strcmp(key, twins[i].change) == 0)
-			return twins[i].value;
-	}
-	return key;
 }
 
 int pool_type_parse(const char *s, enum pool_type_filter *type)
@@ -358,88 +312,4 @@ const char *pool_type_name(enum pool_type_filter type)
 	case POOL_TYPE_RECL: return "recl";
 	default: return "all";
 	}
-}
-
-static bool tag_selected(const struct pool_tag *tag, const struct pool_view *view)
-{
-	int i;
-
-	if (view->type != POOL_TYPE_ALL) {
-		/* An unknown type is neither: filtering by type hides it. */
-		if (!tag->have_type || tag->reclaimable != (view->type == POOL_TYPE_RECL))
-			return false;
-	}
-	if (!view->filter || globlist_empty(view->filter))
-		return true;
-	if (globlist_match(view->filter, tag->name))
-		return true;
-	for (i = 0; tag->group && i < tag->group->nnames; i++)
-		if (globlist_match(view->filter, tag->group->names[i]))
-			return true;
-	return false;
-}
-
-static int fill_row(struct table *t, const struct pool_tag *tag, const char *time)
-{
-	const char *aliases[64];
-	int r = table_add_row(t), n = 0, i, err = 0;
-
-	if (r < 0)
-		return r;
-	err |= table_set_str(t, r, PC_TIME, time);
-	err |= table_set_str(t, r, PC_TAG, tag->name);
-	if (tag->have_type)
-		err |= table_set_str(t, r, PC_TYPE, tag->reclaimable ? "Recl" : "Unrecl");
-	if (tag->have_counts) {
-		err |= table_set_uint(t, r, PC_ALLOCS, tag->allocs);
-		err |= table_set_uint(t, r, PC_FREES, tag->frees);
-		err |= table_set_int(t, r, PC_DIFF, (int64_t)(tag->allocs - tag->frees));
-		if (tag->have_prev) {
-			err |= table_set_int(t, r, PC_ALLOCS_CHANGE, tag->allocs_change);
-			err |= table_set_int(t, r, PC_FREES_CHANGE, tag->frees_change);
-			err |= table_set_int(t, r, PC_DIFF_CHANGE,
-					     tag->allocs_change - tag->frees_change);
-		}
-		if (tag->owner[0])
-			err |= table_set_str(t, r, PC_OWNER, tag->owner);
-	}
-	if (tag->have_slab) {
-		err |= table_set_uint(t, r, PC_OBJS, tag->objs);
-		err |= table_set_uint(t, r, PC_BYTES, tag->bytes);
-		if (tag->have_prev) {
-			err |= table_set_int(t, r, PC_OBJS_CHANGE, tag->objs_change);
-			err |= table_set_int(t, r, PC_BYTES_CHANGE, tag->bytes_change);
-		}
-	}
-	if (tag->size)
-		err |= table_set_uint(t, r, PC_SIZE, tag->size);
-	for (i = 0; tag->group && i < tag->group->nnames && n < 64; i++)
-		if (strcmp(tag->group->names[i], tag->name) != 0)
-			aliases[n++] = tag->group->names[i];
-	/* JSON always has an array: [] when the cache is not merged. */
-	err |= table_set_list(t, r, PC_ALIASES, aliases, n);
-	return err ? -ENOMEM : 0;
-}
-
-int pool_table_fill(struct table *t, const struct pool_snapshot *snap, const struct pool_view *view)
-{
-	const char *key = view->sort_key ? view->sort_key : "bytes";
-	int col = col_by_key(key);
-	char time[40];
-	size_t i;
-	int err;
-
-	if (col < 0 || !pool_cols[col].sortable)
-		return -EINVAL;
-	format_iso8601(snap->realtime_ns, time, sizeof(time));
-	for (i = 0; i < snap->count; i++) {
-		if (!tag_selected(&snap->tags[i], view))
-			continue;
-		err = fill_row(t, &snap->tags[i], time);
-		if (err)
-			return err;
-	}
-	/* Ties keep name order: the snapshot is sorted by name. */
-	table_sort(t, col, pool_cols[col].natural_desc != view->reverse);
-	return 0;
 }

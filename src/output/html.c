@@ -138,16 +138,21 @@ int html_write(FILE *out, const struct html_report *r)
 		html_text(&sb, r->summary[i]);
 		strbuf_puts(&sb, "\n");
 	}
-	strbuf_puts(&sb, "</div>\n<h2>Outstanding over time (AIFO so far), top tags</h2>\n");
+	strbuf_puts(&sb, "</div>\n<h2>");
+	html_text(&sb, r->chart_title ? r->chart_title : "Outstanding over time (AIFO so far), top tags");
+	strbuf_puts(&sb, "</h2>\n");
 	if (r->nseries)
-		svg_line_chart(&sb, r->series, r->nseries, r->duration_s, "outstanding objects", 960,
-			       300);
+		svg_line_chart(&sb, r->series, r->nseries, r->duration_s,
+			       r->chart_y_label ? r->chart_y_label : "outstanding objects", 960, 300);
 	else
 		strbuf_puts(&sb, "<p>No allocation inside the window.</p>\n");
-	strbuf_puts(&sb, "<h2>Flame graph of outstanding (AIFO) stacks</h2>\n"
-		    "<p class=\"hint\">Tag on top, callers above callees. Click a frame to zoom, "
-		    "the top bar to reset.</p>\n");
-	if (r->flame && r->flame->root.count) {
+	if (!r->no_flame)
+		strbuf_puts(&sb, "<h2>Flame graph of outstanding (AIFO) stacks</h2>\n"
+			    "<p class=\"hint\">Tag on top, callers above callees. Click a frame to "
+			    "zoom, the top bar to reset.</p>\n");
+	if (r->no_flame) {
+		/* nothing */
+	} else if (r->flame && r->flame->root.count) {
 		svg_flame(&sb, r->flame, 1200);
 		strbuf_puts(&sb, "<h2>Caller/callee tree (outstanding at every node)</h2>\n");
 		render_tree(&sb, &r->flame->root, r->flame->root.count, 0, &budget);

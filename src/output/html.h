@@ -4,6 +4,7 @@
 #ifndef POOLSCOPE_OUTPUT_HTML_H
 #define POOLSCOPE_OUTPUT_HTML_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -27,6 +28,10 @@ struct html_report {
 	const struct stacktree *flame; /* AIFO stacks; may be NULL */
 	const struct html_section_table *tables;
 	size_t ntables;
+	/* Another page than the report (diagnose): the chart's title, its y
+	 * label and no flame graph section. NULL/false: the report's. */
+	const char *chart_title, *chart_y_label;
+	bool no_flame;
 };
 
 /* 0 or -EIO. */

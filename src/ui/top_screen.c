@@ -5,20 +5,24 @@
 #include <ncurses.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "output/table.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
+#include "util/visible.h"
 
 struct top_screen {
 	SCREEN *term;  /* ours, from newterm() */
 	int scroll;    /* first table row shown */
 	int body_rows; /* table rows that fit, from the last draw */
 	int nrows;     /* table rows in the last draw */
+	int saved_stderr; /* the real stderr while warnings are held; -1: none */
 };
 
 static const char *const help_lines[] = {
@@ -35,9 +39,53 @@ static const char *const help_lines[] = {
     "",
     "Allocs/Frees/Diff count events since poolscope started; +X columns are the",
     "change since the previous refresh. '-' means not known (see the header).",
+    "'~' right of Diff: frees not all traced; the diff sort uses Objs growth.",
     "",
     "Press any key to return.",
 };
+
+/* While the screen is up, warnings written to stderr would scribble over it:
+ * hold them in an anonymous memory file and replay them once the terminal is
+ * back. Returns the real stderr's fd, or -1 when nothing is held. */
+static int stderr_hold(void)
+{
+	int mem = memfd_create("poolscope-top-stderr", MFD_CLOEXEC);
+	int saved;
+
+	if (mem < 0)
+		return -1;
+	fflush(stderr);
+	saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(mem, STDERR_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		close(mem);
+		return -1;
+	}
+	close(mem);
+	return saved;
+}
+
+static void stderr_release(int saved)
+{
+	char buf[4096];
+	ssize_t n;
+	int mem;
+
+	if (saved < 0)
+		return;
+	fflush(stderr);
+	mem = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	if (mem < 0)
+		return;
+	lseek(mem, 0, SEEK_SET);
+	while ((n = read(mem, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) != n)
+			break;
+	close(mem);
+}
 
 int top_screen_open(struct top_screen **out)
 {
@@ -69,6 +117,7 @@ int top_screen_open(struct top_screen **out)
 	nonl();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	s->saved_stderr = stderr_hold();
 	*out = s;
 	return 0;
 }
@@ -79,18 +128,25 @@ void top_screen_close(struct top_screen *s)
 		return;
 	endwin();
 	delscreen(s->term);
+	stderr_release(s->saved_stderr);
 	free(s);
 }
 
+/* Every line goes through visible_escape: cache names are the kernel's and
+ * the filter the user's, but no byte of them may drive the terminal, and
+ * curses would show invalid UTF-8 as whatever the terminal makes of it. */
 static void draw_line(int y, const char *text, int attr)
 {
+	char shown[4096];
+
 	if (y >= LINES)
 		return;
+	visible_escape(text, strlen(text), shown, sizeof(shown));
 	move(y, 0);
 	clrtoeol();
 	if (attr)
 		attron(attr);
-	mvaddnstr(y, 0, text, COLS);
+	mvaddnstr(y, 0, shown, COLS);
 	if (attr)
 		attroff(attr);
 }
@@ -199,7 +255,10 @@ static bool prompt(const char *label, char *buf, size_t size)
 			curs_set(0);
 			return false;
 		}
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
+		if (ch == 21) { /* Ctrl-U: erase the line, as in a shell */
+			len = 0;
+			buf[0] = '\0';
+		} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
 			buf[--len] = '\0';
 		else if (ch >= 32 && ch < 127 && len + 1 < size) {
 			buf[len++] = (char)ch;

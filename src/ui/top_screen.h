@@ -32,7 +32,9 @@ enum top_event {
 	TOP_EV_QUIT,	/* 'q', or a stop signal */
 };
 
-/* Take over the terminal. 0 or -errno (says why once). */
+/* Take over the terminal. While the screen is up, what is written to stderr
+ * is held and replayed by top_screen_close (warnings would scribble over the
+ * screen). 0 or -errno (says why once). */
 int top_screen_open(struct top_screen **out);
 /* Draw: header lines, the table (already filtered and sorted) and a status
  * line with the controls; status_note is an extra line (may be NULL). */
@@ -40,7 +42,7 @@ void top_screen_draw(struct top_screen *s, const char *const *header, int nheade
 		     const struct table *t, const struct top_controls *c, const char *status_note);
 /* Wait up to timeout_ns for keys and apply them to c. */
 enum top_event top_screen_wait(struct top_screen *s, struct top_controls *c, uint64_t timeout_ns);
-/* Give the terminal back as it was. Accepts NULL. */
+/* Give the terminal back as it was, then replay the held stderr. Accepts NULL. */
 void top_screen_close(struct top_screen *s);
 
 /* Bounds of the refresh interval the keys move within. */

@@ -186,3 +186,21 @@ bool stdout_reader_gone(void)
 
 	return errno == EPIPE || (poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)));
 }
+
+int stdout_flush_refresh(void)
+{
+	int fd, err;
+
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	err = errno ? errno : EIO;
+	if (!stdout_reader_gone())
+		return -err;
+	fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+	clearerr(stdout);
+	return STDOUT_GONE;
+}

@@ -22,6 +22,12 @@ struct outfile {
  * failed write (a full disk) is an error. errno is stale when an earlier
  * write failed, so the pipe itself is asked. */
 bool stdout_reader_gone(void);
+/* Flush stdout after one refresh of a long-running command: 0;
+ * STDOUT_GONE when the reader went away (stdout then goes to /dev/null, so
+ * the exit path sees no write error: stop quietly); or -errno on another
+ * write error (the caller says it). */
+#define STDOUT_GONE 1
+int stdout_flush_refresh(void);
 
 /* 0, or -errno (nothing is created then). */
 int outfile_open(struct outfile *o, const char *path);

@@ -103,6 +103,64 @@ int parse_duration_ns(const char *s, uint64_t *ns)
 	return 0;
 }
 
+int parse_size_range(const char *s, uint64_t *min, uint64_t *max)
+{
+	const char *dash = strchr(s, '-');
+	char lo[64];
+	uint64_t a = 0, b = UINT64_MAX;
+
+	if (!dash) {
+		if (parse_size(s, &a) || !a)
+			return -EINVAL;
+		*min = *max = a;
+		return 0;
+	}
+	if ((size_t)(dash - s) >= sizeof(lo) || (dash == s && !dash[1]))
+		return -EINVAL;
+	memcpy(lo, s, (size_t)(dash - s));
+	lo[dash - s] = '\0';
+	if (lo[0] && parse_size(lo, &a))
+		return -EINVAL;
+	/* An upper bound of 0 would match nothing ("0-0", "-0"). */
+	if (dash[1] && (parse_size(dash + 1, &b) || !b))
+		return -EINVAL;
+	if (b < a)
+		return -ERANGE;
+	*min = a;
+	*max = b;
+	return 0;
+}
+
+int parse_pid_list(const char *s, uint32_t *pids, size_t max, size_t *n)
+{
+	size_t count = *n;
+	const char *p = s;
+
+	if (!*s)
+		return -EINVAL;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char num[24];
+		uint64_t v;
+
+		if (!len || len >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, p, len);
+		num[len] = '\0';
+		if (parse_u64_range(num, 0, UINT32_MAX, &v))
+			return -EINVAL;
+		if (count >= max)
+			return -E2BIG;
+		pids[count++] = (uint32_t)v;
+		p += len;
+		if (!*p)
+			break;
+		p++; /* the comma: an item must follow */
+	}
+	*n = count;
+	return 0;
+}
+
 const char *format_bytes(uint64_t bytes, char *buf, unsigned int len)
 {
 	static const char *const suffix[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/timeutil.h"
+
 volatile sig_atomic_t stop_requested;
 volatile sig_atomic_t usr1_requested;
 volatile sig_atomic_t winch_requested;
@@ -31,4 +33,18 @@ int signals_install(void)
 			return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
+}
+
+void signals_wait_ns(uint64_t ns)
+{
+	uint64_t deadline = monotonic_ns() + ns;
+
+	while (!should_stop() && !usr1_requested) {
+		uint64_t now = monotonic_ns();
+
+		if (now >= deadline)
+			break;
+		sleep_ns_interruptible(deadline - now);
+	}
+	usr1_requested = 0;
 }

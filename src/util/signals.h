@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 extern volatile sig_atomic_t stop_requested; /* SIGINT, SIGTERM, SIGHUP */
 extern volatile sig_atomic_t usr1_requested; /* SIGUSR1 */
@@ -18,5 +19,9 @@ static inline bool should_stop(void)
 {
 	return stop_requested != 0;
 }
+
+/* Sleep ns, waking early for a stop signal or SIGUSR1 ("refresh now",
+ * which it consumes). For the loops of commands. */
+void signals_wait_ns(uint64_t ns);
 
 #endif

@@ -1,7 +1,12 @@
 #include "util/timeutil.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include "util/parse.h"
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -36,6 +41,59 @@ const char *format_iso8601(uint64_t ns, char *buf, unsigned int len)
 	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
 	return buf;
+}
+
+int parse_iso8601(const char *s, uint64_t *realtime_ns)
+{
+	struct tm tm = { 0 };
+	double frac = 0;
+	int consumed = 0;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6)
+		return -EINVAL;
+	s += consumed;
+	if (*s == '.') {
+		char *end;
+
+		frac = strtod(s, &end);
+		s = end;
+	}
+	if (*s == 'Z')
+		s++;
+	if (*s || tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12)
+		return -EINVAL;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	if (t < 0)
+		return -EINVAL;
+	*realtime_ns = (uint64_t)t * 1000000000ULL + (uint64_t)(frac * 1e9);
+	return 0;
+}
+
+int parse_recording_time(const char *s, uint64_t start_ns, uint64_t start_realtime_ns,
+			 uint64_t *abs_ns)
+{
+	uint64_t v;
+
+	if (strchr(s, 'T') && strchr(s, ':')) {
+		if (parse_iso8601(s, &v) || v < start_realtime_ns)
+			return -EINVAL;
+		*abs_ns = start_ns + (v - start_realtime_ns);
+		return 0;
+	}
+	if (s[0] == '@') {
+		if (parse_u64(s + 1, &v))
+			return -EINVAL;
+		*abs_ns = v;
+		return 0;
+	}
+	if (parse_duration_ns(s, &v))
+		return -EINVAL;
+	*abs_ns = start_ns + v;
+	return 0;
 }
 
 void sleep_ns_interruptible(uint64_t ns)

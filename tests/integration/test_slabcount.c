@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 
 #include "bpf/slabcount.h"
+#include "kernel/ksyms.h"
 
 #define MAX_IDS 64
 
@@ -63,9 +64,14 @@ static void only_this_process(void)
 static struct slab_counters *start_or_fail(void)
 {
 	struct slab_counters *sc = NULL;
+	struct symtab *ks = NULL;
 	char why[256];
-	int err = slab_counters__start(&sc, why, sizeof(why));
+	int err;
 
+	if (ksyms__load(&ks, NULL))
+		ks = NULL;
+	err = slab_counters__start(ks, &sc, why, sizeof(why));
+	symtab__free(ks);
 	if (err)
 		print_message("slab_counters__start: %d: %s\n", err, why);
 	assert_int_equal(err, 0);
@@ -220,7 +226,7 @@ static void test_sigkill_leaves_nothing(void **state)
 		close(ready[0]);
 		/* Never outlive a parent whose assertion failed. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (slab_counters__start(&sc, why, sizeof(why)))
+		if (slab_counters__start(NULL, &sc, why, sizeof(why)))
 			_exit(1);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
@@ -261,7 +267,7 @@ static void test_unprivileged_says_why(void **state)
 		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
 		    setresuid(65534, 65534, 65534))
 			_exit(3);
-		err = slab_counters__start(&sc, msg, sizeof(msg));
+		err = slab_counters__start(NULL, &sc, msg, sizeof(msg));
 		if (write(out[1], msg, strlen(msg)) < 0)
 			_exit(3);
 		slab_counters__stop(sc);

@@ -49,6 +49,7 @@ static void test_broken_lines_skipped(void **state)
 	assert_non_null(text);
 	assert_int_equal(allocinfo_parse(text, &ai), 0);
 	assert_int_equal(ai.skipped, 5);
+	assert_int_equal(ai.first_skipped_line, 5); /* kept for the caller to say */
 	assert_int_equal(ai.count, 4);
 	assert_string_equal(ai.sites[3].module, "ctagmod");
 	allocinfo_release(&ai);

@@ -29,6 +29,10 @@ static void test_real_capture(void **state)
 	assert_int_equal(mi.bytes[MI_VMALLOC_USED], 14220ull * 1024);
 	assert_int_equal(mi.bytes[MI_PERCPU], 712ull * 1024);
 	assert_string_equal(meminfo_field_name(MI_PERCPU), "Percpu");
+	/* The JSON names of `top`'s header, shared by every exporter. */
+	assert_string_equal(meminfo_json_key(MI_MEM_TOTAL), "mem_total");
+	assert_string_equal(meminfo_json_key(MI_SRECLAIMABLE), "slab_recl");
+	assert_string_equal(meminfo_json_key(MI_PERCPU), "percpu");
 	free(text);
 }
 
@@ -41,6 +45,7 @@ static void test_broken_lines_skipped(void **state)
 	assert_non_null(text);
 	assert_int_equal(meminfo_parse(text, &mi), 0);
 	assert_int_equal(mi.skipped, 5);
+	assert_int_equal(mi.first_skipped_line, 2); /* kept for the caller to say */
 	assert_true(meminfo_has(&mi, MI_MEM_TOTAL));
 	assert_false(meminfo_has(&mi, MI_MEM_AVAILABLE)); /* "lots kB" */
 	assert_int_equal(mi.bytes[MI_MEM_AVAILABLE], 0);

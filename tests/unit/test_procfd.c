@@ -258,36 +258,6 @@ static void test_top_kinds(void **state)
 	assert_int_equal(proc_handles_top_kinds(&p, top, 3), 0);
 }
 
-static void test_diff(void **state)
-{
-	struct proc_handles before[3] = { 0 }, after[3] = { 0 };
-	struct handles_snapshot b = { .procs = before, .count = 3, .taken_ns = 0 };
-	struct handles_snapshot a = { .procs = after, .count = 3, .taken_ns = 30000000000ull };
-	struct handles_growth *g;
-	int n;
-
-	(void)state;
-	/* pid 10 grows eventfds by 60 in 30 s; pid 11 shrinks; pid 12 is a new
-	 * process on a reused pid (other starttime) and must not count. */
-	before[0] = (struct proc_handles){ .pid = 10, .starttime = 5, .fds = 10 };
-	before[0].kinds[FD_KIND_EVENTFD] = 4;
-	after[0] = before[0];
-	after[0].fds = 70;
-	after[0].kinds[FD_KIND_EVENTFD] = 64;
-	before[1] = (struct proc_handles){ .pid = 11, .starttime = 5, .fds = 10 };
-	after[1] = (struct proc_handles){ .pid = 11, .starttime = 5, .fds = 3 };
-	before[2] = (struct proc_handles){ .pid = 12, .starttime = 5, .fds = 1 };
-	after[2] = (struct proc_handles){ .pid = 12, .starttime = 9, .fds = 500 };
-	assert_int_equal(handles_diff(&b, &a, &g, &n), 0);
-	assert_int_equal(n, 2); /* pid 10: eventfd and total */
-	assert_int_equal(g[0].pid, 10);
-	assert_int_equal(g[0].after - g[0].before, 60);
-	assert_true(g[0].per_minute > 119.9 && g[0].per_minute < 120.1);
-	assert_true(g[0].kind == FD_KIND_EVENTFD || g[0].kind == FD_KIND_COUNT);
-	assert_true(g[1].kind != g[0].kind);
-	free(g);
-}
-
 static void test_anon_detail(void **state)
 {
 	struct fdinfo fi;
@@ -320,7 +290,6 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_file_nr_and_loadavg),
 		cmocka_unit_test(test_top_kinds),
-		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_anon_detail),
 	};
 

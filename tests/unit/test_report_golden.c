@@ -194,6 +194,61 @@ static void test_exact_counts(void **state)
 	free(csv);
 }
 
+/* The summary and JSON totals count what the filters select, and the
+ * Window line the records inside the window (issue 9: `--tag filp` showed
+ * every tag's AIFO, and the records from the trace's start). */
+static void test_filtered_summary(void **state)
+{
+	int status;
+	char *out;
+
+	(void)state;
+	out = report("--tag eventfd_ctx --from 2 known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "Window: 2.000 s to 12.000 s (10.000 s); 10 records: 10 allocs, "
+				    "0 frees\n"));
+	assert_non_null(strstr(out, "Outstanding at the end: AIFO 10 (640 B), AOFO 2; AIFI 0, AOFI 0;"
+				    " oldest 11.0 s\n"));
+	free(out);
+	/* unfiltered, from 2 s: 10 kept + 6 kworker + 1 page allocations; 10
+	 * kworker frees, the page's and the free of the object from before */
+	out = report("--from 2 known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "; 29 records: 17 allocs, 12 frees\n"));
+	free(out);
+	out = report("-f json --pid 17 known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_non_null(strstr(out, "\"aifo\":0,\"aifo_bytes\":0,\"aifi\":10,\"aifi_bytes\":640,"
+				    "\"aofi\":1,\"aofi_bytes\":0,\"aofo\":0,\"aofo_bytes\":0,"
+				    "\"records\":21,\"allocs\":10,\"frees\":11,\"unmatched_frees\":1,"));
+	free(out);
+}
+
+/* -f folded honours --group: its dimensions above the frames (issue 9:
+ * -g was ignored without a word); pprof, always per tag and stack,
+ * refuses it in one line. */
+static void test_folded_group(void **state)
+{
+	int status;
+	char *out;
+
+	(void)state;
+	out = report("-f folded -g comm,tag known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "fdleak;eventfd_ctx;entry_SYSCALL_64_after_hwframe;do_syscall_64;"
+				 "__x64_sys_eventfd2;do_eventfd;eventfd_create;kmem_cache_alloc 12\n");
+	free(out);
+	out = report("-f folded -g comm known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "fdleak;entry_SYSCALL_64_after_hwframe;do_syscall_64;"
+				 "__x64_sys_eventfd2;do_eventfd;eventfd_create;kmem_cache_alloc 12\n");
+	free(out);
+	out = report("-f pprof -g comm -o /dev/null known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 2);
+	assert_non_null(strstr(out, "--group does not apply to -f pprof"));
+	free(out);
+}
+
 static void test_filters(void **state)
 {
 	int status;
@@ -344,6 +399,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_counts),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_filtered_summary),
+		cmocka_unit_test(test_folded_group),
 		cmocka_unit_test(test_golden_text),
 		cmocka_unit_test(test_golden_group_text),
 		cmocka_unit_test(test_golden_csv),

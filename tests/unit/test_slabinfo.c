@@ -53,6 +53,7 @@ static void test_broken_lines_skipped(void **state)
 	/* Three real lines were damaged, four bad lines added (one blank, not counted). */
 	assert_int_equal(si.count, 232);
 	assert_int_equal(si.skipped, 6);
+	assert_int_equal(si.first_skipped_line, 4); /* kept for the caller to say */
 	assert_null(slabinfo_find(&si, "btrfs_ordered_extent")); /* truncated */
 	assert_null(slabinfo_find(&si, "bio-376"));		 /* ':' replaced */
 	assert_null(slabinfo_find(&si, "btrfs_free_space"));	 /* slabdatum */

@@ -109,6 +109,7 @@ static void test_broken_lines_skipped(void **state)
 	assert_int_equal(slabsys_parse(text, &ss), 0);
 	/* unknown kind, name with '/', link without target, filp short, dentry recl=7 */
 	assert_int_equal(ss.skipped, 5);
+	assert_int_equal(ss.first_skipped_line, 6); /* kept for the caller to say */
 	assert_null(slabsys_find(&ss, "Acpi-Namespace"));
 	assert_null(slabsys_find(&ss, "filp"));
 	assert_null(slabsys_find(&ss, "dentry"));

@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "analysis/outstanding.h"
+#include "analysis/suspects.h"
 #include "analysis/trend.h"
 
 #define MS 1000000ULL
@@ -51,6 +52,7 @@ static void test_suspects(void **state)
 	struct outstanding *o;
 	struct trend *t = trend__new(0, MS);
 	struct leak_suspect *list;
+	struct outstanding_observer obs;
 	struct trace_record r;
 	size_t n, i;
 	uint64_t k;
@@ -58,7 +60,8 @@ static void test_suspects(void **state)
 	(void)state;
 	assert_non_null(t);
 	assert_int_equal(outstanding__new(NULL, &o), 0);
-	outstanding__set_trend(o, t);
+	obs = trend__observer(t);
+	outstanding__set_observer(o, &obs);
 	for (k = 0; k < 1000; k++) {
 		uint64_t ts = MS + k * 10 * MS; /* 0 would read as "no timestamp" */
 
@@ -93,7 +96,7 @@ static void test_suspects(void **state)
 		trend_series__outstanding(s, trend__nbuckets(t), y, NULL);
 		assert_int_equal(y[trend__nbuckets(t) - 1], 0);
 	}
-	assert_int_equal(trend__suspects(t, o, 10001 * MS, &list, &n), 0);
+	assert_int_equal(suspects__find(t, o, 10001 * MS, &list, &n), 0);
 	assert_int_equal(n, 2);
 	for (i = 0; i < n; i++) {
 		assert_int_equal(list[i].tag_id, 1);

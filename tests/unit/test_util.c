@@ -58,6 +58,64 @@ static void test_parse_u64(void **state)
 	assert_int_equal(parse_u64_range("5", 1, 4, &v), -ERANGE);
 }
 
+static void test_parse_size_range(void **state)
+{
+	uint64_t lo, hi;
+
+	(void)state;
+	assert_int_equal(parse_size_range("64-4K", &lo, &hi), 0);
+	assert_true(lo == 64 && hi == 4096);
+	assert_int_equal(parse_size_range("1K-", &lo, &hi), 0);
+	assert_true(lo == 1024 && hi == UINT64_MAX);
+	assert_int_equal(parse_size_range("-4K", &lo, &hi), 0);
+	assert_true(lo == 0 && hi == 4096);
+	assert_int_equal(parse_size_range("192", &lo, &hi), 0);
+	assert_true(lo == 192 && hi == 192);
+	assert_int_equal(parse_size_range("128-128", &lo, &hi), 0);
+	assert_true(lo == 128 && hi == 128);
+	assert_int_equal(parse_size_range("0-", &lo, &hi), 0);
+	assert_true(lo == 0 && hi == UINT64_MAX);
+	/* Nothing would match: refused, and the outputs stay untouched. */
+	lo = hi = 7;
+	assert_int_equal(parse_size_range("9-3", &lo, &hi), -ERANGE);
+	assert_int_equal(parse_size_range("0-0", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("-0", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("0", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("-", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("5x", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("1-2-3", &lo, &hi), -EINVAL);
+	assert_int_equal(parse_size_range("a-4K", &lo, &hi), -EINVAL);
+	assert_true(lo == 7 && hi == 7);
+}
+
+static void test_parse_pid_list(void **state)
+{
+	uint32_t pids[4];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(parse_pid_list("12,345", pids, 4, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(pids[0] == 12 && pids[1] == 345);
+	/* Repeated options add up, to the bound. */
+	assert_int_equal(parse_pid_list("0", pids, 4, &n), 0);
+	assert_true(n == 3 && pids[2] == 0);
+	assert_int_equal(parse_pid_list("7,8", pids, 4, &n), -E2BIG);
+	assert_int_equal(n, 3);
+	assert_int_equal(parse_pid_list("4294967295", pids, 4, &n), 0);
+	assert_true(n == 4 && pids[3] == UINT32_MAX);
+	n = 0;
+	assert_int_equal(parse_pid_list("", pids, 4, &n), -EINVAL);
+	assert_int_equal(parse_pid_list(",", pids, 4, &n), -EINVAL);
+	assert_int_equal(parse_pid_list("1,,2", pids, 4, &n), -EINVAL);
+	assert_int_equal(parse_pid_list("1,", pids, 4, &n), -EINVAL);
+	assert_int_equal(parse_pid_list("abc", pids, 4, &n), -EINVAL);
+	assert_int_equal(parse_pid_list("-1", pids, 4, &n), -EINVAL);
+	assert_int_equal(parse_pid_list("4294967296", pids, 4, &n), -EINVAL);
+	assert_int_equal(n, 0);
+}
+
 static void test_hashmap_grow_remove(void **state)
 {
 	struct u64map *m = u64map_new(0);
@@ -184,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_size_range),
+		cmocka_unit_test(test_parse_pid_list),
 		cmocka_unit_test(test_hashmap_grow_remove),
 		cmocka_unit_test(test_globlist),
 		cmocka_unit_test(test_strbuf_and_lines),
