@@ -110,13 +110,14 @@ static int fit_envelope(struct forecast_ctx *c, size_t from, struct forecast_win
 	return 0;
 }
 
-/* Slope intervals overlap, k's widened by one quantum over its span (a
- * count that rises by less than one in a short window looks flat there),
- * or the slopes are within 10 % of each other. */
+/* Slope intervals overlap, k's widened by two quanta over its span (a
+ * count that rises by less than one in a short window looks flat there;
+ * one quantum is exactly the slope of a count rising by one per span), or
+ * the slopes are within 10 % of each other. */
 static bool windows_agree(const struct forecast_params *p, const struct forecast_window *judge,
 			  const struct forecast_window *k)
 {
-	double widen = k->span_s > 0 ? p->quantum / k->span_s : INFINITY;
+	double widen = k->span_s > 0 ? 2 * p->quantum / k->span_s : INFINITY;
 
 	if (fabs(k->slope_per_s - judge->slope_per_s) <= 0.1 * fabs(judge->slope_per_s))
 		return true;

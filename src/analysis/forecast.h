@@ -21,8 +21,8 @@
  *    three weeks), and every window it must agree with does.
  *  - It must agree with every shorter window, with the recent half of its
  *    own span, and with every longer window that looks back no further than
- *    lookback_frac × its forecast: their slope intervals (widened by one
- *    `quantum` over the window: integer counts look flat in short windows)
+ *    lookback_frac × its forecast: their slope intervals (widened by two
+ *    `quantum`s over the window: integer counts look flat in short windows)
  *    overlap its own. A growth that just stopped, or that only began
  *    within a flat history, or a rising half of a cycle, fails this.
  *  - No value older than the judge's window may reach the level the
