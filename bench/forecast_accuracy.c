@@ -7,6 +7,7 @@
  * A deterministic simulation, not a timing benchmark.
  *
  *   forecast_accuracy [--seeds N] [--first-seed S] [--step SECONDS] [--eval SECONDS]
+ *                     [--buckets B]   (B: forecast_params.buckets, to try others)
  *
  * Per scenario and seed: when the first forecast came (after the leak
  * began), the worst relative error of a forecast against the true time to
@@ -189,7 +190,7 @@ static void print_alert(const struct scenario *s, double now, size_t n, const st
 }
 
 static int run_one(const struct scenario *s, uint64_t seed, double step, double eval_every,
-		   struct result *r)
+		   const struct forecast_params *fp, struct result *r)
 {
 	size_t cap = (size_t)(MONTH / step) + 2, n = 0, first = 0;
 	double *t = malloc(cap * sizeof(*t)), *v = malloc(cap * sizeof(*v));
@@ -223,7 +224,7 @@ static int run_one(const struct scenario *s, uint64_t seed, double step, double 
 		next_eval = now + eval_every;
 		while (t[first] < now - HISTORY_S)
 			first++;
-		err = forecast_exhaustion(t + first, v + first, n - first, limit, now, dir, NULL,
+		err = forecast_exhaustion(t + first, v + first, n - first, limit, now, dir, fp,
 					  &fc);
 		r->calls++;
 		if (err)
@@ -285,7 +286,7 @@ static void format_duration(double s, char *buf, size_t len)
 static int usage(void)
 {
 	fprintf(stderr, "usage: forecast_accuracy [--seeds N] [--first-seed S] [--step SECONDS] "
-			"[--eval SECONDS]\n");
+			"[--eval SECONDS] [--buckets B]\n");
 	return 2;
 }
 
@@ -296,20 +297,26 @@ int main(int argc, char **argv)
 		{ "first-seed", required_argument, NULL, 's' },
 		{ "step", required_argument, NULL, 't' },
 		{ "eval", required_argument, NULL, 'e' },
+		{ "buckets", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t seeds = 5, first_seed = 1, step = 30, eval_every = 300, seed;
+	uint64_t seeds = 5, first_seed = 1, step = 30, eval_every = 300, buckets = 0, seed;
+	struct forecast_params fp;
 	size_t i, failures = 0, calls = 0;
 	clock_t cpu0 = clock();
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		uint64_t *dst = opt == 'n' ? &seeds : opt == 's' ? &first_seed :
-				opt == 't' ? &step : opt == 'e' ? &eval_every : NULL;
+				opt == 't' ? &step : opt == 'e' ? &eval_every :
+				opt == 'b' ? &buckets : NULL;
 
 		if (!dst || parse_u64(optarg, dst) || *dst == 0)
 			return usage();
 	}
+	forecast_params_init(&fp);
+	if (buckets)
+		fp.buckets = (size_t)buckets;
 	printf("forecast accuracy: %llu seeds from %llu, %llu s samples, forecast every %llu s, "
 	       "alert under 48 h\n",
 	       (unsigned long long)seeds, (unsigned long long)first_seed,
@@ -324,7 +331,7 @@ int main(int argc, char **argv)
 
 		for (seed = first_seed; seed < first_seed + seeds; seed++) {
 			struct result r;
-			int err = run_one(s, seed, (double)step, (double)eval_every, &r);
+			int err = run_one(s, seed, (double)step, (double)eval_every, &fp, &r);
 
 			if (err) {
 				fprintf(stderr, "forecast_accuracy: %s: %s\n", s->name,

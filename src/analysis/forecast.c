@@ -28,7 +28,7 @@ void forecast_params_init(struct forecast_params *p)
 	*p = (struct forecast_params){
 		.windows_s = { 600, 3600, 6 * 3600, 24 * 3600 },
 		.nwindows = 4,
-		.buckets = 60,
+		.buckets = 40,
 		.min_samples = 6,
 		.min_span_s = 300,
 		.evidence_frac = 0.05,

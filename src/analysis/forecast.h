@@ -8,7 +8,8 @@
  *
  * How it decides (every number is a field of forecast_params):
  *  - Each window (10 min, 1 h, 6 h, 24 h back from `now`) is reduced to
- *    the minima of `buckets` equal time buckets — its lower envelope, which
+ *    the minima of `buckets` equal time buckets (a cap on the samples a
+ *    window costs, whatever its length) — its lower envelope, which
  *    ignores bursts and the teeth of a sawtooth — and fitted by Theil–Sen
  *    with Sen's confidence interval (growth_theil_sen_fit). A window longer
  *    than the data is fitted on all of it; windows beyond that add nothing.
@@ -35,13 +36,15 @@
  * Falling resources (MemAvailable toward 0): FORECAST_FALLING mirrors the
  * values and the limit, so the same rules apply.
  *
- * Pure: no I/O, no global state; allocates one scratch buffer per call.
+ * Pure: no I/O, no global state; allocates scratch buffers per call.
  * Cost per call: O(log n) to find each window, O(samples in the longest
- * window) to take the bucket minima, and per window O(buckets²) for
- * Theil–Sen: with the defaults (4 windows of 60 buckets, plus the recent
- * halves) ~15k pairwise slopes, ~0.1 ms: hundreds of series every 10 s
- * cost well under 1 % of a core. Pass at least the longest window's
- * history; older samples only feed the "been this high before" check. */
+ * window) to take the bucket minima and O(samples before it) for the "been
+ * this high" scan, and per window fitted O(buckets²) for Theil–Sen: with
+ * the defaults (4 windows of 40 buckets, ~780 pairwise slopes each, plus
+ * the recent half of a candidate) ~80 µs measured on 3 days of 30 s samples
+ * (bench/forecast_accuracy): 300 series every 10 s cost ~0.25 % of a core.
+ * Pass at least the longest window's history; older samples only feed the
+ * "been this high before" check (watch: its raw 24 h and two more days). */
 #ifndef POOLSCOPE_ANALYSIS_FORECAST_H
 #define POOLSCOPE_ANALYSIS_FORECAST_H
 
@@ -76,7 +79,7 @@ const char *forecast_reason_name(enum forecast_reason r);
 struct forecast_params {
 	double windows_s[FORECAST_MAX_WINDOWS]; /* 600, 3600, 21600, 86400, ascending */
 	size_t nwindows;			/* 4 */
-	size_t buckets;		/* 60: envelope points per window (≤ GROWTH_TS_MAX) */
+	size_t buckets;		/* 40: envelope points per window (≤ GROWTH_TS_MAX) */
 	size_t min_samples;	/* 6: fewer samples in a window: it is not used */
 	double min_span_s;	/* 300: a shorter span of data: too_little_data. Not
 				 * 60: a program's start-up (opening its files for
