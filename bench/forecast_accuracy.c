@@ -263,6 +263,11 @@ static int run_one(const struct scenario *s, uint64_t seed, double step, double 
 		if (!fc.valid)
 			continue;
 		r->covered++;
+		if (getenv("FORECAST_VERBOSE") && fabs(fc.seconds - remaining) > 0.2 * remaining) {
+			fprintf(stderr, "%s seed %llu: off by more than 20 %% (truth %.1f h)\n",
+				s->name, (unsigned long long)seed, remaining / HOUR);
+			print_alert(s, now, n - first, &fc);
+		}
 		r->worst_err = fmax(r->worst_err, fabs(fc.seconds - remaining) / remaining);
 	}
 out:

@@ -191,7 +191,9 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 	size_t from[FORECAST_MAX_WINDOWS], k, nw = 0;
 	double levels[FORECAST_MAX_WINDOWS];
 	enum forecast_reason best = FORECAST_TOO_LITTLE_DATA;
-	int err;
+	double best_width = INFINITY;
+	unsigned mask = 0;
+	int chosen = -1, err;
 
 	for (k = 0; k < p->nwindows; k++) {
 		size_t i = first_at_or_after(c->t, c->n, c->now - p->windows_s[k]);
@@ -210,9 +212,15 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 			break;
 	}
 	out->nwindows = nw;
-	/* The longest window that passes carries the forecast. */
-	for (k = nw; k-- > 0;) {
+	/* Of the windows that pass, the one whose slope is surest (narrowest
+	 * interval against its slope) carries the forecast: on a steady leak
+	 * the longest, on a leak that began within a window the windows that
+	 * hold only the leak (the mixed one still agrees within its wider
+	 * interval, but its slope is biased low). */
+	for (k = 0; k < nw; k++) {
+		const struct forecast_window *w = &out->windows[k];
 		enum forecast_reason why;
+		double width;
 		size_t i;
 
 		err = judge_window(c, out->windows, from, nw, k, levels[k], &why);
@@ -222,24 +230,32 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 			best = why;
 		if (why != FORECAST_OK)
 			continue;
-		out->valid = true;
-		out->reason = FORECAST_OK;
-		out->judge = (int)k;
-		out->seconds = out->windows[k].seconds;
-		out->seconds_lo = growth_seconds_to_limit(levels[k], c->limit,
-							  out->windows[k].slope_hi);
-		out->seconds_hi = growth_seconds_to_limit(levels[k], c->limit,
-							  out->windows[k].slope_lo);
-		out->slope_per_s = c->sign * out->windows[k].slope_per_s;
-		out->level = c->sign * levels[k];
+		width = (w->slope_hi - w->slope_lo) / w->slope_per_s;
+		if (chosen >= 0 && width >= best_width)
+			continue;
+		chosen = (int)k;
+		best_width = width;
+		mask = 0;
 		for (i = 0; i < nw; i++)
 			if (out->windows[i].agreed)
-				out->agreed_mask |= 1u << i;
-		return 0;
+				mask |= 1u << i;
 	}
 	for (k = 0; k < nw; k++)
-		out->windows[k].agreed = false;
-	out->reason = best;
+		out->windows[k].agreed = chosen >= 0 && (mask & (1u << k));
+	if (chosen < 0) {
+		out->reason = best;
+		return 0;
+	}
+	k = (size_t)chosen;
+	out->valid = true;
+	out->reason = FORECAST_OK;
+	out->judge = chosen;
+	out->agreed_mask = mask;
+	out->seconds = out->windows[k].seconds;
+	out->seconds_lo = growth_seconds_to_limit(levels[k], c->limit, out->windows[k].slope_hi);
+	out->seconds_hi = growth_seconds_to_limit(levels[k], c->limit, out->windows[k].slope_lo);
+	out->slope_per_s = c->sign * out->windows[k].slope_per_s;
+	out->level = c->sign * levels[k];
 	return 0;
 }
 

@@ -30,8 +30,9 @@
  *    envelope had at the window's midpoint (it has not been this high
  *    before): a daily cycle's rising half, the second night's burst, the
  *    next tooth of a sawtooth fail this.
- *  - The longest window that passes is the judge. No window passes: no
- *    forecast, and the reason of the most promising window.
+ *  - Of the windows that pass, the one with the narrowest slope interval
+ *    (relative to its slope) is the judge. No window passes: no forecast,
+ *    and the reason of the most promising window.
  *
  * Falling resources (MemAvailable toward 0): FORECAST_FALLING mirrors the
  * values and the limit, so the same rules apply.
