@@ -24,7 +24,7 @@
  *    own span, and with every longer window that looks back no further than
  *    lookback_frac × its forecast: their slope intervals (widened by two
  *    `quantum`s over the window: integer counts look flat in short windows)
- *    overlap its own. A growth that just stopped, or that only began
+ *    overlap its own, or their slopes are within 10 % of each other. A growth that just stopped, or that only began
  *    within a flat history, or a rising half of a cycle, fails this.
  *  - No value older than the judge's window may reach the level the
  *    envelope had at the window's midpoint (it has not been this high
@@ -125,7 +125,8 @@ struct forecast {
 };
 
 /* Forecast when v reaches limit (dir). t_s[0..n) seconds, non-decreasing,
- * v the values; now ≥ t_s[n−1] (usually equal). p NULL = defaults. Fills
+ * v the values (finite; both borrowed, read only); now ≥ t_s[n−1]
+ * (usually equal). p NULL = defaults. Fills
  * *out in every case (n = 0: too_little_data). 0, -EINVAL (t_s or v NULL
  * with n > 0, bad params) or -ENOMEM. */
 int forecast_exhaustion(const double *t_s, const double *v, size_t n, double limit, double now,
