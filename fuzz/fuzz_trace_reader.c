@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fuzz_input.h"
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)
@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)
 				abort(); /* a hang */
 		}
 		(void)trace_reader__ksyms(r);
+		(void)trace_reader__frees_exact(r, "maple_node");
 		trace_reader__close(r);
 	}
 	unlink(path);

@@ -34,6 +34,10 @@ const volatile bool have_get_kmem_cache = false;
 const volatile __u64 wakeup_bytes = 0;	  /* wake user space once this much is queued */
 const volatile __u64 large_lo[8] = {}, large_hi[8] = {}; /* kmalloc entry points */
 const volatile __u32 large_n = 0;
+/* Events mode with a --pid, --comm or --size filter: a free is recorded only
+ * when it frees an object the filter recorded (live_objs), not every free of
+ * the machine's objects of those tags. */
+const volatile bool live_set = false;
 
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 
@@ -103,6 +107,16 @@ struct {
 	__type(key, struct rec_origin_key);
 	__type(value, struct rec_origin);
 } origins SEC(".maps");
+
+/* Events mode with live_set: the objects the filter recorded and whose free
+ * has not been seen. Preallocated (never allocates while tracing); full =
+ * counted as LOST_MAP_FULL (that object's free will not be recorded). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* set by the loader */
+	__type(key, struct rec_obj_key);
+	__type(value, __u8);
+} live_objs SEC(".maps");
 
 static __always_inline void count_lost(__u32 slot)
 {
@@ -251,6 +265,13 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 		count_lost(LOST_RINGBUF);
 		return;
 	}
+	if (live_set) {
+		struct rec_obj_key key = { .ptr = ptr, .kind = key_space(kind) };
+		__u8 one = 1;
+
+		if (bpf_map_update_elem(&live_objs, &key, &one, BPF_ANY))
+			count_lost(LOST_MAP_FULL);
+	}
 	e->ev.ts = bpf_ktime_get_ns();
 	e->ev.ptr = ptr;
 	e->ev.call_site = call_site;
@@ -273,8 +294,19 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	submit(e);
 }
 
-/* Frees are filtered by kind and tag only: an object is often freed by
- * another task (RCU callbacks, workers) than the one that allocated it. */
+/* Whether the task passes the --pid and --comm filters (true without them). */
+static __always_inline bool task_passes(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+
+	if (filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return false;
+	return !filter_comm || comm_matches(task->comm);
+}
+
+/* Frees are filtered by kind and tag, and with live_set by the object: an
+ * object is often freed by another task (RCU callbacks, workers) than the
+ * one that allocated it, so the task filters cannot apply to frees. */
 static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64 cache,
 				    __u8 order)
 {
@@ -287,12 +319,24 @@ static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64
 		track_free(kind, ptr);
 		return;
 	}
+	task = bpf_get_current_task_btf();
+	if (live_set) {
+		struct rec_obj_key key = { .ptr = ptr, .kind = key_space(kind) };
+
+		if (bpf_map_delete_elem(&live_objs, &key)) {
+			/* Not an object the filter recorded. When the filtered tasks
+			 * free it themselves, it is one of theirs from before the
+			 * start: counted (the summary says how many), not recorded. */
+			if ((filter_pids || filter_comm) && task_passes(task))
+				count_lost(STAT_UNMATCHED_FREE);
+			return;
+		}
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(LOST_RINGBUF);
 		return;
 	}
-	task = bpf_get_current_task_btf();
 	e->ts = bpf_ktime_get_ns();
 	e->ptr = ptr;
 	e->call_site = call_site;

@@ -137,7 +137,7 @@ static uint64_t round_ringbuf(uint64_t bytes)
 /* The kmalloc entry points' ranges into the rodata: see inner_large_kmalloc
  * in record.bpf.c. Without kallsyms none are known (a large kmalloc through
  * __kmalloc may then be recorded twice). */
-static void set_kmalloc_entries(struct record_bpf *skel, const struct ksyms *ks)
+static void set_kmalloc_entries(struct record_bpf *skel, const struct symtab *ks)
 {
 	enum { MAX_RANGES = sizeof(skel->rodata->large_lo) / sizeof(skel->rodata->large_lo[0]) };
 	uint64_t lo[MAX_RANGES], hi[MAX_RANGES];
@@ -288,7 +288,7 @@ out:
 	return base;
 }
 
-int record_probe__start(const struct record_probe_opts *o, const struct ksyms *ks,
+int record_probe__start(const struct record_probe_opts *o, const struct symtab *ks,
 			record_event_fn fn, void *fn_ctx, struct notes *notes,
 			struct record_probe **out, char *why, size_t whylen)
 {
@@ -407,6 +407,11 @@ int record_probe__start(const struct record_probe_opts *o, const struct ksyms *k
 								    : REC_DEFAULT_OUTSTANDING)
 					      : 1);
 	bpf_map__set_max_entries(rp->skel->maps.origins, o->aggregate ? 65536 : 1);
+	ro->live_set = record_probe_opts_live_set(o);
+	bpf_map__set_max_entries(rp->skel->maps.live_objs,
+				 ro->live_set ? (o->max_outstanding ? o->max_outstanding
+								    : REC_DEFAULT_OUTSTANDING)
+					      : 1);
 
 	err = record_bpf__load(rp->skel);
 	if (err) {
@@ -475,8 +480,6 @@ int record_probe__start(const struct record_probe_opts *o, const struct ksyms *k
 		 missing[0] ? "; not on this kernel: " : "", missing,
 		 have_kfunc ? "" : "; kmalloc tags unknown (no bpf_get_kmem_cache)",
 		 (kinds & RK_MASK(RK_PAGE)) && !base ? "; pages keyed by struct page address (pfn base unknown)" : "");
-	__sync_synchronize();
-	rp->skel->bss->started = 1;
 	btf__free(btf);
 	*out = rp;
 	return 0;
@@ -484,6 +487,12 @@ out:
 	btf__free(btf);
 	record_probe__stop(rp);
 	return err;
+}
+
+void record_probe__go(struct record_probe *rp)
+{
+	__sync_synchronize();
+	rp->skel->bss->started = 1;
 }
 
 int record_probe__poll(struct record_probe *rp, int timeout_ms)

@@ -13,7 +13,7 @@
 #include "bpf/record_abi.h"
 
 struct globlist;
-struct ksyms;
+struct symtab;
 struct notes;
 
 struct record_probe_opts {
@@ -28,8 +28,19 @@ struct record_probe_opts {
 	const struct globlist *tags; /* NULL or empty = all */
 	uint64_t ringbuf_bytes;	     /* rounded up to a power of two pages */
 	uint32_t max_stacks;	     /* stack map entries; 0 = REC_DEFAULT_STACKS */
-	uint32_t max_outstanding;    /* aggregate: objects tracked; 0 = REC_DEFAULT_OUTSTANDING */
+	uint32_t max_outstanding;    /* aggregate, or the live set (record_probe_opts_live_set):
+				      * objects tracked; 0 = REC_DEFAULT_OUTSTANDING */
 };
+
+/* Whether the kernel keeps the set of live recorded objects, so that only
+ * their frees are recorded: events mode with a --pid, --comm or --size
+ * filter (a free cannot be filtered by its task or size: the task is often
+ * another, the size unknown). Its size is max_outstanding, as in aggregate
+ * mode, where the outstanding map does the same. */
+static inline bool record_probe_opts_live_set(const struct record_probe_opts *o)
+{
+	return !o->aggregate && (o->npids || o->comm || o->size_min || o->size_max);
+}
 
 /* Map sizes when the options leave them at 0. Both maps are preallocated:
  * about 540 bytes per stack entry (64 frames), about 120 per outstanding
@@ -47,9 +58,13 @@ struct record_probe;
  * unreadable). What the user should hear (a tag filter matching nothing yet)
  * is added to notes (NULL: not said). Prints nothing. On failure returns
  * -errno and writes one sentence into why. */
-int record_probe__start(const struct record_probe_opts *opts, const struct ksyms *ks,
+int record_probe__start(const struct record_probe_opts *opts, const struct symtab *ks,
 			record_event_fn fn, void *fn_ctx, struct notes *notes,
 			struct record_probe **out, char *why, size_t whylen);
+/* Attached, nothing is recorded until this call: the caller makes it once
+ * its own set-up is done, so that the set-up's frees (the loader's BTF
+ * buffers alone: ~10,000 page and slab frees by the recorder) stay out. */
+void record_probe__go(struct record_probe *rp);
 /* Consume queued events (events mode). Returns how many, or -errno. */
 int record_probe__poll(struct record_probe *rp, int timeout_ms);
 /* Run the kmem_cache iterator: every cache's pointer and name. *names is

@@ -84,9 +84,12 @@ struct rec_origin {
 /* Slots of the per-CPU loss counters. */
 enum rec_lost_slot {
 	LOST_RINGBUF,	    /* bpf_ringbuf_reserve failed: ring buffer full */
-	LOST_MAP_FULL,	    /* outstanding or origin map full */
+	LOST_MAP_FULL,	    /* outstanding, origin or live-object map full */
 	LOST_STACK,	    /* bpf_get_stackid failed: stack map full or hash collision */
-	STAT_UNMATCHED_FREE, /* aggregate: free of an object allocated before the start */
+	/* Aggregate: a free of an object allocated before the start. Events mode
+	 * with a --pid/--comm filter: the filtered tasks' own frees of objects
+	 * allocated before the start (not recorded). */
+	STAT_UNMATCHED_FREE,
 	LOST_NR,
 };
 

@@ -10,7 +10,7 @@
 #include "kernel/ksyms.h"
 #include "output/record_summary.h"
 #include "trace/recorder.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/parse.h"
@@ -50,12 +50,14 @@ static void record_help(FILE *out)
 		"      --stack-buckets N distinct stacks the kernel can hold (default 32768;\n"
 		"                        16 to 1048576; ~540 bytes of kernel memory each)\n"
 		"      --max-outstanding N\n"
-		"                        with --aggregate: allocations tracked at once\n"
+		"                        with --aggregate, or --pid/--comm/--size (the live\n"
+		"                        objects whose frees are recorded): tracked at once\n"
 		"                        (default 262144; 16 to 16777216; ~120 bytes each)\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Frees are filtered by kind and tag only (objects are often freed by other\n"
-		"tasks). Lost events (ring buffer full, map full, failed stack captures, BPF\n"
+		"Frees are filtered by kind and tag (objects are often freed by other tasks);\n"
+		"with --pid, --comm or --size only the frees of objects the filter recorded.\n"
+		"Lost events (ring buffer full, map full, failed stack captures, BPF\n"
 		"recursion misses) are counted in the file and the summary. Needs root.\n");
 }
 
@@ -131,7 +133,7 @@ static int record_run(int argc, char **argv)
 					.dump_requested = usr1_dump,
 					.started = say_notes };
 	struct notes notes = NOTES_INIT;
-	struct ksyms *kallsyms = NULL;
+	struct symtab *kallsyms = NULL;
 	struct globlist tags = { 0 };
 	struct strbuf options_text = STRBUF_INIT;
 	uint32_t pids[REC_MAX_PIDS];
@@ -289,7 +291,7 @@ static int record_run(int argc, char **argv)
 	o.options_text = strbuf_str(&options_text);
 
 	/* Once for the run: the loader's kmalloc entry points, the stacks' names. */
-	if (ksyms__load(&kallsyms))
+	if (ksyms__load(&kallsyms, &notes))
 		kallsyms = NULL;
 	signals_install();
 	err = recorder_run(&o, &hooks, kallsyms, &sum, &notes, why, sizeof(why));
@@ -306,7 +308,7 @@ static int record_run(int argc, char **argv)
 out:
 	recorder_summary_release(&sum);
 	notes_release(&notes);
-	ksyms__free(kallsyms);
+	symtab__free(kallsyms);
 	globlist_clear(&tags);
 	strbuf_release(&options_text);
 	return ret;

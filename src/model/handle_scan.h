@@ -58,6 +58,7 @@ struct handle_query {
 	bool details;		/* read mappings and fd limit of the rows kept */
 	bool inotify_watches;	/* count inotify watches (fdinfo of inotify fds) */
 	bool no_bpf;		/* walk /proc even where the BPF iterator works */
+	struct handles_iter *iter; /* borrowed: a loaded iterator (sampler); NULL: load one */
 };
 
 /* Every process, every kind, classified, by total fds, with details. */
@@ -82,8 +83,9 @@ void handle_snapshot_sort(struct handles_snapshot *snap, enum handle_sort key,
 			  enum fd_kind sort_kind, const struct handle_kind_filter *f,
 			  struct user_names *users);
 
-/* The note a scan leaves for processes it could not read (nothing when it
- * skipped none). */
-void handle_scan_note_skipped(const struct handles_snapshot *snap, struct notes *ns);
+/* The notes a scan leaves: processes it could not read ("handles-denied"),
+ * processes whose fds it counted without types or names
+ * ("handles-unnamed"); nothing when neither happened. */
+void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns);
 
 #endif

@@ -25,6 +25,8 @@ struct proc_handles {
 	uint64_t inotify_watches;
 };
 
+struct handles_iter;
+
 struct handles_scan_opts {
 	bool classify;	      /* readlink every fd (else stat("fd").st_size only) */
 	unsigned int procfd_flags;
@@ -39,6 +41,7 @@ struct handles_scan_opts {
 	bool skip_kernel_threads; /* processes with no mappings and no fds */
 	bool use_bpf;		  /* classify with the task_file iterator when possible */
 	bool require_bpf;	  /* fail with -EOPNOTSUPP instead of walking /proc */
+	struct handles_iter *iter; /* borrowed: a loaded iterator to reuse; NULL: load one */
 };
 
 struct handles_snapshot {
@@ -48,6 +51,12 @@ struct handles_snapshot {
 	uint64_t taken_ns; /* monotonic */
 	int skipped_denied; /* processes whose fds we may not read */
 	int matched;	    /* processes selected before a kind filter and top N */
+	/* Processes whose fds were counted but not named (kind unknown): the
+	 * first of them, and their fds. */
+	int unnamed_procs;
+	int unnamed_pid;
+	char unnamed_comm[64];
+	uint64_t unnamed_fds;
 	uint32_t kinds_total[FD_KIND_COUNT];
 	uint64_t fds_total;
 	bool used_bpf;	     /* kinds came from the BPF iterator */
@@ -55,7 +64,9 @@ struct handles_snapshot {
 };
 
 /* Scan /proc. Processes that vanish mid-scan are left out silently; a
- * process whose fd directory is denied is counted in skipped_denied.
+ * process whose fd directory is denied is counted in skipped_denied; one
+ * whose directory may be listed but whose links are refused has its fds
+ * counted as FD_KIND_UNKNOWN (and in unnamed_procs).
  * 0 or -errno (only for /proc itself or memory). */
 int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *out);
 void handles_snapshot_free(struct handles_snapshot *snap); /* contents; accepts NULL */

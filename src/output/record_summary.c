@@ -13,6 +13,7 @@ static void print_tags(FILE *out, bool aggregate, const struct recorder_summary 
 {
 	struct table *t = NULL;
 	uint64_t unseen = 0;
+	int inexact = 0;
 	int c_tag, c_allocs, c_frees, c_before = -1, c_net, c_bytes, shown = 0;
 
 	for (size_t i = 0; i < s->ntags && shown < 10; i++)
@@ -42,7 +43,12 @@ static void print_tags(FILE *out, bool aggregate, const struct recorder_summary 
 		row = table_add_row(t);
 		if (row < 0)
 			break;
-		table_set_str(t, row, c_tag, tag->name);
+		/* The mark ends the first column: seen without reading along. */
+		char name[sizeof(tag->name) + 2];
+
+		snprintf(name, sizeof(name), "%s%s", tag->name, tag->frees_exact ? "" : " !");
+		table_set_str(t, row, c_tag, name);
+		inexact += !tag->frees_exact;
 		table_set_uint(t, row, c_allocs, tag->allocs);
 		table_set_uint(t, row, c_frees, tag->frees);
 		if (c_before >= 0)
@@ -56,6 +62,10 @@ static void print_tags(FILE *out, bool aggregate, const struct recorder_summary 
 	if (!aggregate)
 		fprintf(out, "  BEFORE: frees of objects allocated before the start, in FREES but not "
 			     "against ALLOCS: OUTSTANDING = ALLOCS - FREES + BEFORE\n");
+	if (inexact)
+		fprintf(out, "  ! frees not exact: the kernel frees some of these objects where no "
+			     "tracepoint fires (bulk and RCU batch frees), so OUTSTANDING overstates what they hold; "
+			     "take their growth from the cache's objects (poolscope top's Objs)\n");
 	if (unseen)
 		fprintf(out, "  %llu objects of these tags were allocated again at an address still "
 			     "outstanding: their frees were not seen (lost, or freed where no "

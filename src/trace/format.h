@@ -52,6 +52,13 @@ enum trace_rec_byte {
 	REC_SNAPSHOT = 19, /* ts_d, n, n × entry (docs/FORMAT.md) */
 };
 
+/* Annotation strings (format 1, revision 1; docs/FORMAT.md): a STRING no
+ * record refers to, whose text is this prefix and a tag name, says that the
+ * tag's frees are not exact (the kernel frees some of its objects where no
+ * tracepoint fires). Readers of revision 0 intern it as any string and never
+ * show it; no comm (15 bytes at most) or kernel cache name can spell it. */
+#define TRACE_NOTE_FREES_NOT_EXACT "#poolscope:frees-not-exact:"
+
 /* Header body flag bits. */
 #define TRACE_HF_AGGREGATE 1u
 #define TRACE_HF_STACKS 2u

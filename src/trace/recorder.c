@@ -1,14 +1,17 @@
 /* Recording session: BPF probe → trace writer. See recorder.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
+#include "kernel/slabinfo.h"
 #include "trace/recorder.h"
+#include "trace/recorder_int.h"
 #include "trace/trace.h"
 #include "util/globlist.h"
 #include "util/hashmap.h"
@@ -17,48 +20,8 @@
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 
-#define NO_TAG UINT32_MAX
 #define EVENT_SLOT sizeof(struct rec_alloc_event)
 
-struct tag_stat {
-	uint64_t allocs, frees;
-	uint64_t frees_before; /* events: frees of objects allocated before the start */
-	uint64_t frees_unseen; /* events: allocated again at a live address */
-	int64_t outstanding, outstanding_bytes;
-};
-
-struct recorder {
-	const struct recorder_opts *opts;
-	struct trace_writer *w;
-	struct record_probe *rp;
-	struct recorder_summary *sum;
-	int err; /* first failure inside the ring buffer callback */
-
-	struct u64map *cache_tags;   /* kmem_cache pointer → tag id */
-	struct u64map *live;	     /* events: live_key → tag id << 32 | bytes, for the summary */
-	struct u64map *stacks_known; /* BPF stack id → 1 when written */
-	uint32_t page_tags[32], percpu_tag, vmalloc_tag, large_tag, empty_tag;
-	uint64_t last_name_refresh;
-
-	/* The symbol subset: every address met is resolved once; each symbol
-	 * it lands in is stored once. */
-	const struct ksyms *kallsyms; /* borrowed; NULL when unreadable: stacks stay addresses */
-	struct u64map *addrs_seen, *syms_stored;
-	struct ksyms *pending_syms;
-	size_t npending;
-
-	struct tag_stat *tag_stats; /* by tag id */
-	uint32_t tag_stats_cap;
-	char **tag_names; /* by string id; NULL where the id is not a tag */
-	uint32_t tag_names_cap;
-
-	/* --ring: the last events, oldest overwritten first. */
-	uint8_t *flight;
-	size_t flight_slots, flight_head, flight_count;
-
-	uint64_t *lost_now, *lost_written; /* ncpus × LOST_NR */
-	uint64_t misses_written;
-};
 
 static uint32_t tag_id(struct recorder *rc, const char *name)
 {
@@ -84,7 +47,7 @@ static uint32_t tag_id(struct recorder *rc, const char *name)
 	return id;
 }
 
-static struct tag_stat *tag_stat(struct recorder *rc, uint32_t id)
+struct tag_stat *recorder_tag_stat(struct recorder *rc, uint32_t id)
 {
 	if (id == UINT32_MAX)
 		return NULL;
@@ -126,7 +89,7 @@ static int refresh_cache_names(struct recorder *rc)
 	return err;
 }
 
-static uint32_t event_tag(struct recorder *rc, const struct rec_event *ev)
+uint32_t recorder_event_tag(struct recorder *rc, const struct rec_event *ev)
 {
 	uint64_t *found;
 	char name[64];
@@ -159,69 +122,8 @@ static uint32_t event_tag(struct recorder *rc, const struct rec_event *ev)
 	return id;
 }
 
-static void store_sym(struct recorder *rc, const struct ksym *sym)
-{
-	if (!rc->pending_syms)
-		rc->pending_syms = ksyms__new();
-	if (rc->pending_syms && ksyms__add(rc->pending_syms, sym->addr, sym->name, sym->module) == 0)
-		rc->npending++;
-}
-
-static void note_addr(struct recorder *rc, uint64_t addr)
-{
-	const struct ksym *sym;
-
-	if (!rc->kallsyms || !addr || u64map_find(rc->addrs_seen, addr))
-		return;
-	u64map_set(rc->addrs_seen, addr, 1);
-	sym = ksyms__resolve(rc->kallsyms, addr);
-	if (!sym || u64map_find(rc->syms_stored, sym->addr))
-		return;
-	u64map_set(rc->syms_stored, sym->addr, 1);
-	store_sym(rc, sym);
-}
-
-/* `report --vmlinux` anchors KASLR on _text (or _stext): store them even
- * though no stack lands in them. Every symbol sharing their address goes
- * along, in kallsyms order, so that an address there resolves in the trace
- * as it does live (to the first one listed), and each is stored once. */
-static void note_kaslr_anchors(struct recorder *rc)
-{
-	size_t n = ksyms__count(rc->kallsyms);
-
-	for (size_t i = 0; i < n; i++) {
-		const struct ksym *sym = ksyms__at(rc->kallsyms, i);
-		size_t first = i, last = i;
-
-		if (sym->module || (strcmp(sym->name, "_text") && strcmp(sym->name, "_stext")) ||
-		    u64map_find(rc->syms_stored, sym->addr))
-			continue;
-		while (first > 0 && ksyms__at(rc->kallsyms, first - 1)->addr == sym->addr)
-			first--;
-		while (last + 1 < n && ksyms__at(rc->kallsyms, last + 1)->addr == sym->addr)
-			last++;
-		u64map_set(rc->syms_stored, sym->addr, 1);
-		for (size_t j = first; j <= last; j++)
-			store_sym(rc, ksyms__at(rc->kallsyms, j));
-	}
-}
-
-static int write_pending_syms(struct recorder *rc)
-{
-	int err = 0;
-
-	if (!rc->npending)
-		return 0;
-	ksyms__finish(rc->pending_syms);
-	err = trace_writer__ksyms(rc->w, rc->pending_syms);
-	ksyms__free(rc->pending_syms);
-	rc->pending_syms = NULL;
-	rc->npending = 0;
-	return err;
-}
-
 /* The trace's stack id for a BPF stack id, writing the stack the first time. */
-static uint32_t event_stack(struct recorder *rc, int32_t bpf_id)
+uint32_t recorder_event_stack(struct recorder *rc, int32_t bpf_id)
 {
 	uint64_t ips[REC_MAX_DEPTH];
 	int depth;
@@ -236,7 +138,7 @@ static uint32_t event_stack(struct recorder *rc, int32_t bpf_id)
 		return TRACE_NO_STACK;
 	}
 	for (int i = 0; i < depth; i++)
-		note_addr(rc, ips[i]);
+		recorder_note_addr(rc, ips[i]);
 	if (trace_writer__stack(rc->w, (uint32_t)bpf_id, ips, depth) ||
 	    u64map_set(rc->stacks_known, (uint64_t)bpf_id, 1))
 		return TRACE_NO_STACK;
@@ -258,14 +160,14 @@ static void live_alloc(struct recorder *rc, uint8_t kind, uint64_t ptr, uint32_t
 
 	if (bytes > UINT32_MAX)
 		bytes = UINT32_MAX;
-	if (u64map_remove(rc->live, key, &old) && (ts = tag_stat(rc, (uint32_t)(old >> 32)))) {
+	if (u64map_remove(rc->live, key, &old) && (ts = recorder_tag_stat(rc, (uint32_t)(old >> 32)))) {
 		/* Its free was never seen: lost (counted in TR_LOST) or through a
 		 * path the tracepoints miss (bulk and RCU batch frees). */
 		ts->outstanding--;
 		ts->outstanding_bytes -= (int64_t)(old & UINT32_MAX);
 		ts->frees_unseen++;
 	}
-	if (u64map_set(rc->live, key, (uint64_t)tag << 32 | bytes) == 0 && (ts = tag_stat(rc, tag))) {
+	if (u64map_set(rc->live, key, (uint64_t)tag << 32 | bytes) == 0 && (ts = recorder_tag_stat(rc, tag))) {
 		ts->outstanding++;
 		ts->outstanding_bytes += (int64_t)bytes;
 	}
@@ -282,7 +184,7 @@ static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr, struct ta
 			freed_as->frees_before++;
 		return;
 	}
-	ts = tag_stat(rc, (uint32_t)(old >> 32));
+	ts = recorder_tag_stat(rc, (uint32_t)(old >> 32));
 	if (ts) {
 		ts->outstanding--;
 		ts->outstanding_bytes -= (int64_t)(old & UINT32_MAX);
@@ -292,12 +194,12 @@ static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr, struct ta
 static int write_event(struct recorder *rc, const void *rec, size_t size)
 {
 	const struct rec_event *ev = rec;
-	uint32_t tag = event_tag(rc, ev);
-	struct tag_stat *ts = tag_stat(rc, tag);
+	uint32_t tag = recorder_event_tag(rc, ev);
+	struct tag_stat *ts = recorder_tag_stat(rc, tag);
 
 	if (tag == UINT32_MAX)
 		return -ENOMEM;
-	note_addr(rc, ev->call_site);
+	recorder_note_addr(rc, ev->call_site);
 	if (ev->type == RT_ALLOC && size >= sizeof(struct rec_alloc_event)) {
 		const struct rec_alloc_event *ae = rec;
 		char comm[REC_COMM_LEN + 1];
@@ -308,7 +210,7 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 			.ts_ns = ev->ts, .ptr = ev->ptr, .call_site = ev->call_site,
 			.bytes_req = ae->bytes_req, .bytes_alloc = ae->bytes_alloc, .tag_id = tag,
 			.comm_id = trace_writer__string(rc->w, comm),
-			.stack_id = event_stack(rc, ae->stack_id), .gfp_flags = ae->gfp_flags,
+			.stack_id = recorder_event_stack(rc, ae->stack_id), .gfp_flags = ae->gfp_flags,
 			.tgid = ev->tgid, .tid = ev->tid, .cpu = ev->cpu, .kind = ev->kind,
 			.order = ev->order,
 		};
@@ -411,136 +313,6 @@ static int write_lost(struct recorder *rc)
 	return err;
 }
 
-/* Aggregate mode: group the outstanding objects by origin and join the
- * per-origin alloc/free counters. */
-struct snap_build {
-	struct recorder *rc;
-	struct u64map *index; /* origin hash (probed) → entry index */
-	struct trace_snapshot_entry *entries;
-	struct rec_origin_key *keys;
-	uint32_t n, cap;
-	int err;
-};
-
-static uint64_t origin_hash(const struct rec_origin_key *k)
-{
-	return hash_bytes(k, sizeof(*k));
-}
-
-static struct trace_snapshot_entry *snap_entry(struct snap_build *sb, const struct rec_origin_key *k)
-{
-	uint64_t key = origin_hash(k), *found;
-
-	while ((found = u64map_find(sb->index, key))) {
-		if (!memcmp(&sb->keys[*found], k, sizeof(*k)))
-			return &sb->entries[*found];
-		key++;
-	}
-	if (sb->n == sb->cap) {
-		uint32_t cap = sb->cap ? sb->cap * 2 : 1024;
-		struct trace_snapshot_entry *e = realloc(sb->entries, cap * sizeof(*e));
-
-		if (e)
-			sb->entries = e;
-		struct rec_origin_key *ks = realloc(sb->keys, cap * sizeof(*ks));
-
-		if (ks)
-			sb->keys = ks;
-		if (!e || !ks)
-			return NULL;
-		sb->cap = cap;
-	}
-	if (u64map_set(sb->index, key, sb->n))
-		return NULL;
-	sb->keys[sb->n] = *k;
-	struct trace_snapshot_entry *e = &sb->entries[sb->n++];
-
-	memset(e, 0, sizeof(*e));
-	return e;
-}
-
-static int visit_outstanding(void *ctx, const struct rec_obj_key *key, const struct rec_obj *obj)
-{
-	(void)key;
-	struct snap_build *sb = ctx;
-	struct rec_origin_key ok = { .cache = obj->cache, .tgid = obj->tgid,
-				     .stack_id = obj->stack_id, .kind = obj->kind,
-				     .order = obj->order };
-	struct trace_snapshot_entry *e = snap_entry(sb, &ok);
-
-	if (!e)
-		return -ENOMEM;
-	e->outstanding_count++;
-	e->outstanding_bytes += obj->bytes;
-	if (!e->oldest_ts_ns || obj->ts < e->oldest_ts_ns)
-		e->oldest_ts_ns = obj->ts;
-	return 0;
-}
-
-static int visit_origin(void *ctx, const struct rec_origin_key *key, const struct rec_origin *val)
-{
-	struct snap_build *sb = ctx;
-	struct trace_snapshot_entry *e = snap_entry(sb, key);
-
-	if (!e)
-		return -ENOMEM;
-	e->allocs = val->allocs;
-	return 0;
-}
-
-static int write_snapshot(struct recorder *rc)
-{
-	struct snap_build sb = { .rc = rc, .index = u64map_new(4096) };
-	int err;
-
-	if (!sb.index)
-		return -ENOMEM;
-	/* Origins first: an allocation made during the walk then shows as
-	 * outstanding, never as freed (frees = allocs − outstanding). */
-	err = record_probe__origins(rc->rp, visit_origin, &sb);
-	if (!err)
-		err = record_probe__outstanding(rc->rp, visit_outstanding, &sb);
-	if (err)
-		goto out;
-	for (uint32_t i = 0; i < rc->tag_stats_cap; i++)
-		rc->tag_stats[i] = (struct tag_stat){ 0 };
-	rc->sum->allocs = rc->sum->frees = 0;
-	for (uint32_t i = 0; i < sb.n; i++) {
-		struct trace_snapshot_entry *e = &sb.entries[i];
-		const struct rec_origin_key *k = &sb.keys[i];
-		struct rec_event ev = { .cache = k->cache, .kind = (uint8_t)k->kind,
-					.order = (uint8_t)k->order };
-
-		/* Frees since the start: what left the outstanding map (see
-		 * track_free in record.bpf.c). */
-		e->frees = e->allocs > e->outstanding_count ? e->allocs - e->outstanding_count : 0;
-		e->tag_id = event_tag(rc, &ev);
-		e->stack_id = event_stack(rc, k->stack_id);
-		e->tgid = k->tgid;
-		e->kind = (uint8_t)k->kind;
-		struct tag_stat *ts = tag_stat(rc, e->tag_id);
-
-		if (ts) {
-			ts->allocs += e->allocs;
-			ts->frees += e->frees;
-			ts->outstanding += (int64_t)e->outstanding_count;
-			ts->outstanding_bytes += (int64_t)e->outstanding_bytes;
-		}
-		rc->sum->allocs += e->allocs;
-		rc->sum->frees += e->frees;
-	}
-	struct trace_snapshot snap = { .ts_ns = monotonic_ns(), .nentries = sb.n,
-				       .entries = sb.entries };
-
-	err = trace_writer__snapshot(rc->w, &snap);
-	rc->sum->snapshots++;
-out:
-	u64map_free(sb.index);
-	free(sb.entries);
-	free(sb.keys);
-	return err;
-}
-
 /* End of one period: what makes the file consistent up to now. */
 static int checkpoint(struct recorder *rc)
 {
@@ -551,11 +323,11 @@ static int checkpoint(struct recorder *rc)
 	if (rc->opts->probe.tags && !globlist_empty(rc->opts->probe.tags))
 		err = refresh_cache_names(rc);
 	if (!err && rc->opts->probe.aggregate)
-		err = write_snapshot(rc);
+		err = recorder_write_snapshot(rc);
 	if (!err)
 		err = write_lost(rc);
 	if (!err)
-		err = write_pending_syms(rc);
+		err = recorder_write_pending_syms(rc);
 	if (!err)
 		err = trace_writer__flush(rc->w);
 	return err;
@@ -585,7 +357,7 @@ static int fill_header(struct trace_header *hdr, const struct recorder_opts *o,
 	    strbuf_printf(options, " [stack-buckets=%u]",
 			  o->probe.max_stacks ? o->probe.max_stacks : REC_DEFAULT_STACKS))
 		return -ENOMEM;
-	if (o->probe.aggregate &&
+	if ((o->probe.aggregate || record_probe_opts_live_set(&o->probe)) &&
 	    strbuf_printf(options, " [max-outstanding=%u]",
 			  o->probe.max_outstanding ? o->probe.max_outstanding
 						   : REC_DEFAULT_OUTSTANDING))
@@ -609,6 +381,47 @@ static int setup_tags(struct recorder *rc)
 	for (int order = 11; order < 32; order++)
 		rc->page_tags[order] = rc->page_tags[10];
 	return rc->page_tags[10] == UINT32_MAX ? -ENOMEM : 0;
+}
+
+/* Tags whose frees the kernel does not all trace (bulk and RCU batch
+ * frees have no tracepoint, and fentry is refused here): their outstanding
+ * counts only grow. Either of two proofs marks a tag, in the trace and the
+ * summary:
+ *  - events mode: more of its objects were allocated again at an address
+ *    still live than events were lost in all (ring buffer, recursion
+ *    misses): each such reuse is a free never seen, and losses cannot
+ *    explain them all (not with --ring, whose overwritten events would);
+ *  - more of its objects outstanding than its cache holds at all:
+ *    /proc/slabinfo's active objects, the larger of a read before and one
+ *    after the final drain (SLUB counts its CPU slabs' free objects as
+ *    active, so that number only overstates). */
+static int mark_untraced_frees(struct recorder *rc, const struct slabinfo *before,
+			       const struct slabinfo *after)
+{
+	uint64_t lost = rc->sum->lost_ringbuf + rc->sum->bpf_misses;
+	int err = 0;
+
+	for (uint32_t id = 0; id < rc->tag_stats_cap && !err; id++) {
+		struct tag_stat *ts = &rc->tag_stats[id];
+		const char *name = id < rc->tag_names_cap ? rc->tag_names[id] : NULL;
+		const struct slabinfo_row *b, *a;
+		uint64_t active = 0;
+
+		if (!name || !ts->outstanding)
+			continue;
+		b = before ? slabinfo_find(before, name) : NULL;
+		a = after ? slabinfo_find(after, name) : NULL;
+		if (b)
+			active = b->active_objs;
+		if (a && a->active_objs > active)
+			active = a->active_objs;
+		if ((!rc->flight && ts->frees_unseen > lost) ||
+		    ((a || b) && (uint64_t)ts->outstanding > active)) {
+			ts->frees_not_exact = true;
+			err = trace_writer__frees_not_exact(rc->w, name);
+		}
+	}
+	return err;
 }
 
 static int cmp_tag_net(const void *a, const void *b)
@@ -641,6 +454,7 @@ static void fill_summary_tags(struct recorder *rc)
 		t->frees = ts->frees;
 		t->frees_before = ts->frees_before;
 		t->frees_unseen = ts->frees_unseen;
+		t->frees_exact = !ts->frees_not_exact;
 		t->outstanding = ts->outstanding;
 		t->outstanding_bytes = ts->outstanding_bytes;
 		snprintf(t->name, sizeof(t->name), "%s",
@@ -648,6 +462,29 @@ static void fill_summary_tags(struct recorder *rc)
 	}
 	sum->ntags = n;
 	qsort(sum->tags, n, sizeof(*sum->tags), cmp_tag_net);
+}
+
+/* A --pid that names no process records nothing until a process with that
+ * pid starts: say so at once (a typo would otherwise record an empty trace).
+ * Pid 0 is the idle task: it exists without a /proc entry. */
+static void note_missing_pids(const struct record_probe_opts *p, struct notes *notes)
+{
+	char list[256] = "";
+	size_t used = 0, missing = 0;
+
+	for (size_t i = 0; i < p->npids && notes; i++) {
+		if (!p->pids[i] || kill((pid_t)p->pids[i], 0) == 0 || errno != ESRCH)
+			continue;
+		missing++;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%u",
+						 used ? "," : "", p->pids[i]);
+	}
+	if (missing)
+		notes_add(notes, "record-pid-missing",
+			  "--pid %s: no such process%s now; only a process started later with %s "
+			  "will be recorded",
+			  list, missing > 1 ? "es" : "", missing > 1 ? "those pids" : "that pid");
 }
 
 static bool caller_stops(const struct recorder_hooks *h)
@@ -667,11 +504,13 @@ static uint64_t wait_ns(uint64_t now, uint64_t next_period, uint64_t next_hook, 
 }
 
 int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hooks,
-		 const struct ksyms *kallsyms, struct recorder_summary *sum, struct notes *notes,
+		 const struct symtab *kallsyms, struct recorder_summary *sum, struct notes *notes,
 		 char *why, size_t whylen)
 {
 	struct recorder rc = { .opts = o, .sum = sum, .kallsyms = kallsyms };
-	struct strbuf options = STRBUF_INIT;
+	struct strbuf options = STRBUF_INIT, scratch = STRBUF_INIT;
+	struct slabinfo slabs[2] = { 0 };
+	bool slabs_ok[2] = { false, false };
 	struct trace_header hdr;
 	uint64_t period = o->interval_ns ? o->interval_ns
 					 : o->probe.aggregate ? RECORDER_AGGREGATE_INTERVAL_NS
@@ -705,10 +544,11 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 		}
 	}
 	if (rc.kallsyms)
-		note_kaslr_anchors(&rc);
+		recorder_note_kaslr_anchors(&rc);
 	err = record_probe__start(&o->probe, rc.kallsyms, on_event, &rc, notes, &rc.rp, why, whylen);
 	if (err)
 		goto out;
+	note_missing_pids(&o->probe, notes);
 	snprintf(sum->note, sizeof(sum->note), "%s%s", record_probe__note(rc.rp),
 		 rc.kallsyms ? "" : "; /proc/kallsyms unreadable: stacks are stored without names");
 	ncpus = record_probe__ncpus(rc.rp);
@@ -719,6 +559,9 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 		snprintf(why, whylen, "out of memory");
 		goto out;
 	}
+	/* Live from here: the set-up above (the loader's buffers) made its
+	 * frees before, the trace file's creation is the first thing recorded. */
+	record_probe__go(rc.rp);
 	start = monotonic_ns();
 	hdr.start_ns = start;
 	hdr.start_realtime_ns = realtime_ns();
@@ -793,6 +636,9 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 	}
 	if (caller_stops(hooks))
 		sum->stop_reason = hooks->stop_reason ? hooks->stop_reason : "stopped";
+	/* The caches' sizes around the final drain, for mark_untraced_frees
+	 * (unreadable without root: that proof is then not made). */
+	slabs_ok[0] = slabinfo_read(&slabs[0], &scratch) == 0;
 	/* Drain what the ring buffer still holds. */
 	for (int i = 0; i < 64 && record_probe__poll(rc.rp, 0) > 0 && !rc.err; i++)
 		;
@@ -801,6 +647,11 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 		err = dump_flight(&rc);
 	if (!err)
 		err = checkpoint(&rc);
+	if (err)
+		goto write_failed;
+	slabs_ok[1] = slabinfo_read(&slabs[1], &scratch) == 0;
+	err = mark_untraced_frees(&rc, slabs_ok[0] ? &slabs[0] : NULL,
+				  slabs_ok[1] ? &slabs[1] : NULL);
 	if (err)
 		goto write_failed;
 	sum->bytes_written = trace_writer__bytes(rc.w);
@@ -821,7 +672,7 @@ out:
 	if (rc.w)
 		trace_writer__close(rc.w, 0);
 	record_probe__stop(rc.rp);
-	ksyms__free(rc.pending_syms);
+	symtab__free(rc.pending_syms);
 	u64map_free(rc.cache_tags);
 	u64map_free(rc.live);
 	u64map_free(rc.stacks_known);
@@ -835,6 +686,9 @@ out:
 	free(rc.lost_now);
 	free(rc.lost_written);
 	strbuf_release(&options);
+	strbuf_release(&scratch);
+	slabinfo_release(&slabs[0]);
+	slabinfo_release(&slabs[1]);
 	return err;
 }
 

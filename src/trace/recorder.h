@@ -12,7 +12,7 @@
 
 #include "bpf/record.h"
 
-struct ksyms;
+struct symtab;
 struct notes;
 
 struct recorder_opts {
@@ -96,6 +96,11 @@ struct recorder_tag {
 	uint64_t frees_before, frees_unseen;
 	/* Allocated while recording and not freed (aggregate: at the last snapshot). */
 	int64_t outstanding, outstanding_bytes;
+	/* False when the kernel frees some of this tag's objects where no
+	 * tracepoint fires (bulk, RCU batches): FREES and OUTSTANDING are then
+	 * not exact (OUTSTANDING overstates). Stored in the trace too
+	 * (trace_reader__frees_exact). */
+	bool frees_exact;
 };
 
 struct recorder_summary {
@@ -118,7 +123,7 @@ struct recorder_summary {
  * -errno with one sentence in why (the trace may hold what was written
  * before the failure); summary is then empty but must still be released. */
 int recorder_run(const struct recorder_opts *opts, const struct recorder_hooks *hooks,
-		 const struct ksyms *kallsyms, struct recorder_summary *summary,
+		 const struct symtab *kallsyms, struct recorder_summary *summary,
 		 struct notes *notes, char *why, size_t whylen);
 void recorder_summary_release(struct recorder_summary *summary);
 

@@ -61,8 +61,9 @@ int recorder_opts_validate(const struct recorder_opts *o, char *why, size_t whyl
 		bad = "--ring keeps events: it does not combine with --aggregate";
 	else if (p->sample_every > 1 && !p->stacks)
 		bad = "--sample samples stacks: it does not combine with --no-stacks";
-	else if (p->max_outstanding && !p->aggregate)
-		bad = "--max-outstanding sizes the --aggregate map: add --aggregate";
+	else if (p->max_outstanding && !p->aggregate && !record_probe_opts_live_set(p))
+		bad = "--max-outstanding sizes the --aggregate map (or, with --pid, --comm or "
+		      "--size, the set of live recorded objects): add one of them";
 	else if (p->max_stacks && !p->stacks)
 		bad = "--stack-buckets sizes the stack map: it does not combine with --no-stacks";
 	if (!bad)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ksyms;
+struct symtab;
 
 /* What kind of memory an event is about. Page frames (pfn) and slab
  * pointers live in separate key spaces: never match one against the other. */
@@ -122,13 +122,20 @@ int trace_reader__next(struct trace_reader *r, struct trace_record *rec, char *e
 bool trace_reader__truncated(const struct trace_reader *r);
 /* Strings and stacks seen so far (the writer emits each before its first use). */
 const char *trace_reader__string(const struct trace_reader *r, uint32_t id);
+/* False when the recorder found that the kernel frees some of tag's
+ * objects where no tracepoint fires (bulk and RCU batch frees: maple_node
+ * here), so its frees and outstanding objects are not exact: show the tag
+ * marked, and take its growth from elsewhere than outstanding counts. True
+ * for every tag of a trace written before this was recorded. Complete once
+ * the reader has returned 0 (the recorder decides at its end). */
+bool trace_reader__frees_exact(const struct trace_reader *r, const char *tag);
 /* Frames innermost first; returns the depth (0 if unknown id). */
 int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const uint64_t **ips);
 /* The symbol snapshot stored in the trace (may be empty, never NULL). It
  * grows as the file is read: the recorder adds the symbols its stacks and
  * call sites need at the end of each period, so it is complete once the
  * reader has returned 0. */
-const struct ksyms *trace_reader__ksyms(const struct trace_reader *r);
+const struct symtab *trace_reader__ksyms(const struct trace_reader *r);
 void trace_reader__close(struct trace_reader *r);
 
 /* Writing a trace (used by `record`). Records are buffered into a chunk;
@@ -143,11 +150,14 @@ struct trace_writer;
 int trace_writer__open(const char *path, const struct trace_header *hdr, struct trace_writer **out);
 /* The interned id of s (emitted into the stream the first time). UINT32_MAX on ENOMEM. */
 uint32_t trace_writer__string(struct trace_writer *w, const char *s);
+/* Say that tag's frees are not exact (trace_reader__frees_exact), as an
+ * annotation string (docs/FORMAT.md, revision 1). 0 or -errno. */
+int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag);
 /* Define stack_id's frames (innermost first); redefinitions are ignored. */
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth);
 /* Symbol snapshot (may be a subset: the symbols the stacks need). May be
  * called several times: the reader's table is the union. */
-int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks);
+int trace_writer__ksyms(struct trace_writer *w, const struct symtab *ks);
 int trace_writer__alloc(struct trace_writer *w, const struct trace_alloc *a);
 int trace_writer__free(struct trace_writer *w, const struct trace_free *f);
 int trace_writer__lost(struct trace_writer *w, const struct trace_lost *l);

@@ -4,12 +4,13 @@
  * readable up to its last complete chunk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/format.h"
 #include "trace/trace.h"
 #include "util/hashmap.h"
@@ -213,6 +214,16 @@ uint32_t trace_writer__string(struct trace_writer *w, const char *s)
 	return w->nstrings++;
 }
 
+int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag)
+{
+	char note[TRACE_MAX_STRING];
+
+	if ((size_t)snprintf(note, sizeof(note), "%s%s", TRACE_NOTE_FREES_NOT_EXACT, tag) >=
+	    sizeof(note))
+		return -ENAMETOOLONG;
+	return trace_writer__string(w, note) == UINT32_MAX ? -ENOMEM : 0;
+}
+
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth)
 {
 	if (!w || stack_id == TRACE_NO_STACK || depth < 0 || (depth > 0 && !ips))
@@ -239,18 +250,18 @@ int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_
 	return 0;
 }
 
-int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks)
+int trace_writer__ksyms(struct trace_writer *w, const struct symtab *ks)
 {
 	if (!w || !ks)
 		return -EINVAL;
-	size_t total = ksyms__count(ks), i = 0;
+	size_t total = symtab__count(ks), i = 0;
 
 	while (i < total) {
 		size_t batch = total - i < TRACE_KSYMS_PER_RECORD ? total - i : TRACE_KSYMS_PER_RECORD;
 		size_t room = 32;
 
 		for (size_t j = i; j < i + batch; j++) {
-			const struct ksym *sym = ksyms__at(ks, j);
+			const struct symbol *sym = symtab__at(ks, j);
 
 			room += 30 + strnlen(sym->name, TRACE_MAX_STRING) +
 				(sym->module ? strnlen(sym->module, TRACE_MAX_STRING) : 0);
@@ -264,7 +275,7 @@ int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks)
 		uint64_t prev = 0;
 
 		for (size_t j = i; j < i + batch; j++) {
-			const struct ksym *sym = ksyms__at(ks, j);
+			const struct symbol *sym = symtab__at(ks, j);
 			size_t nlen = strnlen(sym->name, TRACE_MAX_STRING);
 			size_t mlen = sym->module ? strnlen(sym->module, TRACE_MAX_STRING) : 0;
 

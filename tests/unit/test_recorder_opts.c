@@ -43,7 +43,10 @@ static void test_defaults_and_rules(void **state)
 	assert_int_equal(recorder_opts_validate(&o, why, sizeof(why)), 0);
 	o.probe.aggregate = false;
 	o.probe.max_outstanding = 64;
-	expect_bad(&o, "add --aggregate");
+	expect_bad(&o, "add one of them");
+	o.probe.npids = 1; /* a filtered events recording sizes its live set with it */
+	assert_int_equal(recorder_opts_validate(&o, why, sizeof(why)), 0);
+	o.probe.npids = 0;
 	o.probe.max_outstanding = 0;
 	o.probe.stacks = false;
 	o.probe.sample_every = 3;

@@ -8,7 +8,7 @@
 #include <fcntl.h>
 #include <zlib.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/format.h"
 #include "trace/trace.h"
 
@@ -138,15 +138,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(trace_writer__stack(w, 77, stack_a, 4), 0);
 	assert_int_equal(trace_writer__stack(w, 78, NULL, 0), 0);
 
-	struct ksyms *ks = ksyms__new();
+	struct symtab *ks = symtab__new();
 
 	assert_non_null(ks);
-	assert_int_equal(ksyms__add(ks, 0xffffffff81234500ull, "do_eventfd", NULL), 0);
-	assert_int_equal(ksyms__add(ks, 0xffffffff81200000ull, "__x64_sys_eventfd2", NULL), 0);
-	assert_int_equal(ksyms__add(ks, 0xffffffffc0401000ull, "mod_fn", "somemod"), 0);
-	ksyms__finish(ks);
+	assert_int_equal(symtab__add(ks, 0xffffffff81234500ull, "do_eventfd", NULL), 0);
+	assert_int_equal(symtab__add(ks, 0xffffffff81200000ull, "__x64_sys_eventfd2", NULL), 0);
+	assert_int_equal(symtab__add(ks, 0xffffffffc0401000ull, "mod_fn", "somemod"), 0);
+	symtab__finish(ks);
 	assert_int_equal(trace_writer__ksyms(w, ks), 0);
-	ksyms__free(ks);
+	symtab__free(ks);
 
 	struct trace_alloc a1 = { .ts_ns = 5000000100ull, .ptr = 0xffff888012345678ull,
 				  .call_site = 0xffffffff81234567ull, .bytes_req = 232,
@@ -247,13 +247,13 @@ static void test_round_trip(void **state)
 	assert_int_equal(trace_reader__stack(r, 78, &ips), 0);
 	assert_int_equal(trace_reader__stack(r, 5, &ips), 0);
 
-	const struct ksyms *rks = trace_reader__ksyms(r);
+	const struct symtab *rks = trace_reader__ksyms(r);
 	char buf[128];
 
-	assert_int_equal(ksyms__count(rks), 3);
-	assert_string_equal(ksyms__format(rks, stack_a[0], buf, sizeof(buf)), "do_eventfd+0x67");
-	assert_string_equal(ksyms__resolve(rks, stack_a[1])->name, "__x64_sys_eventfd2");
-	assert_string_equal(ksyms__resolve(rks, stack_a[3])->module, "somemod");
+	assert_int_equal(symtab__count(rks), 3);
+	assert_string_equal(symtab__format(rks, stack_a[0], buf, sizeof(buf)), "do_eventfd+0x67");
+	assert_string_equal(symtab__resolve(rks, stack_a[1])->name, "__x64_sys_eventfd2");
+	assert_string_equal(symtab__resolve(rks, stack_a[3])->module, "somemod");
 	trace_reader__close(r);
 	trace_reader__close(NULL);
 }
@@ -262,6 +262,57 @@ static void test_round_trip(void **state)
  * apart, a handful of call sites and two threads) must stay within the
  * 24 bytes/event budget, across automatic chunk boundaries, and read back
  * identically. */
+/* Format 1, revision 1: a tag's frees marked not exact travel as an
+ * annotation string, which a revision-0 reader reads as a string like any
+ * other (no record refers to it): the file stays version 1 and readable. */
+static void test_frees_not_exact_annotation(void **state)
+{
+	(void)state;
+	struct trace_header hdr;
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_record rec;
+	char err[256];
+	int ret, n = 0;
+
+	fill_header(&hdr);
+	assert_int_equal(trace_writer__open(tmp_path, &hdr, &w), 0);
+	uint32_t tag = trace_writer__string(w, "maple_node");
+	struct trace_alloc a = { .ts_ns = hdr.start_ns + 1, .ptr = 0x1000, .bytes_req = 256,
+				 .bytes_alloc = 256, .tag_id = tag, .comm_id = 0,
+				 .stack_id = TRACE_NO_STACK, .kind = TK_SLAB };
+
+	assert_int_equal(trace_writer__alloc(w, &a), 0);
+	assert_int_equal(trace_writer__flush(w), 0);
+	/* Decided at the end, after the events. */
+	assert_int_equal(trace_writer__frees_not_exact(w, "maple_node"), 0);
+	assert_int_equal(trace_writer__close(w, hdr.start_ns + 10), 0);
+
+	assert_int_equal(trace_reader__open(tmp_path, &r, err, sizeof(err)), 0);
+	assert_int_equal(trace_reader__header(r)->version, 1);
+	while ((ret = trace_reader__next(r, &rec, err, sizeof(err))) == 1)
+		n++;
+	assert_int_equal(ret, 0);
+	assert_int_equal(n, 1); /* the alloc: the annotation is no record of its own */
+	assert_false(trace_reader__frees_exact(r, "maple_node"));
+	assert_true(trace_reader__frees_exact(r, "filp"));
+	assert_true(trace_reader__frees_exact(r, "")); /* the bare prefix names no tag */
+	assert_string_equal(trace_reader__string(r, tag), "maple_node");
+	trace_reader__close(r);
+
+	/* A trace without the annotation: every tag exact. */
+	fill_header(&hdr);
+	assert_int_equal(trace_writer__open(tmp_path, &hdr, &w), 0);
+	a.tag_id = trace_writer__string(w, "maple_node");
+	assert_int_equal(trace_writer__alloc(w, &a), 0);
+	assert_int_equal(trace_writer__close(w, hdr.start_ns + 10), 0);
+	assert_int_equal(trace_reader__open(tmp_path, &r, err, sizeof(err)), 0);
+	while (trace_reader__next(r, &rec, err, sizeof(err)) == 1)
+		;
+	assert_true(trace_reader__frees_exact(r, "maple_node"));
+	trace_reader__close(r);
+}
+
 static void test_many_events_compact(void **state)
 {
 	(void)state;
@@ -556,6 +607,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_frees_not_exact_annotation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_events_compact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_every_offset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crc_corruption, setup, teardown),
