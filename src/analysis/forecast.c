@@ -28,7 +28,7 @@ void forecast_params_init(struct forecast_params *p)
 	*p = (struct forecast_params){
 		.windows_s = { 600, 3600, 6 * 3600, 24 * 3600 },
 		.nwindows = 4,
-		.buckets = 60,
+		.buckets = 40,
 		.min_samples = 6,
 		.min_span_s = 300,
 		.evidence_frac = 0.05,
@@ -110,13 +110,14 @@ static int fit_envelope(struct forecast_ctx *c, size_t from, struct forecast_win
 	return 0;
 }
 
-/* Slope intervals overlap, k's widened by one quantum over its span (a
- * count that rises by less than one in a short window looks flat there),
- * or the slopes are within 10 % of each other. */
+/* Slope intervals overlap, k's widened by two quanta over its span (a
+ * count that rises by less than one in a short window looks flat there;
+ * one quantum is exactly the slope of a count rising by one per span), or
+ * the slopes are within 10 % of each other. */
 static bool windows_agree(const struct forecast_params *p, const struct forecast_window *judge,
 			  const struct forecast_window *k)
 {
-	double widen = k->span_s > 0 ? p->quantum / k->span_s : INFINITY;
+	double widen = k->span_s > 0 ? 2 * p->quantum / k->span_s : INFINITY;
 
 	if (fabs(k->slope_per_s - judge->slope_per_s) <= 0.1 * fabs(judge->slope_per_s))
 		return true;
@@ -190,7 +191,9 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 	size_t from[FORECAST_MAX_WINDOWS], k, nw = 0;
 	double levels[FORECAST_MAX_WINDOWS];
 	enum forecast_reason best = FORECAST_TOO_LITTLE_DATA;
-	int err;
+	double best_width = INFINITY;
+	unsigned mask = 0;
+	int chosen = -1, err;
 
 	for (k = 0; k < p->nwindows; k++) {
 		size_t i = first_at_or_after(c->t, c->n, c->now - p->windows_s[k]);
@@ -209,9 +212,15 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 			break;
 	}
 	out->nwindows = nw;
-	/* The longest window that passes carries the forecast. */
-	for (k = nw; k-- > 0;) {
+	/* Of the windows that pass, the one whose slope is surest (narrowest
+	 * interval against its slope) carries the forecast: on a steady leak
+	 * the longest, on a leak that began within a window the windows that
+	 * hold only the leak (the mixed one still agrees within its wider
+	 * interval, but its slope is biased low). */
+	for (k = 0; k < nw; k++) {
+		const struct forecast_window *w = &out->windows[k];
 		enum forecast_reason why;
+		double width;
 		size_t i;
 
 		err = judge_window(c, out->windows, from, nw, k, levels[k], &why);
@@ -221,24 +230,32 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 			best = why;
 		if (why != FORECAST_OK)
 			continue;
-		out->valid = true;
-		out->reason = FORECAST_OK;
-		out->judge = (int)k;
-		out->seconds = out->windows[k].seconds;
-		out->seconds_lo = growth_seconds_to_limit(levels[k], c->limit,
-							  out->windows[k].slope_hi);
-		out->seconds_hi = growth_seconds_to_limit(levels[k], c->limit,
-							  out->windows[k].slope_lo);
-		out->slope_per_s = c->sign * out->windows[k].slope_per_s;
-		out->level = c->sign * levels[k];
+		width = (w->slope_hi - w->slope_lo) / w->slope_per_s;
+		if (chosen >= 0 && width >= best_width)
+			continue;
+		chosen = (int)k;
+		best_width = width;
+		mask = 0;
 		for (i = 0; i < nw; i++)
 			if (out->windows[i].agreed)
-				out->agreed_mask |= 1u << i;
-		return 0;
+				mask |= 1u << i;
 	}
 	for (k = 0; k < nw; k++)
-		out->windows[k].agreed = false;
-	out->reason = best;
+		out->windows[k].agreed = chosen >= 0 && (mask & (1u << k));
+	if (chosen < 0) {
+		out->reason = best;
+		return 0;
+	}
+	k = (size_t)chosen;
+	out->valid = true;
+	out->reason = FORECAST_OK;
+	out->judge = chosen;
+	out->agreed_mask = mask;
+	out->seconds = out->windows[k].seconds;
+	out->seconds_lo = growth_seconds_to_limit(levels[k], c->limit, out->windows[k].slope_hi);
+	out->seconds_hi = growth_seconds_to_limit(levels[k], c->limit, out->windows[k].slope_lo);
+	out->slope_per_s = c->sign * out->windows[k].slope_per_s;
+	out->level = c->sign * levels[k];
 	return 0;
 }
 

@@ -194,8 +194,11 @@ int growth_theil_sen_fit(const double *t_s, const double *y, size_t n, double z,
 		r_hi = c >= (double)k ? k - 1 : (size_t)(((double)k + c) / 2);
 		if (r_hi >= k)
 			r_hi = k - 1;
-		out->slope_lo = select_kth(pairs, k, r_lo);
-		out->slope_hi = select_kth(pairs, k, r_hi);
+		/* The median's selection left the smaller half in front:
+		 * each end is selected within its own half. */
+		out->slope_lo = r_lo < k / 2 ? select_kth(pairs, k / 2, r_lo) : out->slope;
+		out->slope_hi = r_hi > k / 2 ? select_kth(pairs + k / 2, k - k / 2, r_hi - k / 2) :
+					       out->slope;
 	}
 	for (i = 0; i < n; i++)
 		pairs[i] = y[i] - out->slope * t_at(t_s, i);

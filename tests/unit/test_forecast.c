@@ -198,6 +198,26 @@ static void test_evidence_scales_with_horizon(void **state)
 	assert_true(fabs(fc.seconds - 9 * 86400) < 0.05 * 9 * 86400);
 }
 
+/* A process leaking one fd every 10 min, against RLIMIT_NOFILE 1024: the
+ * short windows see a flat count or one step, the quantum lets them agree
+ * with the day's slope. */
+static double fd_leak(double t, double end)
+{
+	(void)end;
+	return 100 + floor(t / 600);
+}
+
+static void test_integer_count(void **state)
+{
+	struct forecast fc = run(fd_leak, 2 * 86400, 10, 0, 1024, FORECAST_RISING);
+	double truth = (1024 - 100 - 288) * 600.0;
+
+	(void)state;
+	assert_true(fc.valid);
+	assert_true(fabs(fc.seconds - truth) < 0.05 * truth);
+	assert_int_equal(fc.agreed_mask, 0xf);
+}
+
 static void test_falling(void **state)
 {
 	struct forecast fc = run(mem_falling, 7200, 10, 500, 0, FORECAST_FALLING);
@@ -374,6 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steady_leak),
 		cmocka_unit_test(test_evidence_scales_with_horizon),
+		cmocka_unit_test(test_integer_count),
 		cmocka_unit_test(test_falling),
 		cmocka_unit_test(test_decoys),
 		cmocka_unit_test(test_late_leak),
