@@ -546,6 +546,7 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 
 	memset(sum, 0, sizeof(*sum));
 	sum->stop_reason = "stopped";
+	sum->stack_rate = o->probe.stacks ? o->probe.stack_rate : 0;
 	rc.cache_tags = u64map_new(1024);
 	rc.live = u64map_new(65536);
 	rc.stacks_known = u64map_new(4096);
