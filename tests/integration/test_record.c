@@ -1097,6 +1097,13 @@ static void test_bad_options(void **state)
 		"-o /tmp/x -d 1 --stack-buckets 0",
 		"-o /tmp/x -d 1 --stack-buckets 1048577",
 		"-o /tmp/x -d 1 --no-stacks --stack-buckets 64",
+		"-o /tmp/x -d 1 --stacks some",
+		"-o /tmp/x -d 1 --stacks=budget",
+		"-o /tmp/x -d 1 --stack-rate 0",
+		"-o /tmp/x -d 1 --stack-rate 1000001",
+		"-o /tmp/x -d 1 --stack-rate 5 --no-stacks",
+		"-o /tmp/x -d 1 --stack-rate 5 --sample 3",
+		"-o /tmp/x -d 1 --sample 3 --stack-rate 5",
 	};
 	char cmd[512];
 	int status;
