@@ -259,6 +259,17 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 			pb_message(&sub, SAMPLE_LABEL, &label);
 			strbuf_release(&label);
 		}
+		/* The stack budget: this stack also stands for unwalked allocations
+		 * of its path, so its figures are estimates (issue 12). */
+		if (r->site->stack_id != TRACE_NO_STACK &&
+		    trace_names__stack_estimated(opts->names, r->site->stack_id)) {
+			struct strbuf label = STRBUF_INIT;
+
+			pb_uint(&label, LABEL_KEY, (uint64_t)strtab_id(&st, "stack_estimate"));
+			pb_uint(&label, LABEL_STR, (uint64_t)strtab_id(&st, "true"));
+			pb_message(&sub, SAMPLE_LABEL, &label);
+			strbuf_release(&label);
+		}
 		pb_message(&msg, PROFILE_SAMPLE, &sub);
 	}
 	if (locs.len)

@@ -1,7 +1,8 @@
 /* The stack budget (issue 12) in the trace and in `report`: the header's
  * stack_rate and the stack-estimated annotations round-trip (format 1,
  * revision 2), a revision-1 header still reads (stack_rate 0), and every
- * report format with a stack says which per-stack figures are estimates.
+ * report format with a stack says which per-stack figures are estimates
+ * (folded stacks excepted: the format has no place for a label).
  *
  * The trace: an eventfd path (stack 1) allocates 100 objects, 5 walked and
  * 95 carrying the path's stack, 60 still outstanding; a pipe path (stack 2)
@@ -242,6 +243,24 @@ static void test_labels_every_format(void **state)
 	assert_non_null(strstr(out, "\"stack_id\":2,\"stack_estimate\":false"));
 	assert_non_null(strstr(out, "\"outstanding\":60"));
 	assert_non_null(strstr(out, "\"outstanding\":3"));
+	free(out);
+
+	/* HTML: its tables carry the Est column. */
+	out = report("-f html");
+	assert_non_null(strstr(out, "Est"));
+	assert_non_null(strstr(out, "stacks on a budget"));
+	free(out);
+
+	/* pprof: a stack_estimate label (go tool pprof -raw shows it on stack 1). */
+	char cmd[3 * PATH_MAX];
+	int status;
+
+	out = report("-f pprof -o budget.pb.gz");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "zcat '%s/budget.pb.gz' | grep -ac stack_estimate", dir);
+	out = test_capture(cmd, &status);
+	assert_non_null(out);
+	assert_int_equal(atoi(out), 1); /* the label's key, interned once */
 	free(out);
 }
 
