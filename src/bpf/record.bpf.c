@@ -6,7 +6,8 @@
  * buffer to user space. --aggregate: the kernel keeps the outstanding objects
  * (kind+pointer → origin) and per-origin alloc/free counters, and user space
  * samples them. Stacks: on a budget per allocating path by default (see
- * take_stack), on every allocation, every Nth, or none. Filters run here, before anything is copied: tags (a set of
+ * take_stack), on every allocation, every Nth, or none. Filters run here,
+ * before anything is copied: tags (a set of
  * allowed kmem_cache pointers filled by user space from the name globs),
  * pids, comm, size range; kinds are chosen by not loading programs.
  * Nothing is dropped silently: a full ring buffer, a full map and a failed
@@ -177,7 +178,11 @@ static __always_inline __s32 walk_stack(void *ctx)
 
 /* The syscall the current task is in, from its saved user registers: nearly
  * free (two loads) and what tells alloc_empty_file via eventfd2 from the same
- * call site via openat. -1 for kernel threads (no user registers). */
+ * call site via openat (every struct file has that one call site). -1 for
+ * kernel threads (no user registers). An allocation in interrupt context
+ * counts under the syscall of the task it interrupted: its path is then
+ * coarser, its counts still exact. x86-64 keeps the number in orig_ax,
+ * arm64 in syscallno. */
 static __always_inline __s32 current_syscall(struct task_struct *task)
 {
 	struct pt_regs *regs;
@@ -187,7 +192,11 @@ static __always_inline __s32 current_syscall(struct task_struct *task)
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return -1;
+#if defined(__TARGET_ARCH_arm64)
+	return (__s32)BPF_CORE_READ(regs, syscallno);
+#else
 	return (__s32)BPF_CORE_READ(regs, orig_ax);
+#endif
 }
 
 /* The stack of one allocation. The budget (stack_rate > 0): a walk the
