@@ -145,3 +145,76 @@ double series_last(const struct series *s)
 {
 	return s && s->n ? s->v[s->n - 1] : NAN;
 }
+
+/* Fold one series in place; returns its new length. */
+static size_t compact_one(struct series *s, double raw_from, double bucket_s, double keep_from)
+{
+	size_t i, out = 0;
+	double bucket = -1;
+
+	for (i = 0; i < s->n; i++) {
+		double t = s->t[i], v = s->v[i];
+
+		if (t < keep_from)
+			continue;
+		if (t < raw_from && bucket_s > 0) {
+			/* Aligned to absolute time: folding again moves nothing. */
+			double b = bucket_s * floor(t / bucket_s);
+
+			/* The oldest bucket is cut at keep_from: a point is
+			 * never moved out of what is kept. */
+			if (b < keep_from)
+				b = keep_from;
+
+			if (out && bucket == b) {
+				if (v < s->v[out - 1])
+					s->v[out - 1] = v;
+				continue;
+			}
+			bucket = b;
+			s->t[out] = b;
+			s->v[out++] = v;
+			continue;
+		}
+		s->t[out] = t;
+		s->v[out++] = v;
+	}
+	return out;
+}
+
+int series_set_compact(struct series_set *set, double now, double raw_s, double bucket_s,
+		       double keep_s)
+{
+	struct u64map *by_hash;
+	size_t i, kept = 0;
+
+	for (i = 0; i < set->n; i++)
+		set->v[i].n = compact_one(&set->v[i], now - raw_s, bucket_s, now - keep_s);
+	for (i = 0; i < set->n; i++) {
+		if (!set->v[i].n) {
+			free(set->v[i].name);
+			free(set->v[i].t);
+			free(set->v[i].v);
+			continue;
+		}
+		set->v[kept++] = set->v[i];
+	}
+	if (kept == set->n)
+		return 0;
+	set->n = kept;
+	/* Indices moved: rebuild the chains. */
+	by_hash = u64map_new(kept ? kept : 256);
+	if (!by_hash)
+		return -ENOMEM;
+	u64map_free(set->by_hash);
+	set->by_hash = by_hash;
+	for (i = 0; i < set->n; i++) {
+		uint64_t h = hash_bytes(set->v[i].name, strlen(set->v[i].name));
+		uint64_t *head = u64map_find(set->by_hash, h);
+
+		set->v[i].next = head ? (size_t)*head - 1 : NO_NEXT;
+		if (u64map_set(set->by_hash, h, (uint64_t)i + 1))
+			return -ENOMEM;
+	}
+	return 0;
+}

@@ -41,4 +41,14 @@ const struct series *series_set_at(const struct series_set *set, size_t i);
 /* The last value (NaN when empty). */
 double series_last(const struct series *s);
 
+/* Bound a long-running set (watch): in every series, points older than
+ * now - raw_s are folded into buckets of bucket_s seconds keeping each
+ * bucket's minimum (its lower envelope: what forecasts read, so a burst
+ * does not survive the folding), points older than now - keep_s are
+ * dropped, and series with no point left are removed. Memory then stays
+ * within raw_s / interval + keep_s / bucket_s points per series. 0 or
+ * -ENOMEM (the set is left consistent either way). */
+int series_set_compact(struct series_set *set, double now, double raw_s, double bucket_s,
+		       double keep_s);
+
 #endif

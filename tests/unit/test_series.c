@@ -114,12 +114,60 @@ static void test_names_round_trip(void **state)
 	assert_int_equal(series_name_parse("other/1", &p), -EINVAL);
 }
 
+static void test_compact(void **state)
+{
+	struct series_set *set = series_set_new();
+	const struct series *s;
+	char name[64];
+	int i, k;
+
+	(void)state;
+	/* 3 h of 10 s samples: a slow ramp with a burst every 10 min. */
+	for (k = 0; k < 50; k++) {
+		snprintf(name, sizeof(name), "proc/%d:1/fds", k + 1);
+		for (i = 0; i < 1080; i++)
+			assert_int_equal(series_set_add(set, name, i * 10.0,
+							 i + (i % 60 == 30 ? 1000 : 0)), 0);
+	}
+	/* One that died 2 h ago. */
+	assert_int_equal(series_set_add(set, "proc/999:1/fds", 10, 5), 0);
+	assert_int_equal(series_set_compact(set, 10790, 3600, 60, 7200), 0);
+	assert_int_equal(series_set_count(set), 50);
+	assert_null(series_set_find(set, "proc/999:1/fds"));
+	s = series_set_find(set, "proc/50:1/fds");
+	assert_non_null(s);
+	/* 1 h raw (360) + 1 h in 60 buckets of a minute. */
+	assert_true(s->n >= 415 && s->n <= 422);
+	for (i = 1; i < (int)s->n; i++)
+		assert_true(s->t[i] > s->t[i - 1]);
+	/* The folded part keeps the lower envelope: no burst survives. */
+	for (i = 0; i < (int)s->n && s->t[i] < 10790 - 3600; i++)
+		assert_true(s->v[i] < 1000);
+	/* Folding again (as watch does every interval) changes nothing. */
+	{
+		size_t n = s->n;
+
+		assert_int_equal(series_set_compact(set, 10790, 3600, 60, 7200), 0);
+		s = series_set_find(set, "proc/50:1/fds");
+		assert_int_equal(s->n, n);
+	}
+	/* Found by name after the move, and still appendable. */
+	for (k = 0; k < 50; k++) {
+		snprintf(name, sizeof(name), "proc/%d:1/fds", k + 1);
+		assert_non_null(series_set_find(set, name));
+		assert_int_equal(series_set_add(set, name, 10800, 1), 0);
+	}
+	assert_int_equal(series_set_count(set), 50);
+	series_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_add_find_order),
 		cmocka_unit_test(test_notes),
 		cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_compact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
