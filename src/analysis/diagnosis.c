@@ -995,7 +995,7 @@ size_t diagnosis_stack_targets(const struct diagnosis_inputs *in, char (*tags)[6
 		for (k = 0; k < n && strcmp(tags[k], tag) != 0; k++)
 			;
 		if (k == n)
-			snprintf(tags[n++], sizeof(tags[0]), "%s", tag);
+			snprintf(tags[n++], sizeof(tags[0]), "%.63s", tag);
 	}
 out:
 	free(c.j);

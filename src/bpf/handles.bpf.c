@@ -198,6 +198,7 @@ int count_files(struct bpf_iter__task_file *ctx)
 			__sync_fetch_and_add(&missed, 1);
 			return 0;
 		}
+		c->map_count = BPF_CORE_READ(task, mm, map_count);
 	}
 	kind = classify(file);
 	c->total++;

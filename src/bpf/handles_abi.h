@@ -36,6 +36,9 @@ enum handles_kind {
 struct handles_counts {
 	__u32 total;
 	__u32 kinds[HK_COUNT];
+	/* The process's memory mappings (mm->map_count) when first seen: what
+	 * /proc/PID/maps would list, without formatting every line. */
+	__u32 map_count;
 };
 
 #endif

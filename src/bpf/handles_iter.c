@@ -61,6 +61,7 @@ static int fold_map(int map_fd, uint32_t max, struct handles_iter_result *out)
 		c = &out->counts[out->count];
 		c->total = value.total;
 		memcpy(c->kinds, value.kinds, sizeof(c->kinds));
+		c->maps = value.map_count;
 		if (u64map_set(out->by_tgid, key, (uint64_t)++out->count))
 			return -ENOMEM;
 	}
@@ -79,55 +80,113 @@ static bool in_initial_pid_ns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PROC_PID_INIT_INO;
 }
 
-int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *out)
+struct handles_iter {
+	struct handles_bpf *skel;
+	struct bpf_link *link;
+	uint32_t max;
+};
+
+void handles_iter_close(struct handles_iter *it)
+{
+	if (!it)
+		return;
+	bpf_link__destroy(it->link);
+	handles_bpf__destroy(it->skel);
+	free(it);
+}
+
+int handles_iter_open(uint32_t expected_processes, struct handles_iter **out)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_log_print);
-	struct handles_bpf *skel = NULL;
-	struct bpf_link *link = NULL;
-	uint32_t max = expected_processes * 2 + 1024; /* room for processes born meanwhile */
-	char buf[4096];
-	int iter_fd = -1, err;
-	ssize_t n;
+	struct handles_iter *it = calloc(1, sizeof(*it));
+	int err = 0;
 
-	memset(out, 0, sizeof(*out));
+	*out = NULL;
+	if (!it) {
+		err = -ENOMEM;
+		goto out;
+	}
+	it->max = expected_processes * 2 + 1024; /* room for processes born meanwhile */
 	if (!in_initial_pid_ns()) {
 		err = -EOPNOTSUPP;
 		goto out;
 	}
-	skel = handles_bpf__open();
-	if (!skel) {
+	it->skel = handles_bpf__open();
+	if (!it->skel) {
 		err = errno ? -errno : -ENOENT;
 		goto out;
 	}
-	bpf_map__set_max_entries(skel->maps.counts, max);
-	err = handles_bpf__load(skel);
+	bpf_map__set_max_entries(it->skel->maps.counts, it->max);
+	err = handles_bpf__load(it->skel);
 	if (err)
 		goto out;
-	link = bpf_program__attach_iter(skel->progs.count_files, NULL);
-	if (!link) {
+	it->link = bpf_program__attach_iter(it->skel->progs.count_files, NULL);
+	if (!it->link)
 		err = -errno;
-		goto out;
+out:
+	libbpf_set_print(old_print);
+	if (err) {
+		handles_iter_close(it);
+		return err;
 	}
-	iter_fd = bpf_iter_create(bpf_link__fd(link));
-	if (iter_fd < 0) {
-		err = -errno;
-		goto out;
+	*out = it;
+	return 0;
+}
+
+/* Empty the per-process map for the next pass (keys collected first:
+ * deleting while walking would skip some). */
+static void clear_counts(int map_fd, uint32_t max)
+{
+	__u32 *keys = calloc(max, sizeof(*keys)), key, next, *prev = NULL;
+	uint32_t n = 0, i;
+
+	if (!keys)
+		return;
+	while (n < max && bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+		keys[n++] = next;
+		key = next;
+		prev = &key;
 	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(map_fd, &keys[i]);
+	free(keys);
+}
+
+int handles_iter_run(struct handles_iter *it, struct handles_iter_result *out)
+{
+	char buf[4096];
+	int iter_fd, err = 0;
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	it->skel->bss->missed = 0;
+	iter_fd = bpf_iter_create(bpf_link__fd(it->link));
+	if (iter_fd < 0)
+		return -errno;
 	while ((n = read(iter_fd, buf, sizeof(buf))) > 0)
 		;
-	if (n < 0) {
+	if (n < 0)
 		err = -errno;
-		goto out;
+	close(iter_fd);
+	if (!err) {
+		out->missed = it->skel->bss->missed;
+		err = fold_map(bpf_map__fd(it->skel->maps.counts), it->max, out);
 	}
-	out->missed = skel->bss->missed;
-	err = fold_map(bpf_map__fd(skel->maps.counts), max, out);
-out:
+	clear_counts(bpf_map__fd(it->skel->maps.counts), it->max);
 	if (err)
 		handles_iter_result_free(out);
-	if (iter_fd >= 0)
-		close(iter_fd);
-	bpf_link__destroy(link);
-	handles_bpf__destroy(skel);
-	libbpf_set_print(old_print);
+	return err;
+}
+
+int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *out)
+{
+	struct handles_iter *it;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = handles_iter_open(expected_processes, &it);
+	if (!err)
+		err = handles_iter_run(it, out);
+	handles_iter_close(it);
 	return err;
 }

@@ -20,6 +20,14 @@ struct handles_iter_result {
 /* Run the iterator once. 0, or -errno when BPF is not available here
  * (the reason is not printed: the caller falls back and may say so). */
 int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *out);
+
+/* The same, loaded once for many scans (a sampler scanning every second):
+ * loading checks the program against the kernel's BTF, which costs more
+ * than a scan. 0, or -errno as above. */
+struct handles_iter;
+int handles_iter_open(uint32_t expected_processes, struct handles_iter **out);
+int handles_iter_run(struct handles_iter *it, struct handles_iter_result *out);
+void handles_iter_close(struct handles_iter *it); /* accepts NULL */
 const struct procfd_counts *handles_iter_find(const struct handles_iter_result *r, int tgid);
 void handles_iter_result_free(struct handles_iter_result *r); /* contents; accepts NULL */
 

@@ -155,8 +155,8 @@ static int write_html(const char *path, const struct diagnosis *d, const struct 
 	err = findings_render_html(d, set, of.stream);
 	if (!err)
 		err = outfile_commit(&of);
+	outfile_discard(&of); /* after a commit: frees the names only */
 	if (err) {
-		outfile_discard(&of);
 		ps_error("diagnose: writing %s failed: %s", path, strerror(-err));
 		return EXIT_FAIL;
 	}

@@ -221,9 +221,10 @@ static int history_cmd(int argc, char **argv)
 	err = o.html ? history_render_html(&view, out) : history_render(&view, o.fmt, out);
 	if (!err && o.output)
 		err = outfile_commit(&of);
+	if (o.output)
+		outfile_discard(&of); /* after a commit: frees the names only */
 	if (err) {
 		if (o.output) {
-			outfile_discard(&of);
 			ps_error("history: writing %s failed: %s", o.output, strerror(-err));
 		}
 		rc = EXIT_FAIL;

@@ -57,6 +57,7 @@ uint64_t fd_target_inode(const char *target);
 struct procfd_counts {
 	uint32_t total;
 	uint32_t kinds[FD_KIND_COUNT];
+	uint32_t maps; /* mappings, when the BPF iterator counted them; 0: not counted */
 };
 
 enum procfd_flags {

@@ -81,6 +81,7 @@ void handle_query_scan_opts(const struct handle_query *q, struct handles_scan_op
 	/* The iterator visits every process; for a few named ones, walking
 	 * just their fds is cheaper. */
 	s->use_bpf = !q->no_bpf && !q->npids && (!q->names || globlist_empty(q->names));
+	s->iter = q->iter;
 	/* Mappings and limits cost a read each: only for the rows kept, unless
 	 * the sort needs them for every process. */
 	s->threads_maps = q->sort == HANDLE_SORT_MAPS;

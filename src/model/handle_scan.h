@@ -58,6 +58,7 @@ struct handle_query {
 	bool details;		/* read mappings and fd limit of the rows kept */
 	bool inotify_watches;	/* count inotify watches (fdinfo of inotify fds) */
 	bool no_bpf;		/* walk /proc even where the BPF iterator works */
+	struct handles_iter *iter; /* borrowed: a loaded iterator (sampler); NULL: load one */
 };
 
 /* Every process, every kind, classified, by total fds, with details. */

@@ -116,6 +116,11 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 		/* Counted in the kernel; only inotify watch counts need fdinfo. */
 		p->fds = counted->total;
 		memcpy(p->kinds, counted->kinds, sizeof(p->kinds));
+		/* The iterator read mm->map_count: no /proc/PID/maps to format.
+		 * It is what vm.max_map_count limits; /proc/PID/maps lists one
+		 * line more on x86_64 (the [vsyscall] gate, not a VMA of the mm). */
+		if (counted->maps)
+			p->maps = counted->maps;
 		if (opts->inotify_watches && counted->kinds[FD_KIND_INOTIFY]) {
 			struct inotify_visit iv = { .pid_dirfd = pid_dirfd };
 
@@ -159,7 +164,7 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 			p->fds = (uint32_t)n;
 		}
 	}
-	if (opts->threads_maps) {
+	if (opts->threads_maps && p->maps == HANDLES_UNKNOWN) {
 		uint64_t maps;
 
 		if (proc_maps_count(pid_dirfd, &maps) == 0)
@@ -189,7 +194,8 @@ int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *
 	if (opts->classify && (opts->use_bpf || opts->require_bpf)) {
 		/* One kernel pass for every process; a pid filter is applied
 		 * below (the iterator costs less than selecting in BPF). */
-		have_bpf = handles_iter_scan(8192, &bpf) == 0;
+		have_bpf = (opts->iter ? handles_iter_run(opts->iter, &bpf)
+				       : handles_iter_scan(8192, &bpf)) == 0;
 		if (!have_bpf && opts->require_bpf)
 			return -EOPNOTSUPP;
 		out->used_bpf = have_bpf;

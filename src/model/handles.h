@@ -25,6 +25,8 @@ struct proc_handles {
 	uint64_t inotify_watches;
 };
 
+struct handles_iter;
+
 struct handles_scan_opts {
 	bool classify;	      /* readlink every fd (else stat("fd").st_size only) */
 	unsigned int procfd_flags;
@@ -39,6 +41,7 @@ struct handles_scan_opts {
 	bool skip_kernel_threads; /* processes with no mappings and no fds */
 	bool use_bpf;		  /* classify with the task_file iterator when possible */
 	bool require_bpf;	  /* fail with -EOPNOTSUPP instead of walking /proc */
+	struct handles_iter *iter; /* borrowed: a loaded iterator to reuse; NULL: load one */
 };
 
 struct handles_snapshot {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf/handles_iter.h"
 #include "kernel/ipc.h"
 #include "model/handle_scan.h"
 #include "model/pool_sampler.h"
@@ -25,6 +26,7 @@ struct machine_sampler {
 	bool have_readings;
 	struct handle_resources resources;
 	struct machine_sampler_status status;
+	struct handles_iter *iter; /* loaded once: loading costs more than a scan */
 };
 
 void machine_sampler_opts_init(struct machine_sampler_opts *o)
@@ -46,9 +48,13 @@ int machine_sampler_start(struct machine_sampler **out, const struct machine_sam
 		return -ENOMEM;
 	ms->opts = *opts;
 	ms->status.process_every = 1;
+	/* Without BPF here, scans walk /proc. */
+	if (!opts->no_bpf && handles_iter_open(8192, &ms->iter))
+		ms->iter = NULL;
 	po.no_counters = opts->no_counters;
 	err = pool_sampler_start(&ms->pool, &po, ns);
 	if (err) {
+		handles_iter_close(ms->iter);
 		free(ms);
 		return err;
 	}
@@ -114,6 +120,7 @@ static int sample_processes(struct machine_sampler *ms, double t, struct series_
 	q.names = ms->opts.names;
 	q.inotify_watches = true;
 	q.no_bpf = ms->opts.no_bpf;
+	q.iter = ms->iter;
 	err = handle_query_run(&q, NULL, &next, ns);
 	if (err) {
 		handles_snapshot_free(&next);
@@ -195,6 +202,7 @@ void machine_sampler_stop(struct machine_sampler *ms)
 	if (!ms)
 		return;
 	pool_sampler_stop(ms->pool);
+	handles_iter_close(ms->iter);
 	if (ms->have_procs)
 		handles_snapshot_free(&ms->procs);
 	if (ms->have_readings)

@@ -648,8 +648,8 @@ static void write_snapshot(struct watch *w, double now)
 		fputc('\n', of.stream);
 	}
 	err = jw ? outfile_commit(&of) : -ENOMEM;
+	outfile_discard(&of); /* after a commit: frees the names only */
 	if (err) {
-		outfile_discard(&of);
 		notes_add(w->notes, "watch-snapshot", "writing the snapshot %s failed: %s",
 			  w->opts->snapshot_path, strerror(-err));
 	}
