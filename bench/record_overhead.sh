@@ -6,9 +6,12 @@
 # Arms (alternating order each repetition; medians reported):
 #   untraced
 #   rec-nostacks   poolscope record --events --no-stacks
-#   rec-stacks     poolscope record --events            (kernel stack on every alloc)
-#   rec-aggregate  poolscope record --aggregate --interval 1s (stacks, outstanding map)
-#   rec-agg-s10    the same with --sample 10 (a stack for every 10th alloc per CPU)
+#   rec-default    poolscope record --events            (the default: stacks on a budget,
+#                  a walk the first time a path is seen, then 4/s per path per CPU)
+#   rec-stacks     poolscope record --events --stacks all (kernel stack on every alloc)
+#   rec-aggregate  poolscope record --aggregate --interval 1s (budget, outstanding map)
+#   rec-agg-all    the same with --stacks all (issue 12: within 0.9x of stack-floor)
+#   rec-agg-s10    --aggregate --stacks all --sample 10 (a stack for every 10th alloc)
 #   perf-kmem      perf record -a -e 'kmem:*'
 #   perf-g         perf record -a -g -e 'kmem:*'
 #   bpftrace-leak  bpftrace outstanding map (ptr -> kstack, deleted on free): memleak's
@@ -16,6 +19,10 @@
 #   stack-floor    bench/bpf/stack_floor.bpf.c: only the stack id record takes on each
 #                  allocation, nothing else — the ceiling of every exact-stack recorder
 # ARMS="untraced rec_nostacks" runs only those (untraced is the baseline: keep it).
+# EXACT=1 (default) then checks exactness under load for rec-default and
+# rec-nostacks: a 2,000-eventfd leak made *during* the loop must be reported
+# exactly (AIFO 2000 filp of record_evleak, on the eventfd2 stack for
+# rec-default), with 0 events lost to the ring buffer.
 # The loop (bench/evloop.c) is pinned to CPU $CPU (default 1); recorders to the
 # other CPU. Every recorder traces the whole machine, as the peers do. Slow arms
 # run fewer iterations (the rate is what is compared). perf/bpftrace need tracefs
@@ -100,9 +107,49 @@ run_ours() {
 
 arm_untraced() { loop "$ITERS"; }
 arm_rec_nostacks() { run_ours rec_nostacks "$ITERS" --events --no-stacks; }
-arm_rec_stacks() { run_ours rec_stacks "$SLOW" --events; }
-arm_rec_aggregate() { run_ours rec_aggregate "$SLOW" --aggregate --interval 1s; }
-arm_rec_agg_s10() { run_ours rec_agg_s10 "$SLOW" --aggregate --interval 1s --sample 10; }
+arm_rec_default() { run_ours rec_default "$ITERS" --events; }
+arm_rec_stacks() { run_ours rec_stacks "$SLOW" --events --stacks all; }
+arm_rec_aggregate() { run_ours rec_aggregate "$ITERS" --aggregate --interval 1s; }
+arm_rec_agg_all() { run_ours rec_agg_all "$SLOW" --aggregate --interval 1s --stacks all; }
+arm_rec_agg_s10() { run_ours rec_agg_s10 "$SLOW" --aggregate --interval 1s --stacks all --sample 10; }
+
+# EXACT: NAME ARGS...: record the machine while the loop runs and, in the
+# middle of it, record_evleak opens 2,000 eventfds and holds them past the
+# recording's end. The trace must hold exactly 2,000 outstanding filp
+# allocations of record_evleak, none lost to the ring buffer.
+check_exact() {
+	local name=$1 want_stack=$2 lk_pid got lost
+	shift 2
+	rm -f "$tmp/$name.pst" "$tmp/$name.lk"
+	# Started before the recording: its own start-up (the loader's files)
+	# stays out of the trace.
+	exec 4> >(exec "$BUILD/leakers/record_evleak" 0 2000 0 >"$tmp/$name.lk")
+	wait_for "$tmp/$name.lk" ready
+	taskset -c "$OTHER" "$PS" record -o "$tmp/$name.pst" "$@" >"$tmp/$name.out" 2>&1 &
+	tracer_pid=$!
+	wait_file "$tmp/$name.pst"
+	sleep 0.5
+	loop "$ITERS" >"$tmp/$name.rate" &
+	local loop_pid=$!
+	sleep 0.3
+	echo go >&4 # opens and keeps 2,000 eventfds while the loop runs
+	wait_for "$tmp/$name.lk" done
+	wait "$loop_pid"
+	stop_tracer
+	exec 4>&- # the leaker exits only after the recording stopped
+	lost=$(sed -n 's/.*lost: \([0-9]*\) ring buffer full.*/\1/p' "$tmp/$name.out")
+	got=$("$PS" report --type AIFO --tag filp --comm record_evleak -g comm -f csv "$tmp/$name.pst" |
+		awk -F, '$1 == "record_evleak" {print $2}')
+	local stack_ok=yes
+	if [ "$want_stack" = yes ]; then
+		"$PS" report --type AIFO --tag filp --comm record_evleak -g stack -n 1 "$tmp/$name.pst" |
+			grep -q eventfd2 || stack_ok=no
+	fi
+	printf 'exact %-14s AIFO %s of 2000 (record_evleak filp), lost to the ring buffer: %s, eventfd2 stack: %s, loop %s it/s\n' \
+		"$name" "${got:-0}" "${lost:-?}" "$stack_ok" "$(cat "$tmp/$name.rate")"
+	[ "${got:-0}" = 2000 ] && [ "${lost:-1}" = 0 ] && [ "$stack_ok" = yes ] || exact_failed=1
+	rm -f "$tmp/$name.pst"
+}
 
 run_perf() { # NAME ITERS PERF-ARGS...
 	local name=$1 iters=$2
@@ -151,7 +198,8 @@ arm_stack_floor() {
 	tracer_pid=
 }
 
-ARMS=${ARMS:-"untraced rec_nostacks rec_stacks rec_aggregate rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
+ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
+make --no-print-directory BUILD="$BUILD" "$BUILD/leakers/record_evleak" >/dev/null
 declare -A rates
 for arm in $ARMS; do rates[$arm]=""; done
 for rep in $(seq "$REPS"); do
@@ -167,9 +215,9 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR
 base=$(echo "${rates[untraced]}" | median)
 echo
 echo "machine: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d); loop pinned to CPU $CPU, tracers on CPU $OTHER"
-echo "iterations: $ITERS (untraced, rec-nostacks), $SLOW (rec-stacks, rec-aggregate*, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
+echo "iterations: $ITERS (untraced, rec-nostacks, rec-default, rec-aggregate), $SLOW (rec-stacks, rec-agg-all, rec-agg-s10, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
 echo "last summaries:"
-for n in rec_nostacks rec_stacks rec_aggregate; do
+for n in rec_nostacks rec_default rec_stacks rec_aggregate; do
 	[ -f "$tmp/$n.out" ] || continue
 	printf '  %-14s %s\n' "$n" "$(sed -n '2p' "$tmp/$n.out")"
 	printf '  %-14s %s\n' "" "$(sed -n '3p' "$tmp/$n.out")"
@@ -190,3 +238,11 @@ for arm in $ARMS; do
 		ns = (a == "untraced") ? "-" : sprintf("%.0f", (1e9 / r - 1e9 / b) / 8)
 		printf "%-14s %12d %11.3f %10s\n", a, r, r / b, ns }'
 done
+
+exact_failed=0
+if [ "${EXACT:-1}" = 1 ]; then
+	echo
+	check_exact rec_default yes --events
+	check_exact rec_nostacks no --events --no-stacks
+fi
+exit "$exact_failed"

@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)
 			if (rec.type == TR_ALLOC) {
 				(void)trace_reader__string(r, rec.alloc.tag_id);
 				(void)trace_reader__stack(r, rec.alloc.stack_id, &ips);
+				(void)trace_reader__stack_estimated(r, rec.alloc.stack_id);
 			}
 			if (rec.type == TR_SNAPSHOT && rec.snapshot.nentries)
 				(void)rec.snapshot.entries[rec.snapshot.nentries - 1].outstanding_count;
@@ -43,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)
 		}
 		(void)trace_reader__ksyms(r);
 		(void)trace_reader__frees_exact(r, "maple_node");
+		(void)trace_reader__header(r)->stack_rate;
 		trace_reader__close(r);
 	}
 	unlink(path);

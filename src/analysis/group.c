@@ -211,6 +211,11 @@ int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uin
 	return depth;
 }
 
+bool trace_names__stack_estimated(const struct trace_names *n, uint32_t stack_id)
+{
+	return n && n->stack_estimated && n->stack_estimated(n->ctx, stack_id);
+}
+
 int trace_names__source(const struct trace_names *n, uint64_t ip, const char **file, int *line)
 {
 	if (!n || !n->source)

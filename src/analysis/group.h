@@ -25,6 +25,12 @@ struct trace_names {
 	 * (borrowed) and *line set, or -ENOENT. NULL: frames show no file:line. */
 	int (*source)(void *source_ctx, uint64_t ip, const char **file, int *line);
 	void *source_ctx;
+	/* Optional: whether a stack stands for allocations of its path that
+	 * were not walked (trace_reader__stack_estimated). NULL: none does. */
+	bool (*stack_estimated)(const void *ctx, uint32_t stack_id);
+	/* The trace was recorded on the stack budget: tables with a stack show
+	 * which per-stack figures are estimates ("Est" ~, JSON stack_estimate). */
+	bool stack_budget;
 };
 
 /* The string for id ("?" when unknown, "(aggregate)" for SITE_AGGREGATE_COMM;
@@ -34,6 +40,9 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id);
  * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are
  * skipped when symbols are known. */
 int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips);
+/* Whether per-stack figures of stack_id are estimates within an exactly
+ * counted path (the stack budget); false when unknown. */
+bool trace_names__stack_estimated(const struct trace_names *n, uint32_t stack_id);
 /* The source file and line of a frame, when names carry a source (--vmlinux).
  * 0, or -ENOENT. */
 int trace_names__source(const struct trace_names *n, uint64_t ip, const char **file, int *line);

@@ -24,6 +24,11 @@ static int names_stack(const void *ctx, uint32_t id, const uint64_t **ips)
 	return trace_reader__stack(ctx, id, ips);
 }
 
+static bool names_stack_estimated(const void *ctx, uint32_t id)
+{
+	return trace_reader__stack_estimated(ctx, id);
+}
+
 /* The reader's reason, prefixed with the path unless it names it already. */
 static void say_reason(char *err, size_t errlen, const char *path, const char *reason)
 {
@@ -57,7 +62,9 @@ int trace_analysis__open(const char *path, struct trace_analysis **out, char *er
 	trace_analysis_opts_init(&ta->opts);
 	ta->names = (struct trace_names){ .string = names_string, .stack = names_stack,
 					  .ksyms = trace_reader__ksyms(ta->reader),
-					  .ctx = ta->reader };
+					  .ctx = ta->reader,
+					  .stack_estimated = names_stack_estimated,
+					  .stack_budget = ta->hdr->stack_rate > 0 };
 	*out = ta;
 	return 0;
 }

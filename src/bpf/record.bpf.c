@@ -5,7 +5,9 @@
  * --events: every event that passes the filters goes through one BPF ring
  * buffer to user space. --aggregate: the kernel keeps the outstanding objects
  * (kind+pointer → origin) and per-origin alloc/free counters, and user space
- * samples them. Filters run here, before anything is copied: tags (a set of
+ * samples them. Stacks: on a budget per allocating path by default (see
+ * take_stack), on every allocation, every Nth, or none. Filters run here,
+ * before anything is copied: tags (a set of
  * allowed kmem_cache pointers filled by user space from the name globs),
  * pids, comm, size range; kinds are chosen by not loading programs.
  * Nothing is dropped silently: a full ring buffer, a full map and a failed
@@ -23,6 +25,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile bool aggregate = false;
 const volatile bool stacks = true;
 const volatile __u32 sample_every = 1;	   /* stacks for every Nth alloc per CPU */
+/* Stacks per second per allocating path per CPU after its first (the
+ * budget); 0 = a stack for every allocation (--stacks all, --sample). */
+const volatile __u32 stack_rate = 0;
 const volatile bool filter_pids = false;
 const volatile __u32 self_tgid = 0; /* the recorder: its own writes are not recorded */
 const volatile bool filter_comm = false;
@@ -92,6 +97,16 @@ struct {
 	__type(value, __u64);
 } sample_count SEC(".maps");
 
+/* The stack budget's state per allocating path, per CPU (no shared cache
+ * line, no atomics). Preallocated; full = a new path gets a stack every time
+ * (as --stacks all), never a missing one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1); /* set by the loader */
+	__type(key, struct rec_path_key);
+	__type(value, struct rec_path);
+} paths SEC(".maps");
+
 /* Aggregate mode. Preallocated (the default): an update never allocates,
  * so tracking an allocation never causes one. */
 struct {
@@ -148,14 +163,85 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
-static __always_inline __s32 take_stack(void *ctx)
+static __always_inline __s32 walk_stack(void *ctx)
+{
+	/* Skip our program, bpf_trace_runN and __traceiter_<tracepoint>: the
+	 * stack starts at the allocator (kmem_cache_alloc_noprof, ...). */
+	long id = bpf_get_stackid(ctx, &stack_traces, 3 & BPF_F_SKIP_FIELD_MASK);
+
+	if (id < 0) {
+		count_lost(LOST_STACK);
+		return -1;
+	}
+	return (__s32)id;
+}
+
+/* The syscall the current task is in, from its saved user registers: nearly
+ * free (two loads) and what tells alloc_empty_file via eventfd2 from the same
+ * call site via openat (every struct file has that one call site). -1 for
+ * kernel threads (no user registers). An allocation in interrupt context
+ * counts under the syscall of the task it interrupted: its path is then
+ * coarser, its counts still exact. x86-64 keeps the number in orig_ax,
+ * arm64 in syscallno. */
+static __always_inline __s32 current_syscall(struct task_struct *task)
+{
+	struct pt_regs *regs;
+
+	if (task->flags & 0x00200000 /* PF_KTHREAD */)
+		return -1;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return -1;
+#if defined(__TARGET_ARCH_arm64)
+	return (__s32)BPF_CORE_READ(regs, syscallno);
+#else
+	return (__s32)BPF_CORE_READ(regs, orig_ax);
+#endif
+}
+
+/* The stack of one allocation. The budget (stack_rate > 0): a walk the
+ * first time this CPU sees the path, then at most stack_rate walks per
+ * second per path; the other allocations carry the path's first stack and
+ * REC_EF_PATH_STACK, so counts per path stay exact and only the split of a
+ * path between its stacks is estimated. */
+static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u8 kind,
+					__u64 call_site, __u8 order, __u64 now, __u8 *flags)
 {
 	__u32 zero = 0;
 	__u64 *n;
-	long id;
 
 	if (!stacks)
 		return -1;
+	if (stack_rate) {
+		struct rec_path_key key = { .call_site = call_site, .kind = kind, .order = order };
+		struct rec_path *path;
+		__s32 id;
+
+		key.syscall_nr = current_syscall(task);
+		path = bpf_map_lookup_elem(&paths, &key);
+		if (!path) {
+			struct rec_path fresh = { .window_ns = now, .taken = 1 };
+
+			id = walk_stack(ctx);
+			fresh.stack_ref = id >= 0 ? (__u32)id + 1 : 0;
+			bpf_map_update_elem(&paths, &key, &fresh, BPF_ANY);
+			return id;
+		}
+		/* Another CPU inserted the path: this CPU's slot starts zeroed. */
+		if (now - path->window_ns >= 1000000000ULL || !path->stack_ref) {
+			path->window_ns = now;
+			path->taken = 0;
+		}
+		if (path->taken >= stack_rate && path->stack_ref) {
+			*flags |= REC_EF_PATH_STACK;
+			return (__s32)(path->stack_ref - 1);
+		}
+		path->taken++;
+		id = walk_stack(ctx);
+		if (!path->stack_ref && id >= 0)
+			path->stack_ref = (__u32)id + 1; /* the first walk that worked */
+		return id;
+	}
 	if (sample_every > 1) {
 		n = bpf_map_lookup_elem(&sample_count, &zero);
 		if (!n)
@@ -164,14 +250,7 @@ static __always_inline __s32 take_stack(void *ctx)
 		if (*n % sample_every)
 			return -1;
 	}
-	/* Skip our program, bpf_trace_runN and __traceiter_<tracepoint>: the
-	 * stack starts at the allocator (kmem_cache_alloc_noprof, ...). */
-	id = bpf_get_stackid(ctx, &stack_traces, 3 & BPF_F_SKIP_FIELD_MASK);
-	if (id < 0) {
-		count_lost(LOST_STACK);
-		return -1;
-	}
-	return (__s32)id;
+	return walk_stack(ctx);
 }
 
 /* Per-CPU submit counts (indexed by CPU; plain stores: each slot has one writer). */
@@ -200,16 +279,20 @@ static __always_inline __u32 key_space(__u8 kind)
 	return kind == RK_KMALLOC ? RK_SLAB : kind;
 }
 
-static __always_inline void track_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 cache,
-					__u64 bytes, __u8 order, __u32 tgid)
+static __always_inline void track_alloc(void *ctx, struct task_struct *task, __u8 kind, __u64 ptr,
+					__u64 call_site, __u64 cache, __u64 bytes, __u8 order,
+					__u32 tgid)
 {
 	struct rec_obj_key key = { .ptr = ptr, .kind = key_space(kind) };
 	struct rec_obj obj = { .ts = bpf_ktime_get_ns(), .bytes = bytes, .cache = cache,
 			       .tgid = tgid, .order = order, .kind = kind };
 	struct rec_origin_key okey = { .cache = cache, .tgid = tgid, .kind = kind, .order = order };
 	struct rec_origin one = { .allocs = 1 }, *origin;
+	__u8 flags = 0;
 
-	obj.stack_id = take_stack(ctx);
+	/* Under the budget an unwalked allocation counts on its path's stack:
+	 * the origins' counts stay exact per path. */
+	obj.stack_id = take_stack(ctx, task, kind, call_site, order, obj.ts, &flags);
 	okey.stack_id = obj.stack_id;
 	if (bpf_map_update_elem(&outstanding, &key, &obj, BPF_ANY))
 		count_lost(LOST_MAP_FULL);
@@ -257,7 +340,7 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	if (filter_comm && !comm_matches(task->comm))
 		return;
 	if (aggregate) {
-		track_alloc(ctx, kind, ptr, cache, bytes, order, tgid);
+		track_alloc(ctx, task, kind, ptr, call_site, cache, bytes, order, tgid);
 		return;
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -282,10 +365,11 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	e->ev.type = RT_ALLOC;
 	e->ev.kind = kind;
 	e->ev.order = order;
+	e->ev.flags = 0;
 	e->bytes_req = req;
 	e->bytes_alloc = bytes;
 	e->gfp_flags = gfp;
-	e->stack_id = take_stack(ctx);
+	e->stack_id = take_stack(ctx, task, kind, call_site, order, e->ev.ts, &e->ev.flags);
 	/* As the comm helper reads it (no lock: a rename may race either way);
 	 * the kernel keeps the last byte NUL, we make sure of it. */
 	for (int i = 0; i < REC_COMM_LEN - 1; i++)
@@ -347,6 +431,7 @@ static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64
 	e->type = RT_FREE;
 	e->kind = kind;
 	e->order = order;
+	e->flags = 0;
 	submit(e);
 }
 

@@ -375,6 +375,7 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 	ro->aggregate = o->aggregate;
 	ro->stacks = o->stacks;
 	ro->sample_every = o->sample_every ? o->sample_every : 1;
+	ro->stack_rate = o->stacks ? o->stack_rate : 0;
 	ro->filter_pids = o->npids > 0;
 	ro->self_tgid = (__u32)getpid();
 	if (o->comm) {
@@ -407,6 +408,8 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 								    : REC_DEFAULT_OUTSTANDING)
 					      : 1);
 	bpf_map__set_max_entries(rp->skel->maps.origins, o->aggregate ? 65536 : 1);
+	bpf_map__set_max_entries(rp->skel->maps.paths,
+				 ro->stack_rate ? (o->max_paths ? o->max_paths : REC_DEFAULT_PATHS) : 1);
 	ro->live_set = record_probe_opts_live_set(o);
 	bpf_map__set_max_entries(rp->skel->maps.live_objs,
 				 ro->live_set ? (o->max_outstanding ? o->max_outstanding

@@ -20,6 +20,12 @@ struct record_probe_opts {
 	bool aggregate;
 	bool stacks;
 	uint32_t sample_every; /* stacks for 1 alloc in N per CPU; 0 or 1 = all */
+	/* The stack budget: stacks per second per allocating path (call site,
+	 * syscall, kind, order) per CPU after the path's first; the others carry
+	 * their path's stack (REC_EF_PATH_STACK). 0 = every allocation walks
+	 * (then sample_every applies). */
+	uint32_t stack_rate;
+	uint32_t max_paths; /* budget: paths tracked per CPU; 0 = REC_DEFAULT_PATHS */
 	uint32_t kinds;	       /* RK_MASK() bits; 0 = all */
 	const uint32_t *pids;  /* tgids; npids 0 = any */
 	size_t npids;
@@ -47,6 +53,9 @@ static inline bool record_probe_opts_live_set(const struct record_probe_opts *o)
  * object (key, value, hash element and bucket). */
 #define REC_DEFAULT_STACKS 32768
 #define REC_DEFAULT_OUTSTANDING 262144
+/* Paths the budget tracks (per CPU, ~100 bytes each): a new path beyond
+ * them gets a stack on every allocation, as without the budget. */
+#define REC_DEFAULT_PATHS 16384
 
 /* Called for every ring buffer record (struct rec_event or
  * rec_alloc_event, by size). Non-zero return stops the poll. */

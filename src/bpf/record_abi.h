@@ -36,7 +36,32 @@ struct rec_event {
 	__u8 type;	 /* enum rec_type */
 	__u8 kind;	 /* enum rec_kind */
 	__u8 order;	 /* page order */
-	__u8 pad[3];
+	__u8 flags;	 /* allocs: REC_EF_* */
+	__u8 pad[2];
+};
+
+/* rec_event.flags of an allocation. */
+#define REC_EF_PATH_STACK 1 /* stack_id is its path's stack, not its own walk (budget) */
+
+/* Stack budget (the default): an allocating path is what is nearly free to
+ * read at the tracepoint: the call site the tracepoint gives, the current
+ * task's syscall number (saved user registers; -1 for kernel threads), the
+ * kind and page order (pages carry no call site). Counted per CPU. */
+struct rec_path_key {
+	__u64 call_site;
+	__s32 syscall_nr;
+	__u8 kind;
+	__u8 order;
+	__u8 pad[2];
+};
+
+struct rec_path {
+	__u64 window_ns; /* start of the current one-second window */
+	__u32 taken;	 /* stacks walked in that window */
+	/* The path's first stack on this CPU + 1, for its other allocations;
+	 * 0 = none yet (a CPU's slot starts zeroed when another CPU inserted
+	 * the path, and stack id 0 is a valid id). */
+	__u32 stack_ref;
 };
 
 struct rec_alloc_event {

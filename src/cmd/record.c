@@ -36,9 +36,15 @@ static void record_help(FILE *out)
 		"      --size N|MIN-MAX  only allocations of N, or MIN to MAX, requested bytes\n"
 		"                        (either side may be empty: 1K-, -4K)\n"
 		"      --kinds LIST      slab,kmalloc,page,percpu,vmalloc (default: all)\n"
-		"      --stacks          record kernel stacks (default)\n"
+		"      --stacks [all]    record kernel stacks (default): on a budget, a stack\n"
+		"                        the first time a path (call site, syscall) is seen,\n"
+		"                        then --stack-rate per second per path per CPU, the\n"
+		"                        path's stack for the rest (counts stay exact);\n"
+		"                        'all': a stack walk for every allocation\n"
+		"      --stack-rate N    stacks per second per path per CPU (default 4)\n"
 		"      --no-stacks       no stacks: the cheapest recording\n"
 		"      --sample N        stacks for every Nth allocation per CPU only\n"
+		"                        (instead of the budget)\n"
 		"      --events          every event into the file (default)\n"
 		"      --aggregate       keep outstanding allocations in the kernel and\n"
 		"                        write snapshots: small files for long recordings\n"
@@ -67,6 +73,7 @@ enum {
 	OPT_SIZE,
 	OPT_KINDS,
 	OPT_STACKS,
+	OPT_STACK_RATE,
 	OPT_NO_STACKS,
 	OPT_SAMPLE,
 	OPT_EVENTS,
@@ -87,7 +94,8 @@ static const struct option record_options[] = {
 	{ "comm", required_argument, NULL, OPT_COMM },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "kinds", required_argument, NULL, OPT_KINDS },
-	{ "stacks", no_argument, NULL, OPT_STACKS },
+	{ "stacks", optional_argument, NULL, OPT_STACKS },
+	{ "stack-rate", required_argument, NULL, OPT_STACK_RATE },
 	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "events", no_argument, NULL, OPT_EVENTS },
@@ -140,6 +148,7 @@ static int record_run(int argc, char **argv)
 	size_t npids = 0;
 	char why[512];
 	int opt, ret = EXIT_USAGE, err;
+	bool rate_given = false;
 
 	recorder_opts_init(&o);
 	/* getopt stays quiet: each bad input gets one line, ours. */
@@ -205,9 +214,35 @@ static int record_run(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case OPT_STACKS:
+		case OPT_STACKS: {
+			/* --stacks, --stacks=all, or --stacks all (the spelling). */
+			const char *mode = optarg;
+
+			if (!mode && optind < argc && !strcmp(argv[optind], "all"))
+				mode = argv[optind++];
+			if (mode && strcmp(mode, "all")) {
+				ret = ps_usage("record", "--stacks: '%s': the only mode is 'all'", mode);
+				goto out;
+			}
 			o.probe.stacks = true;
+			if (mode)
+				o.probe.stack_rate = 0;
+			else if (!rate_given)
+				o.probe.stack_rate = RECORDER_DEFAULT_STACK_RATE;
 			break;
+		}
+		case OPT_STACK_RATE: {
+			uint64_t n;
+
+			if (parse_u64_range(optarg, 1, RECORDER_MAX_STACK_RATE, &n)) {
+				ret = ps_usage("record", "--stack-rate: '%s' is not a count from 1 to %u",
+					       optarg, RECORDER_MAX_STACK_RATE);
+				goto out;
+			}
+			o.probe.stack_rate = (uint32_t)n;
+			rate_given = true;
+			break;
+		}
 		case OPT_NO_STACKS:
 			o.probe.stacks = false;
 			break;
@@ -219,6 +254,9 @@ static int record_run(int argc, char **argv)
 				goto out;
 			}
 			o.probe.sample_every = (uint32_t)n;
+			/* Every Nth walk is its own way of thinning stacks. */
+			if (!rate_given)
+				o.probe.stack_rate = 0;
 			break;
 		}
 		case OPT_EVENTS:
@@ -277,6 +315,11 @@ static int record_run(int argc, char **argv)
 	}
 	if (optind < argc) {
 		ret = ps_usage("record", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (rate_given && !o.probe.stacks) {
+		ret = ps_usage("record", "--stack-rate sets the stack budget: it does not combine "
+					 "with --no-stacks");
 		goto out;
 	}
 	o.probe.pids = pids;

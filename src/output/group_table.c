@@ -20,6 +20,10 @@ static int add_dim_cols(struct table *t, const struct group_opts *opts, bool fra
 		case GD_STACK:
 			if (!frames_only)
 				table_add_col(t, "Stack", "stack_id", COL_UINT, 0);
+			/* A trace recorded on the stack budget: say which per-stack
+			 * figures are estimates (issue 12). */
+			if (!frames_only && opts->names && opts->names->stack_budget)
+				table_add_col(t, "Est", "stack_estimate", COL_JSON, 0);
 			table_add_col(t, "Frames", "stack", COL_STRLIST, COL_TEXT_HIDDEN);
 			/* --diff: text shows the frames from where rows differ. */
 			if (frames_only)
@@ -88,6 +92,15 @@ static int fill_dims(struct table *t, int row, const struct group_row *r,
 				else
 					table_set_uint(t, row, col, s->stack_id);
 				col++;
+			}
+			if (!frames_only && opts->names && opts->names->stack_budget) {
+				bool est = s->stack_id != TRACE_NO_STACK &&
+					   trace_names__stack_estimated(opts->names, s->stack_id);
+
+				err = table_set_json(t, row, col++, est ? "true" : "false",
+						     est ? "~" : "");
+				if (err)
+					break;
 			}
 			err = group_table__set_frames(t, row, col++, opts->names, s->stack_id);
 			if (frames_only)

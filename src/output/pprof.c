@@ -278,6 +278,11 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 			num_label(&sub, &st, "pid", r->site->tgid);
 		if (group_opts__has_dim(opts, GD_COMM))
 			str_label(&sub, &st, "comm", trace_names__string(opts->names, r->site->comm_id));
+		/* The stack budget: this stack also stands for unwalked allocations
+		 * of its path, so its figures are estimates (issue 12). */
+		if (r->site->stack_id != TRACE_NO_STACK &&
+		    trace_names__stack_estimated(opts->names, r->site->stack_id))
+			str_label(&sub, &st, "stack_estimate", "true");
 		pb_message(&msg, PROFILE_SAMPLE, &sub);
 	}
 	if (locs.len)

@@ -102,6 +102,12 @@ void record_summary_print(FILE *out, const char *path, bool aggregate, bool flig
 		"misses\n",
 		(unsigned long long)s->lost_ringbuf, (unsigned long long)s->lost_map,
 		(unsigned long long)s->lost_stack, (unsigned long long)s->bpf_misses);
+	if (s->stack_rate && !aggregate)
+		fprintf(out,
+			"  stacks on a budget (%u per second per path per CPU): %llu allocs walked, "
+			"%llu carry their path's stack (counts per path stay exact)\n",
+			s->stack_rate, (unsigned long long)(s->allocs - s->path_stacks),
+			(unsigned long long)s->path_stacks);
 	fprintf(out, "  %s\n", s->note);
 	print_tags(out, aggregate, s);
 }

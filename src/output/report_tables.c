@@ -168,7 +168,8 @@ static const struct trend_series *series_of(const struct trend *trend,
 int report_suspects_table(const struct trace_analysis *ta, int top, struct table **out)
 {
 	struct table *t = table_new();
-	int err = -ENOMEM, c;
+	bool budget = ta->names.stack_budget;
+	int err = -ENOMEM, c, est = -1;
 	size_t i;
 
 	if (!t)
@@ -184,6 +185,9 @@ int report_suspects_table(const struct trace_analysis *ta, int top, struct table
 	    table_add_col(t, "Oldest s", "oldest_age_s", COL_DOUBLE, 0) < 0 ||
 	    table_add_col(t, "Outstanding over time", "trend", COL_STR, COL_JSON_HIDDEN) < 0)
 		goto out;
+	/* Last, so the other columns keep their places: see group_table.c. */
+	if (budget && (est = table_add_col(t, "Est", "stack_estimate", COL_JSON, 0)) < 0)
+		goto out;
 	table_set_precision(t, c, 1);
 	table_set_precision(t, c + 5, 1);
 	for (i = 0; i < ta->nsuspects && (top <= 0 || (int)i < top); i++) {
@@ -197,6 +201,13 @@ int report_suspects_table(const struct trace_analysis *ta, int top, struct table
 		if (ls->key == TREND_STACK) {
 			table_set_uint(t, row, 1, ls->stack_id);
 			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
+				goto out;
+		}
+		if (est >= 0) {
+			bool e = ls->key == TREND_STACK &&
+				 trace_names__stack_estimated(&ta->names, ls->stack_id);
+
+			if (table_set_json(t, row, est, e ? "true" : "false", e ? "~" : ""))
 				goto out;
 		}
 		table_set_double(t, row, 3, ls->slope_per_s);
@@ -337,7 +348,11 @@ void report_print_frames(FILE *out, const struct trace_analysis *ta, const struc
 		}
 		seen->ids[seen->n++] = id;
 		depth = trace_names__stack(&ta->names, id, &ips);
-		fprintf(out, "Stack %u:\n", id);
+		if (trace_names__stack_estimated(&ta->names, id))
+			fprintf(out, "Stack %u (~ also stands for its path's unwalked allocations: "
+				     "its figures are estimates, the path's total is exact):\n", id);
+		else
+			fprintf(out, "Stack %u:\n", id);
 		for (f = 0; f < depth; f++)
 			fprintf(out, "    %s\n", trace_names__frame(&ta->names, ips[f], buf, sizeof(buf)));
 		if (depth == 0)
@@ -357,7 +372,11 @@ size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT
 	format_iso8601(h->start_realtime_ns, when, sizeof(when));
 	snprintf(lines[n++], REPORT_LINE_MAX, "Trace: %.400s  (host %s, kernel %s, started %s)",
 		 ta->path, h->hostname, h->kernel_release, when);
-	if (h->stacks && h->sample_every > 1)
+	if (h->stacks && h->stack_rate)
+		snprintf(lines[n++], REPORT_LINE_MAX, "Mode: %s, stacks on a budget (%u per second "
+			 "per path per CPU after its first; counts per path exact, ~ marks per-stack "
+			 "estimates)", h->aggregate ? "aggregate" : "events", h->stack_rate);
+	else if (h->stacks && h->sample_every > 1)
 		snprintf(lines[n++], REPORT_LINE_MAX, "Mode: %s, stacks on (1 event in %u)",
 			 h->aggregate ? "aggregate" : "events", h->sample_every);
 	else
@@ -418,6 +437,10 @@ void report_json_window(struct json_writer *w, const struct trace_analysis *ta)
 	json_kv_string(w, "trace", ta->path);
 	if (ta->ring && ta->ring_complete_ns)
 		json_kv_double(w, "complete_from_s", trace_analysis__rel_s(ta, ta->ring_complete_ns));
+	/* Recorded on the stack budget: rows' stack_estimate says which
+	 * per-stack figures are estimates. Absent for other traces. */
+	if (ta->hdr->stacks && ta->hdr->stack_rate)
+		json_kv_uint(w, "stack_rate", ta->hdr->stack_rate);
 	json_end_object(w);
 }
 

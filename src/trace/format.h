@@ -59,6 +59,13 @@ enum trace_rec_byte {
  * show it; no comm (15 bytes at most) or kernel cache name can spell it. */
 #define TRACE_NOTE_FREES_NOT_EXACT "#poolscope:frees-not-exact:"
 
+/* Annotation strings (format 1, revision 2): this prefix and a decimal
+ * stack id says that some allocations carry that stack as their path's
+ * (the stack budget), not from a walk of their own: per-stack figures on it
+ * are estimates within an exactly counted path. Written before the first
+ * such allocation's chunk ends, so a cut-off trace keeps it. */
+#define TRACE_NOTE_STACK_ESTIMATED "#poolscope:stack-estimated:"
+
 /* Header body flag bits. */
 #define TRACE_HF_AGGREGATE 1u
 #define TRACE_HF_STACKS 2u

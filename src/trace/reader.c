@@ -51,6 +51,7 @@ struct trace_reader {
 	char **strings;
 	uint32_t nstrings, strings_cap;
 	struct u64map *stack_index; /* stack_id → index into stacks */
+	struct u64map *stacks_estimated; /* stack_id → 1 (annotation strings, revision 2) */
 	struct reader_stack *stacks;
 	size_t nstacks, stacks_cap;
 	struct symtab *ks;
@@ -256,6 +257,15 @@ static int parse_header(struct trace_reader *r, char *err, size_t errlen)
 		goto out;
 	}
 	r->hdr.options = r->options;
+	/* Revision 2 appends the stack budget; earlier bodies end here. */
+	if (c.p < c.end) {
+		r->hdr.stack_rate = (uint32_t)cur_varint_max(&c, UINT32_MAX);
+		if (c.bad) {
+			ret = fail(err, errlen, "%s: malformed header at offset %zu", r->path,
+				   sizeof(pre));
+			goto out;
+		}
+	}
 	/* Fields a later minor revision appends to the body are skipped. */
 	r->off = sizeof(pre) + body_len + 4u;
 	ret = 0;
@@ -295,8 +305,9 @@ int trace_reader__open(const char *path, struct trace_reader **out, char *err, s
 	r->fd = -1;
 	r->path = strdup(path);
 	r->stack_index = u64map_new(256);
+	r->stacks_estimated = u64map_new(64);
 	r->ks = symtab__new();
-	if (!r->path || !r->stack_index || !r->ks) {
+	if (!r->path || !r->stack_index || !r->stacks_estimated || !r->ks) {
 		fail(err, errlen, "out of memory");
 		goto out;
 	}
@@ -423,6 +434,26 @@ static int load_chunk(struct trace_reader *r, char *err, size_t errlen)
 	return 1;
 }
 
+/* An annotation string naming a stack whose figures are estimates. Anything
+ * else with the prefix (not a plain decimal id) is an ordinary string. */
+static int note_estimated_stack(struct trace_reader *r, const char *s)
+{
+	size_t plen = strlen(TRACE_NOTE_STACK_ESTIMATED);
+	uint64_t id = 0;
+	const char *p;
+
+	if (strncmp(s, TRACE_NOTE_STACK_ESTIMATED, plen) || !s[plen])
+		return 0;
+	for (p = s + plen; *p; p++) {
+		if (*p < '0' || *p > '9' || id > UINT32_MAX)
+			return 0;
+		id = id * 10 + (uint64_t)(*p - '0');
+	}
+	if (id >= UINT32_MAX)
+		return 0;
+	return u64map_set(r->stacks_estimated, id, 1) ? -ENOMEM : 0;
+}
+
 static int add_string(struct trace_reader *r, const uint8_t *s, size_t n)
 {
 	if (r->nstrings == r->strings_cap) {
@@ -438,7 +469,7 @@ static int add_string(struct trace_reader *r, const uint8_t *s, size_t n)
 	if (!r->strings[r->nstrings])
 		return -ENOMEM;
 	r->nstrings++;
-	return 0;
+	return note_estimated_stack(r, r->strings[r->nstrings - 1]);
 }
 
 static int decode_stack(struct trace_reader *r, struct cursor *c)
@@ -770,6 +801,11 @@ const char *trace_reader__string(const struct trace_reader *r, uint32_t id)
 	return r && id < r->nstrings ? r->strings[id] : NULL;
 }
 
+bool trace_reader__stack_estimated(const struct trace_reader *r, uint32_t stack_id)
+{
+	return r && u64map_find(r->stacks_estimated, stack_id);
+}
+
 bool trace_reader__frees_exact(const struct trace_reader *r, const char *tag)
 {
 	size_t plen = strlen(TRACE_NOTE_FREES_NOT_EXACT);
@@ -812,6 +848,7 @@ void trace_reader__close(struct trace_reader *r)
 		free(r->stacks[i].ips);
 	free(r->stacks);
 	u64map_free(r->stack_index);
+	u64map_free(r->stacks_estimated);
 	symtab__free(r->ks);
 	free(r->sites);
 	free(r->actors);

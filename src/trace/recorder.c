@@ -145,6 +145,21 @@ uint32_t recorder_event_stack(struct recorder *rc, int32_t bpf_id)
 	return (uint32_t)bpf_id;
 }
 
+/* Say once that stack_id stands for unwalked allocations of its path
+ * (stacks_known: 1 written, 2 also said to be an estimate). */
+int recorder_stack_estimated(struct recorder *rc, uint32_t stack_id)
+{
+	uint64_t *known = u64map_find(rc->stacks_known, stack_id);
+	int err;
+
+	if (!known || *known == 2)
+		return 0;
+	err = trace_writer__stack_estimated(rc->w, stack_id);
+	if (!err)
+		*known = 2;
+	return err;
+}
+
 /* Slab and kmalloc pointers share a key space (kfree frees any slab object). */
 static uint64_t live_key(uint8_t kind, uint64_t ptr)
 {
@@ -217,6 +232,13 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 
 		if (a.comm_id == UINT32_MAX)
 			return -ENOMEM;
+		if ((ev->flags & REC_EF_PATH_STACK) && a.stack_id != TRACE_NO_STACK) {
+			int err = recorder_stack_estimated(rc, a.stack_id);
+
+			if (err)
+				return err;
+			rc->sum->path_stacks++;
+		}
 		rc->sum->allocs++;
 		if (ts)
 			ts->allocs++;
@@ -351,11 +373,14 @@ static int fill_header(struct trace_header *hdr, const struct recorder_opts *o,
 	hdr->aggregate = o->probe.aggregate;
 	hdr->stacks = o->probe.stacks;
 	hdr->sample_every = o->probe.sample_every ? o->probe.sample_every : 1;
+	hdr->stack_rate = o->probe.stacks ? o->probe.stack_rate : 0;
 	if (strbuf_puts(options, o->options_text ? o->options_text : ""))
 		return -ENOMEM;
 	if (o->probe.stacks &&
 	    strbuf_printf(options, " [stack-buckets=%u]",
 			  o->probe.max_stacks ? o->probe.max_stacks : REC_DEFAULT_STACKS))
+		return -ENOMEM;
+	if (hdr->stack_rate && strbuf_printf(options, " [stack-rate=%u]", hdr->stack_rate))
 		return -ENOMEM;
 	if ((o->probe.aggregate || record_probe_opts_live_set(&o->probe)) &&
 	    strbuf_printf(options, " [max-outstanding=%u]",
@@ -521,6 +546,7 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 
 	memset(sum, 0, sizeof(*sum));
 	sum->stop_reason = "stopped";
+	sum->stack_rate = o->probe.stacks ? o->probe.stack_rate : 0;
 	rc.cache_tags = u64map_new(1024);
 	rc.live = u64map_new(65536);
 	rc.stacks_known = u64map_new(4096);

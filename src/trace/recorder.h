@@ -16,6 +16,8 @@ struct symtab;
 struct notes;
 
 struct recorder_opts {
+	/* probe.stack_rate 0 with probe.stacks: a stack for every allocation
+	 * (`--stacks all`; --sample N then takes every Nth). */
 	struct record_probe_opts probe;
 	const char *path;
 	/* The command line's options, stored in the header; the recorder appends
@@ -46,8 +48,13 @@ struct recorder_opts {
 #define RECORDER_MAX_STACKS (1u << 20)
 #define RECORDER_MAX_OUTSTANDING (1u << 24)
 
-/* The defaults: events with stacks of every allocation, every kind, no
- * filter, no limit. The caller sets path and whatever its options say. */
+/* Stacks per second per allocating path per CPU after its first: the
+ * default budget (issue 12: a leak repeats; one stack per path names it). */
+#define RECORDER_DEFAULT_STACK_RATE 4u
+#define RECORDER_MAX_STACK_RATE 1000000u
+
+/* The defaults: events with stacks on the budget (RECORDER_DEFAULT_STACK_RATE),
+ * every kind, no filter, no limit. The caller sets path and whatever its options say. */
 void recorder_opts_init(struct recorder_opts *opts);
 /* The rules within and between options (e.g. --ring with --max-size or
  * --aggregate, --sample with --no-stacks), so that every command records by
@@ -107,6 +114,10 @@ struct recorder_summary {
 	uint64_t allocs, frees;	  /* events written (aggregate: counted in the kernel) */
 	uint64_t lost_ringbuf, lost_map, lost_stack, bpf_misses;
 	uint64_t unmatched_frees; /* frees of objects allocated before the start */
+	/* Events mode, stack budget: allocations written with their path's stack
+	 * instead of a walk of their own. */
+	uint64_t path_stacks;
+	uint32_t stack_rate; /* the budget in effect; 0 = none (all, --sample, --no-stacks) */
 	uint64_t bytes_written, snapshots, flight_dumps;
 	uint64_t elapsed_ns;
 	const char *stop_reason; /* static string */

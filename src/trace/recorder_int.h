@@ -63,6 +63,10 @@ uint32_t recorder_event_tag(struct recorder *rc, const struct rec_event *ev);
 /* The trace's stack id for a BPF stack id, writing the stack the first time. */
 uint32_t recorder_event_stack(struct recorder *rc, int32_t bpf_id);
 
+/* Mark a written stack as standing for unwalked allocations of its path
+ * (the budget), once. 0 or -errno. */
+int recorder_stack_estimated(struct recorder *rc, uint32_t stack_id);
+
 /* recorder_syms.c: remember the symbol addr lands in (once); store the
  * KASLR anchors; write what was remembered since the last call. */
 void recorder_note_addr(struct recorder *rc, uint64_t addr);

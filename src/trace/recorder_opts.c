@@ -12,6 +12,7 @@ void recorder_opts_init(struct recorder_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->probe.stacks = true;
 	o->probe.sample_every = 1;
+	o->probe.stack_rate = RECORDER_DEFAULT_STACK_RATE;
 }
 
 static bool outside(uint64_t v, uint64_t lo, uint64_t hi)
@@ -61,6 +62,13 @@ int recorder_opts_validate(const struct recorder_opts *o, char *why, size_t whyl
 		bad = "--ring keeps events: it does not combine with --aggregate";
 	else if (p->sample_every > 1 && !p->stacks)
 		bad = "--sample samples stacks: it does not combine with --no-stacks";
+	else if (p->stack_rate > RECORDER_MAX_STACK_RATE)
+		bad = "--stack-rate: a count from 1 to 1000000";
+	/* Every Nth walk and a budget per path are two ways of thinning stacks:
+	 * --sample keeps its meaning, over every allocation. */
+	else if (p->sample_every > 1 && p->stack_rate)
+		bad = "--sample thins the stacks of every allocation: it does not combine with "
+		      "--stack-rate";
 	else if (p->max_outstanding && !p->aggregate && !record_probe_opts_live_set(p))
 		bad = "--max-outstanding sizes the --aggregate map (or, with --pid, --comm or "
 		      "--size, the set of live recorded objects): add one of them";

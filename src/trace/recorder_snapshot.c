@@ -117,6 +117,14 @@ int recorder_write_snapshot(struct recorder *rc)
 		e->frees = e->allocs > e->outstanding_count ? e->allocs - e->outstanding_count : 0;
 		e->tag_id = recorder_event_tag(rc, &ev);
 		e->stack_id = recorder_event_stack(rc, k->stack_id);
+		/* On the budget the kernel's counters do not tell walked from
+		 * unwalked allocations of a path: every stack is labelled. */
+		if (rc->opts->probe.stacks && rc->opts->probe.stack_rate &&
+		    e->stack_id != TRACE_NO_STACK) {
+			err = recorder_stack_estimated(rc, e->stack_id);
+			if (err)
+				goto out;
+		}
 		e->tgid = k->tgid;
 		e->kind = (uint8_t)k->kind;
 		struct tag_stat *ts = recorder_tag_stat(rc, e->tag_id);

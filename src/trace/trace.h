@@ -106,6 +106,10 @@ struct trace_header {
 	bool aggregate;		    /* written in --aggregate mode */
 	bool stacks;
 	uint32_t sample_every; /* stacks 1-in-N (1 = all) */
+	/* The stack budget (revision 2): walked stacks per second per allocating
+	 * path per CPU after its first; 0 = every (sampled) allocation walked,
+	 * and for every trace written before the budget existed. */
+	uint32_t stack_rate;
 	const char *options;   /* the command line's options and filters, as text */
 };
 
@@ -129,6 +133,11 @@ const char *trace_reader__string(const struct trace_reader *r, uint32_t id);
  * for every tag of a trace written before this was recorded. Complete once
  * the reader has returned 0 (the recorder decides at its end). */
 bool trace_reader__frees_exact(const struct trace_reader *r, const char *tag);
+/* True when some allocations carry stack_id as their path's stack rather
+ * than from a walk of their own (the stack budget): counts per path are
+ * exact, a per-stack figure on this stack is an estimate. Known for a stack
+ * from its first such allocation's chunk on; false for older traces. */
+bool trace_reader__stack_estimated(const struct trace_reader *r, uint32_t stack_id);
 /* Frames innermost first; returns the depth (0 if unknown id). */
 int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const uint64_t **ips);
 /* The symbol snapshot stored in the trace (may be empty, never NULL). It
@@ -153,6 +162,10 @@ uint32_t trace_writer__string(struct trace_writer *w, const char *s);
 /* Say that tag's frees are not exact (trace_reader__frees_exact), as an
  * annotation string (docs/FORMAT.md, revision 1). 0 or -errno. */
 int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag);
+/* Say that stack_id (defined) stands for allocations of its path that were
+ * not walked (trace_reader__stack_estimated), as an annotation string
+ * (docs/FORMAT.md, revision 2); said once per stack. 0 or -errno. */
+int trace_writer__stack_estimated(struct trace_writer *w, uint32_t stack_id);
 /* Define stack_id's frames (innermost first); redefinitions are ignored. */
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth);
 /* Symbol snapshot (may be a subset: the symbols the stacks need). May be

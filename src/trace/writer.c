@@ -4,6 +4,7 @@
  * readable up to its last complete chunk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,6 +222,17 @@ int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag)
 	if ((size_t)snprintf(note, sizeof(note), "%s%s", TRACE_NOTE_FREES_NOT_EXACT, tag) >=
 	    sizeof(note))
 		return -ENAMETOOLONG;
+	return trace_writer__string(w, note) == UINT32_MAX ? -ENOMEM : 0;
+}
+
+int trace_writer__stack_estimated(struct trace_writer *w, uint32_t stack_id)
+{
+	char note[64];
+
+	if (!w || stack_id == TRACE_NO_STACK || !u64map_find(w->stacks_seen, stack_id))
+		return -EINVAL;
+	snprintf(note, sizeof(note), "%s%" PRIu32, TRACE_NOTE_STACK_ESTIMATED, stack_id);
+	/* Interning says it once: a second call finds the string. */
 	return trace_writer__string(w, note) == UINT32_MAX ? -ENOMEM : 0;
 }
 
@@ -520,6 +532,7 @@ static int write_header(struct trace_writer *w, const struct trace_header *hdr)
 	put_varint(w, (hdr->aggregate ? TRACE_HF_AGGREGATE : 0) | (hdr->stacks ? TRACE_HF_STACKS : 0));
 	put_varint(w, hdr->sample_every);
 	put_str_field(w, hdr->options, TRACE_MAX_STRING);
+	put_varint(w, hdr->stack_rate); /* revision 2 */
 
 	uint8_t pre[TRACE_MAGIC_LEN + 8], crc[4];
 

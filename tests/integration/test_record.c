@@ -67,7 +67,9 @@ struct leaker {
 	FILE *from;
 };
 
-static void leaker_start(struct leaker *lk, const char *pre, const char *keep, const char *churn)
+/* extra: NULL, or the leaker's 4th argument ("once"). */
+static void leaker_start_with(struct leaker *lk, const char *pre, const char *keep,
+			      const char *churn, const char *extra)
 {
 	const char *dirl = getenv("LEAKERS");
 	char path[512];
@@ -83,7 +85,7 @@ static void leaker_start(struct leaker *lk, const char *pre, const char *keep, c
 		dup2(out[1], 1);
 		close(in[1]);
 		close(out[0]);
-		execl(path, "record_evleak", pre, keep, churn, (char *)NULL);
+		execl(path, "record_evleak", pre, keep, churn, extra, (char *)NULL);
 		_exit(127);
 	}
 	close(in[0]);
@@ -91,6 +93,11 @@ static void leaker_start(struct leaker *lk, const char *pre, const char *keep, c
 	lk->to = in[1];
 	lk->from = fdopen(out[0], "r");
 	assert_non_null(lk->from);
+}
+
+static void leaker_start(struct leaker *lk, const char *pre, const char *keep, const char *churn)
+{
+	leaker_start_with(lk, pre, keep, churn, NULL);
 }
 
 static void leaker_expect(struct leaker *lk, const char *prefix)
@@ -1090,6 +1097,13 @@ static void test_bad_options(void **state)
 		"-o /tmp/x -d 1 --stack-buckets 0",
 		"-o /tmp/x -d 1 --stack-buckets 1048577",
 		"-o /tmp/x -d 1 --no-stacks --stack-buckets 64",
+		"-o /tmp/x -d 1 --stacks some",
+		"-o /tmp/x -d 1 --stacks=budget",
+		"-o /tmp/x -d 1 --stack-rate 0",
+		"-o /tmp/x -d 1 --stack-rate 1000001",
+		"-o /tmp/x -d 1 --stack-rate 5 --no-stacks",
+		"-o /tmp/x -d 1 --stack-rate 5 --sample 3",
+		"-o /tmp/x -d 1 --sample 3 --stack-rate 5",
 	};
 	char cmd[512];
 	int status;
@@ -1254,10 +1268,192 @@ static void test_hooks_stop_and_tick(void **state)
 	trace_reader__close(tf.r);
 }
 
+/* The default mode (the stack budget, issue 12) against the truth: the
+ * leaker keeps KEEP eventfds, opens and closes a million more (a path seen a
+ * million times) and opens one timerfd (a path seen once). Per path the
+ * counts are exact: KEEP + CHURN filp allocations on the eventfd2 path, KEEP
+ * of them outstanding; one on the timerfd_create path, walked (its own
+ * stack, not an estimate); and only a handful of the million were walked. */
+struct budget_truth {
+	uint32_t tgid;
+	struct u64map *live;		  /* ptr → stack id */
+	struct u64map *allocs, *freed;	  /* stack id → count */
+	uint64_t eventfd_allocs, eventfd_freed, timerfd_allocs, no_stack;
+	bool eventfd_estimated, timerfd_estimated;
+};
+
+static void visit_budget(void *ctx, struct trace_reader *r, const struct trace_record *rec)
+{
+	struct budget_truth *t = ctx;
+	uint64_t stack;
+
+	if (rec->type == TR_ALLOC && rec->alloc.tgid == t->tgid &&
+	    !strcmp(trace_reader__string(r, rec->alloc.tag_id), "filp")) {
+		const struct trace_alloc *a = &rec->alloc;
+
+		if (a->stack_id == TRACE_NO_STACK) {
+			t->no_stack++;
+			return;
+		}
+		(*u64map_findnew(t->allocs, a->stack_id, 0))++;
+		u64map_set(t->live, key_of(a->kind, a->ptr), a->stack_id);
+	} else if (rec->type == TR_FREE &&
+		   u64map_remove(t->live, key_of(rec->free.kind, rec->free.ptr), &stack)) {
+		(*u64map_findnew(t->freed, stack, 0))++;
+	}
+}
+
+/* Once the whole trace is read (the symbols a chunk's stacks need may follow
+ * its events): the counts per path, by the syscall in the stacks. */
+static void budget_classify(struct budget_truth *t, struct trace_reader *r)
+{
+	uint64_t stack, count, *freed;
+	size_t pos = 0;
+
+	while (u64map_next(t->allocs, &pos, &stack, &count)) {
+		freed = u64map_find(t->freed, stack);
+		if (stack_has(r, (uint32_t)stack, "eventfd2")) {
+			t->eventfd_allocs += count;
+			t->eventfd_freed += freed ? *freed : 0;
+			t->eventfd_estimated |= trace_reader__stack_estimated(r, (uint32_t)stack);
+		} else if (stack_has(r, (uint32_t)stack, "timerfd_create")) {
+			t->timerfd_allocs += count;
+			t->timerfd_estimated |= trace_reader__stack_estimated(r, (uint32_t)stack);
+		}
+	}
+}
+
+static void budget_release(struct budget_truth *t, struct trace_facts *tf)
+{
+	trace_reader__close(tf->r);
+	u64map_free(t->live);
+	u64map_free(t->allocs);
+	u64map_free(t->freed);
+}
+
+/* From the summary's budget line: allocations walked; -1 without the line. */
+static long long budget_walked(const char *summary, unsigned int *rate)
+{
+	const char *p = strstr(summary, "stacks on a budget (");
+	long long walked;
+
+	if (!p || sscanf(p, "stacks on a budget (%u per second per path per CPU): %lld allocs walked",
+			 rate, &walked) != 2)
+		return -1;
+	return walked;
+}
+
+static void run_budget_leaker(const char *churn, const char *const *extra_args, int stop_sig,
+			      char **summary, struct budget_truth *t, struct trace_facts *tf)
+{
+	struct leaker lk;
+	char pidarg[32], line[64];
+	const char *args[16] = { "--pid", pidarg, "--tag", "filp", "--buffer", "256M" };
+	int pid, n = 6;
+
+	leaker_start_with(&lk, "0", "300", churn, "once");
+	assert_non_null(fgets(line, sizeof(line), lk.from));
+	assert_int_equal(sscanf(line, "ready %d", &pid), 1);
+	snprintf(pidarg, sizeof(pidarg), "%d", pid);
+	for (; extra_args && *extra_args && n < 15; extra_args++)
+		args[n++] = *extra_args;
+	args[n] = NULL;
+	pid_t rec = record_start(args);
+
+	leaker_go(&lk);
+	leaker_expect(&lk, "done");
+	sleep_ms(500); /* let the ring buffer drain */
+	*summary = record_stop(rec, stop_sig);
+	leaker_finish(&lk);
+	print_message("%s", *summary);
+	memset(t, 0, sizeof(*t));
+	t->tgid = (uint32_t)pid;
+	t->live = u64map_new(4096);
+	t->allocs = u64map_new(64);
+	t->freed = u64map_new(64);
+	read_trace(tf, visit_budget, t);
+	budget_classify(t, tf->r);
+	assert_false(tf->truncated);
+	assert_int_equal(tf->lost_ringbuf, 0);
+}
+
+static void test_truth_budget(void **state)
+{
+	(void)state;
+	REQUIRE_ROOT();
+	struct budget_truth t;
+	struct trace_facts tf;
+	char *summary;
+	unsigned int rate = 0;
+
+	/* SIGTERM: the default mode's stop writes everything, as SIGINT does. */
+	run_budget_leaker("1000000", NULL, SIGTERM, &summary, &t, &tf);
+	print_message("eventfd2 path: %llu allocs, %llu freed; timerfd path: %llu\n",
+		      (unsigned long long)t.eventfd_allocs, (unsigned long long)t.eventfd_freed,
+		      (unsigned long long)t.timerfd_allocs);
+	const struct trace_header *h = trace_reader__header(tf.r);
+
+	assert_int_equal(h->stack_rate, RECORDER_DEFAULT_STACK_RATE);
+	assert_non_null(strstr(h->options, "[stack-rate=4]"));
+	assert_int_equal(t.no_stack, 0);
+	assert_int_equal(t.eventfd_allocs, 300 + 1000000);
+	assert_int_equal(t.eventfd_freed, 1000000);
+	assert_int_equal(t.eventfd_allocs - t.eventfd_freed, 300);
+	assert_int_equal(t.timerfd_allocs, 1);
+	assert_true(t.eventfd_estimated);
+	assert_false(t.timerfd_estimated);
+	/* Walked: the first of each path per CPU and 4 per second after it, for
+	 * the leaker's few paths; not a million. */
+	long long walked = budget_walked(summary, &rate);
+
+	print_message("walked %lld of %llu allocs\n", walked, (unsigned long long)tf.allocs);
+	assert_int_equal(rate, 4);
+	assert_true(walked >= 2 && walked < 2000);
+	free(summary);
+	budget_release(&t, &tf);
+
+	/* The budget's setting: 1 per second walks fewer than 1000 per second,
+	 * which walks at least its first second's 1000. */
+	const char *r1[] = { "--stack-rate", "1", NULL }, *r1000[] = { "--stack-rate", "1000", NULL };
+	long long w1, w1000;
+
+	run_budget_leaker("20000", r1, SIGINT, &summary, &t, &tf);
+	w1 = budget_walked(summary, &rate);
+	assert_int_equal(rate, 1);
+	assert_int_equal(t.eventfd_allocs, 20300);
+	assert_int_equal(t.eventfd_freed, 20000);
+	assert_int_equal(trace_reader__header(tf.r)->stack_rate, 1);
+	free(summary);
+	budget_release(&t, &tf);
+	run_budget_leaker("20000", r1000, SIGINT, &summary, &t, &tf);
+	w1000 = budget_walked(summary, &rate);
+	assert_int_equal(rate, 1000);
+	assert_int_equal(t.eventfd_allocs, 20300);
+	assert_int_equal(t.eventfd_freed, 20000);
+	free(summary);
+	budget_release(&t, &tf);
+	print_message("walked: %lld at 1/s, %lld at 1000/s\n", w1, w1000);
+	assert_true(w1 >= 2 && w1 < 200);
+	assert_true(w1000 >= 1000 && w1000 > w1);
+
+	/* --stacks all: every allocation walked, no estimate, no budget line. */
+	const char *all[] = { "--stacks", "all", NULL };
+
+	run_budget_leaker("2000", all, SIGINT, &summary, &t, &tf);
+	assert_int_equal(budget_walked(summary, &rate), -1);
+	assert_int_equal(trace_reader__header(tf.r)->stack_rate, 0);
+	assert_int_equal(t.eventfd_allocs, 2300);
+	assert_int_equal(t.eventfd_freed, 2000);
+	assert_false(t.eventfd_estimated);
+	free(summary);
+	budget_release(&t, &tf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_truth_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truth_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_overflow_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_leaves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truth_aggregate, setup, teardown),

@@ -1,18 +1,24 @@
 /* record_evleak: eventfds for the truth tests of `poolscope record`.
  *
- * usage: record_evleak PRE KEEP CHURN
+ * usage: record_evleak PRE KEEP CHURN [once]
  *
  * Opens PRE eventfds, prints "ready <pid>" and waits for a line on stdin
  * (the test starts recording then). Then closes the PRE ones (frees of
  * objects allocated before the recording), opens KEEP and keeps them, opens
  * and closes CHURN more, prints "done" and waits for a line (the test stops
- * recording), then exits. EOF on stdin at any wait exits at once.
+ * recording), then exits. EOF on stdin at any wait exits at once. With
+ * "once", one timerfd is opened (and kept) after the KEEP eventfds: an
+ * allocating path seen exactly once (timerfd_create), beside the eventfd2
+ * path seen KEEP + CHURN times. PRE and KEEP are at most 15000 (fds held);
+ * CHURN at most 10,000,000 (a path seen a million times).
  * Exit 2 on bad arguments, 1 when an open fails (reason on stderr). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 static int wait_line(void)
@@ -22,13 +28,13 @@ static int wait_line(void)
 	return fgets(line, sizeof(line), stdin) ? 0 : -1;
 }
 
-static int parse_count(const char *s, long *out)
+static int parse_count(const char *s, long max, long *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtol(s, &end, 10);
-	return errno || end == s || *end || *out < 0 || *out > 15000 ? -1 : 0;
+	return errno || end == s || *end || *out < 0 || *out > max ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -36,9 +42,12 @@ int main(int argc, char **argv)
 	long pre, keep, churn;
 	int *pre_fds, *keep_fds;
 
-	if (argc != 4 || parse_count(argv[1], &pre) || parse_count(argv[2], &keep) ||
-	    parse_count(argv[3], &churn)) {
-		fprintf(stderr, "usage: record_evleak PRE KEEP CHURN (each 0..15000)\n");
+	bool once = argc == 5 && !strcmp(argv[4], "once");
+
+	if ((argc != 4 && !once) || parse_count(argv[1], 15000, &pre) ||
+	    parse_count(argv[2], 15000, &keep) || parse_count(argv[3], 10000000, &churn)) {
+		fprintf(stderr, "usage: record_evleak PRE KEEP CHURN [once] (PRE, KEEP 0..15000; "
+				"CHURN 0..10000000)\n");
 		return 2;
 	}
 	pre_fds = calloc((size_t)pre + 1, sizeof(int));
@@ -64,6 +73,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "record_evleak: eventfd: %s\n", strerror(errno));
 			return 1;
 		}
+	}
+	if (once && timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC) < 0) {
+		fprintf(stderr, "record_evleak: timerfd_create: %s\n", strerror(errno));
+		return 1;
 	}
 	for (long i = 0; i < churn; i++) {
 		int fd = eventfd(0, EFD_CLOEXEC);

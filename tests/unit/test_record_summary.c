@@ -71,10 +71,38 @@ static void test_only_outstanding_tags_and_why_frees_exceed(void **state)
 	free(text);
 }
 
+/* The stack budget says how many allocations were walked and how many carry
+ * their path's stack; nothing is said without the budget. */
+static void test_stack_budget_line(void **state)
+{
+	struct recorder_summary s = { .allocs = 1000, .frees = 900, .path_stacks = 990,
+				      .stack_rate = 4, .stop_reason = "stopped by signal" };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	out = open_memstream(&text, &len);
+	assert_non_null(out);
+	record_summary_print(out, "t.pst", false, false, &s);
+	s.stack_rate = 0;
+	fprintf(out, "--\n");
+	record_summary_print(out, "t.pst", false, false, &s);
+	assert_int_equal(fclose(out), 0);
+	print_message("%s", text);
+	const char *line = strstr(text, "stacks on a budget (4 per second per path per CPU): 10 "
+					"allocs walked, 990 carry their path's stack");
+
+	assert_non_null(line);
+	assert_null(strstr(strstr(text, "--\n"), "budget"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_only_outstanding_tags_and_why_frees_exceed),
+		cmocka_unit_test(test_stack_budget_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

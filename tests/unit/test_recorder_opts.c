@@ -24,6 +24,7 @@ static void test_defaults_and_rules(void **state)
 	recorder_opts_init(&o);
 	assert_true(o.probe.stacks && !o.probe.aggregate);
 	assert_int_equal(o.probe.sample_every, 1);
+	assert_int_equal(o.probe.stack_rate, RECORDER_DEFAULT_STACK_RATE); /* the budget */
 	assert_int_equal(o.interval_ns, 0); /* the mode's default */
 	expect_bad(&o, "an output file is required");
 	o.path = "";
@@ -56,6 +57,17 @@ static void test_defaults_and_rules(void **state)
 	expect_bad(&o, "--stack-buckets sizes the stack map");
 	o.probe.stacks = true;
 	assert_int_equal(recorder_opts_validate(&o, why, sizeof(why)), 0);
+	/* Two ways of thinning stacks do not combine; --sample goes with no budget. */
+	o.probe.max_stacks = 0;
+	o.probe.sample_every = 3;
+	expect_bad(&o, "--sample thins the stacks of every allocation");
+	o.probe.stack_rate = 0;
+	assert_int_equal(recorder_opts_validate(&o, why, sizeof(why)), 0);
+	o.probe.sample_every = 1;
+	o.probe.stack_rate = RECORDER_MAX_STACK_RATE + 1;
+	expect_bad(&o, "--stack-rate");
+	o.probe.stack_rate = RECORDER_DEFAULT_STACK_RATE;
+	o.probe.max_stacks = 64;
 
 	/* Each value's bounds hold for any caller, not only record's getopt. */
 	o.probe.max_stacks = RECORDER_MAX_STACKS + 1;
