@@ -35,7 +35,7 @@ ifneq ($(SAN),)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
 endif
-LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw -lz -lm -ldw -lelf -lmicrohttpd
+LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw -lz -lm -ldw -lelf -lmicrohttpd -ljansson
 
 SRCS      := $(shell find src -name '*.c' ! -name '*.bpf.c' | sort)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
