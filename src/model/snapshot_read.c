@@ -74,7 +74,7 @@ static const char *type_name(const json_t *v)
 }
 
 /* key of obj as a number into *out: NAN when absent or null. where names
- * obj in the error line ("caches.filp"). */
+ * obj in the error line ("caches.filp"; NULL: the top level). */
 static int get_number(struct reader *r, const json_t *obj, const char *where, const char *key,
 		      double *out)
 {
@@ -86,12 +86,13 @@ static int get_number(struct reader *r, const json_t *obj, const char *where, co
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_number(v))
-		return fail(r, -EINVAL, "%s.%s: expected a number, not %s", shown(where, buf, sizeof(buf)),
-			    key, type_name(v));
+		return fail(r, -EINVAL, "%s%s%s: expected a number, not %s",
+			    where ? shown(where, buf, sizeof(buf)) : "", where ? "." : "", key,
+			    type_name(v));
 	d = json_number_value(v);
 	if (!isfinite(d) || fabs(d) > SNAPSHOT_MAX_ABS)
-		return fail(r, -EINVAL, "%s.%s: %g is out of range", shown(where, buf, sizeof(buf)), key,
-			    d);
+		return fail(r, -EINVAL, "%s%s%s: %g is out of range",
+			    where ? shown(where, buf, sizeof(buf)) : "", where ? "." : "", key, d);
 	*out = d;
 	return 0;
 }
@@ -104,8 +105,8 @@ static int get_level(struct reader *r, const json_t *obj, const char *where, con
 	int err = get_number(r, obj, where, key, out);
 
 	if (!err && *out < 0)
-		return fail(r, -EINVAL, "%s.%s: %g is negative", shown(where, buf, sizeof(buf)), key,
-			    *out);
+		return fail(r, -EINVAL, "%s%s%s: %g is negative",
+			    where ? shown(where, buf, sizeof(buf)) : "", where ? "." : "", key, *out);
 	return err;
 }
 
@@ -319,8 +320,8 @@ static int read_root(struct reader *r, const json_t *root, struct host_snapshot 
 	if ((err = get_string(r, root, "kernel", &s->kernel)) ||
 	    (err = get_string(r, root, "boot_id", &s->boot_id)) ||
 	    (err = get_string(r, root, "time", &s->time)) ||
-	    (err = get_level(r, root, "snapshot", "uptime_s", &s->uptime_s)) ||
-	    (err = get_level(r, root, "snapshot", "window_s", &s->window_s)))
+	    (err = get_level(r, root, NULL, "uptime_s", &s->uptime_s)) ||
+	    (err = get_level(r, root, NULL, "window_s", &s->window_s)))
 		return err;
 	if ((err = get_section(r, root, "caches", JSON_OBJECT, &caches, &s->has_caches)) ||
 	    (err = get_section(r, root, "resources", JSON_OBJECT, &res, &s->has_resources)) ||
