@@ -139,10 +139,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpoolscope.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libpoolscope.a $(LIBS) $(LDFLAGS)
 
 FUZZ_TIME ?= 60
-fuzz: $(BUILD)/fuzz/fuzz_trace_reader
-	$(Q)mkdir -p $(BUILD)/fuzz/new-corpus
+fuzz: $(BUILD)/fuzz/fuzz_trace_reader $(BUILD)/fuzz/fuzz_snapshot_read
+	$(Q)mkdir -p $(BUILD)/fuzz/new-corpus $(BUILD)/fuzz/new-corpus-snapshot
 	$(Q)$(BUILD)/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/new-corpus fuzz/corpus
+	$(Q)$(BUILD)/fuzz/fuzz_snapshot_read -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+		-artifact_prefix=$(BUILD)/fuzz/snapshot- $(BUILD)/fuzz/new-corpus-snapshot fuzz/corpus-snapshot
 
 $(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c fuzz/fuzz_input.h src/trace/reader.c src/kernel/ksyms.c \
 		src/util/err.c src/util/hashmap.c src/util/strbuf.c src/util/procfs.c src/util/parse.c src/util/utf8.c src/output/json.c
@@ -151,3 +153,12 @@ $(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c fuzz/fuzz_input.h src/
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Ifuzz \
 		-o $@ $(filter %.c,$^) -lz
 # --- end report ---
+
+# --- compare: the snapshot reader's fuzzer (run by `make fuzz` above) ---
+$(BUILD)/fuzz/fuzz_snapshot_read: fuzz/fuzz_snapshot_read.c src/model/snapshot_read.c src/analysis/fleet.c \
+		src/util/hashmap.c src/util/notes.c
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Ifuzz \
+		-o $@ $(filter %.c,$^) -ljansson -lm
+# --- end compare ---

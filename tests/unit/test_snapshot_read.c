@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 
+#include "analysis/fleet.h"
 #include "model/snapshot_read.h"
 
 #define SNAPS FIXTURES_DIR "/snapshots"
@@ -210,6 +211,62 @@ static void test_paths(void **state)
 	snapshot_paths_release(&p);
 }
 
+/* The fuzzer's corpus (fuzz/corpus-snapshot, `make fuzz`) replayed as the
+ * harness does: each input reads or fails with one line; what reads folds
+ * into a fleet of three equal copies with no deviation. */
+static void test_fuzz_corpus(void **state)
+{
+	DIR *d = opendir("fuzz/corpus-snapshot");
+	struct dirent *e;
+	int n = 0, read_ok = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		struct host_snapshot s;
+		struct fleet_verdict v;
+		struct fleet_opts o;
+		struct fleet *f;
+		char path[PATH_MAX], why[512], *bytes;
+		size_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "fuzz/corpus-snapshot/%s", e->d_name);
+		{
+			FILE *in = fopen(path, "rb");
+
+			assert_non_null(in);
+			bytes = malloc(1 << 20);
+			assert_non_null(bytes);
+			len = fread(bytes, 1, 1 << 20, in); /* all of it, NUL bytes included */
+			fclose(in);
+		}
+		n++;
+		if (snapshot_read_buf(bytes, len, path, &s, why, sizeof(why))) {
+			assert_true(why[0] != '\0');
+			assert_null(strchr(why, '\n'));
+			free(bytes);
+			continue;
+		}
+		read_ok++;
+		f = fleet_new();
+		assert_non_null(f);
+		fleet_opts_init(&o);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(fleet_add(f, &s, path), 0);
+		assert_int_equal(fleet_analyze(f, &o, &v, NULL), 0);
+		assert_int_equal(v.ndeviations, 0);
+		fleet_verdict_release(&v);
+		fleet_free(f);
+		host_snapshot_release(&s);
+		free(bytes);
+	}
+	closedir(d);
+	assert_true(n >= 20);
+	assert_true(read_ok >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +277,7 @@ int main(void)
 	    cmocka_unit_test(test_every_bad_file_refused),
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_fuzz_corpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
