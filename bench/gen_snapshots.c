@@ -126,7 +126,8 @@ static void write_host(FILE *out, const char *host, bool odd, struct rng *r)
 		else if (i < 18)
 			snprintf(name, sizeof(name), "svc-%02d", i);
 		else
-			snprintf(name, sizeof(name), "job-%03" PRIu64, next(r) % 500);
+			/* two different names: one name twice would double its fds */
+			snprintf(name, sizeof(name), "job-%03" PRIu64, next(r) % 250 + (i - 18) * 250);
 		json_kv_string(w, "comm", name);
 		json_kv_uint(w, "fds", (uint64_t)fds);
 		json_key(w, "types");

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +413,47 @@ out:
 	free(buf);
 	close(fd);
 	return err;
+}
+
+#define SNAPSHOT_MAX_THREADS 16
+
+struct read_batch {
+	char *const *paths;
+	struct snapshot_result *res;
+	size_t n;
+	atomic_size_t next; /* the next file to take */
+};
+
+static void *read_worker(void *arg)
+{
+	struct read_batch *b = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&b->next, 1)) < b->n)
+		b->res[i].err = snapshot_read_file(b->paths[i], &b->res[i].snap, b->res[i].why,
+						   sizeof(b->res[i].why));
+	return NULL;
+}
+
+int snapshot_read_files(char *const *paths, size_t n, struct snapshot_result *res,
+			unsigned int nthreads)
+{
+	struct read_batch b = {.paths = paths, .res = res, .n = n};
+	pthread_t tids[SNAPSHOT_MAX_THREADS];
+	unsigned int i, started = 0;
+
+	atomic_init(&b.next, 0);
+	if (nthreads > SNAPSHOT_MAX_THREADS)
+		nthreads = SNAPSHOT_MAX_THREADS;
+	if (nthreads > n)
+		nthreads = (unsigned int)n;
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&tids[started], NULL, read_worker, &b) == 0)
+			started++;
+	read_worker(&b);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	return 0;
 }
 
 static void process_release(struct snapshot_process *p)

@@ -78,6 +78,21 @@ int snapshot_read_buf(const char *buf, size_t len, const char *name, struct host
 /* The same for a file: also -errno from open/read, -EFBIG past
  * SNAPSHOT_MAX_BYTES. */
 int snapshot_read_file(const char *path, struct host_snapshot *out, char *why, size_t whylen);
+/* Many files at once: thousands of snapshots are parsed on every CPU.
+ * res[i] is what snapshot_read_file(paths[i]) gives; the results do not
+ * depend on the number of threads. */
+#define SNAPSHOT_WHY_MAX 512
+struct snapshot_result {
+	struct host_snapshot snap; /* owned: release each */
+	int err;
+	char why[SNAPSHOT_WHY_MAX];
+};
+
+/* Read paths[0..n) into res[0..n) with up to nthreads threads (this one
+ * included; 0 or 1: this one only). Always fills every res[i]; returns 0
+ * (a thread that cannot be started leaves its share to the others). */
+int snapshot_read_files(char *const *paths, size_t n, struct snapshot_result *res,
+			unsigned int nthreads);
 /* Free what s owns and zero it. Accepts NULL and a zeroed struct. */
 void host_snapshot_release(struct host_snapshot *s);
 
