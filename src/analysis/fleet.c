@@ -35,6 +35,23 @@ struct fleet {
 	struct u64map *index;
 };
 
+/* Make room for one more element of size bytes at (*v)[*n] and count it:
+ * 0 or -ENOMEM (then nothing changed). */
+static int push(void **v, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		void *nv = realloc(*v, ncap * size);
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*n)++;
+	return 0;
+}
+
 const char *fleet_kind_name(enum fleet_kind k)
 {
 	switch (k) {
@@ -174,25 +191,18 @@ static struct fleet_metric *metric_findnew(struct fleet *f, enum fleet_kind kind
 		if (m->kind == kind && m->measure == measure && strcmp(m->name, name) == 0)
 			return m;
 	}
-	if (f->nmetrics == f->metrics_cap) {
-		size_t cap = f->metrics_cap ? f->metrics_cap * 2 : 256;
-		struct fleet_metric *v = realloc(f->metrics, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		f->metrics = v;
-		f->metrics_cap = cap;
-	}
-	m = &f->metrics[f->nmetrics];
+	if (push((void **)&f->metrics, &f->nmetrics, &f->metrics_cap, sizeof(*m)))
+		return NULL;
+	m = &f->metrics[f->nmetrics - 1];
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
 	m->measure = measure;
 	m->name = strdup(name);
-	if (!m->name || u64map_set(f->index, key, f->nmetrics)) {
+	if (!m->name || u64map_set(f->index, key, f->nmetrics - 1)) {
 		free(m->name);
+		f->nmetrics--;
 		return NULL;
 	}
-	f->nmetrics++;
 	return m;
 }
 
@@ -215,16 +225,9 @@ static int metric_add(struct fleet *f, enum fleet_kind kind, enum fleet_measure 
 			last->value += value;
 		return 0;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 8;
-		struct fleet_value *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
-	m->v[m->n++] = (struct fleet_value){.host = host, .value = value};
+	if (push((void **)&m->v, &m->n, &m->cap, sizeof(*m->v)))
+		return -ENOMEM;
+	m->v[m->n - 1] = (struct fleet_value){.host = host, .value = value};
 	return 0;
 }
 
@@ -232,16 +235,10 @@ static int add_host(struct fleet *f, const struct host_snapshot *s, const char *
 {
 	struct fleet_host *h;
 
-	if (f->nhosts == f->hosts_cap) {
-		size_t cap = f->hosts_cap ? f->hosts_cap * 2 : 64;
-		struct fleet_host *v = realloc(f->hosts, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		f->hosts = v;
-		f->hosts_cap = cap;
-	}
-	h = &f->hosts[f->nhosts];
+	if (push((void **)&f->hosts, &f->nhosts, &f->hosts_cap, sizeof(*h)))
+		return -ENOMEM;
+	/* counted already, even half-made: fleet_free frees it */
+	h = &f->hosts[f->nhosts - 1];
 	memset(h, 0, sizeof(*h));
 	h->host = strdup(s->host ? s->host : "");
 	h->path = strdup(path ? path : "");
@@ -249,7 +246,6 @@ static int add_host(struct fleet *f, const struct host_snapshot *s, const char *
 	h->has_caches = s->has_caches;
 	h->has_resources = s->has_resources;
 	h->has_processes = s->has_processes;
-	f->nhosts++; /* even half-made: fleet_free frees it */
 	if (!h->host || !h->path || (s->kernel && !h->kernel))
 		return -ENOMEM;
 	return 0;
@@ -366,21 +362,6 @@ static int lack_cmp(const void *pa, const void *pb, void *ctx)
 	if (!a->name || !b->name)
 		return !a->name ? (b->name ? -1 : 0) : 1;
 	return strcmp(a->name, b->name);
-}
-
-static int push(void **v, size_t *n, size_t *cap, size_t size)
-{
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		void *nv = realloc(*v, ncap * size);
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = ncap;
-	}
-	(*n)++;
-	return 0;
 }
 
 /* Every host's deviations on one metric. vals/devs: scratch of nhosts. */
@@ -552,7 +533,8 @@ int fleet_analyze(const struct fleet *f, const struct fleet_opts *o, struct flee
 	note_duplicates(f, order, ns);
 	if ((err = find_lacks(f, v, seen)))
 		goto out;
-	qsort_r(v->lacks, v->nlacks, sizeof(*v->lacks), lack_cmp, (void *)f);
+	if (v->nlacks) /* qsort_r wants a base even for no elements */
+		qsort_r(v->lacks, v->nlacks, sizeof(*v->lacks), lack_cmp, (void *)f);
 	if (f->nhosts < o->min_hosts) {
 		v->too_few = true;
 		err = 0;
@@ -561,7 +543,9 @@ int fleet_analyze(const struct fleet *f, const struct fleet_opts *o, struct flee
 	for (i = 0; i < f->nmetrics; i++)
 		if ((err = judge_metric(f, &f->metrics[i], o, vals, devs, v, &cap)))
 			goto out;
-	qsort_r(v->deviations, v->ndeviations, sizeof(*v->deviations), deviation_cmp, (void *)f);
+	if (v->ndeviations)
+		qsort_r(v->deviations, v->ndeviations, sizeof(*v->deviations), deviation_cmp,
+			(void *)f);
 	for (i = 0; i < v->ndeviations; i++) {
 		const struct fleet_deviation *d = &v->deviations[i];
 

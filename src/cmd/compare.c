@@ -273,8 +273,8 @@ static int write_output(const struct compare_cli *o, const struct fleet_render *
 	err = render(o, r, of.stream);
 	if (!err)
 		err = outfile_commit(&of);
+	outfile_discard(&of); /* after a commit: frees the names only */
 	if (err) {
-		outfile_discard(&of);
 		ps_error("compare: writing %s failed: %s", o->output, strerror(-err));
 		return EXIT_FAIL;
 	}

@@ -211,6 +211,37 @@ static void test_paths(void **state)
 	snapshot_paths_release(&p);
 }
 
+/* Many files over threads: the same results as one by one. */
+static void test_read_files_threads(void **state)
+{
+	struct snapshot_paths p = {0};
+	struct snapshot_result *one, *many;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(snapshot_paths_add_dir(&p, SNAPS), 0);
+	assert_int_equal(snapshot_paths_add_dir(&p, SNAPS "/bad"), 0);
+	assert_int_equal(snapshot_paths_add(&p, SNAPS "/missing.json"), 0);
+	snapshot_paths_sort(&p);
+	one = calloc(p.n, sizeof(*one));
+	many = calloc(p.n, sizeof(*many));
+	assert_int_equal(snapshot_read_files(p.v, p.n, one, 1), 0);
+	assert_int_equal(snapshot_read_files(p.v, p.n, many, 4), 0);
+	for (i = 0; i < p.n; i++) {
+		assert_int_equal(one[i].err, many[i].err);
+		assert_string_equal(one[i].why, many[i].why);
+		assert_int_equal(one[i].snap.ncaches, many[i].snap.ncaches);
+		if (!one[i].err)
+			assert_string_equal(one[i].snap.host, many[i].snap.host);
+		host_snapshot_release(&one[i].snap);
+		host_snapshot_release(&many[i].snap);
+	}
+	assert_int_equal(p.n, 5 + 21 + 1);
+	free(one);
+	free(many);
+	snapshot_paths_release(&p);
+}
+
 /* The fuzzer's corpus (fuzz/corpus-snapshot, `make fuzz`) replayed as the
  * harness does: each input reads or fails with one line; what reads folds
  * into a fleet of three equal copies with no deviation. */
@@ -277,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(test_every_bad_file_refused),
 	    cmocka_unit_test(test_file_errors),
 	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_read_files_threads),
 	    cmocka_unit_test(test_fuzz_corpus),
 	};
 
