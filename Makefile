@@ -35,7 +35,8 @@ ifneq ($(SAN),)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
 endif
-LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw -lz -lm -ldw -lelf -lmicrohttpd -ljansson
+LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw -lz -lm -ldw -lelf \
+             -lmicrohttpd -lsqlite3 -lsystemd -ljansson
 
 SRCS      := $(shell find src -name '*.c' ! -name '*.bpf.c' | sort)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
@@ -146,8 +147,8 @@ fuzz: $(BUILD)/fuzz/fuzz_trace_reader $(BUILD)/fuzz/fuzz_snapshot_read
 	$(Q)$(BUILD)/fuzz/fuzz_snapshot_read -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 		-artifact_prefix=$(BUILD)/fuzz/snapshot- $(BUILD)/fuzz/new-corpus-snapshot fuzz/corpus-snapshot
 
-$(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c fuzz/fuzz_input.h src/trace/reader.c src/kernel/ksyms.c \
-		src/util/err.c src/util/hashmap.c src/util/strbuf.c src/util/procfs.c src/util/parse.c src/util/utf8.c src/output/json.c
+$(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c fuzz/fuzz_input.h src/trace/reader.c src/util/symtab.c src/util/notes.c \
+		src/output/diag.c src/util/hashmap.c src/util/strbuf.c src/util/procfs.c src/util/parse.c src/util/utf8.c src/output/json.c
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Ifuzz \

@@ -51,7 +51,7 @@ int main(int argc, char **argv)
 	struct slab_count *rows = NULL;
 	unsigned long long events = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
-	struct ksyms *ks = NULL;
+	struct symtab *ks = NULL;
 	char why[256], c;
 	size_t n = 0, i;
 	int err;
@@ -60,10 +60,10 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (argc > 1)
 		return run_object(argv[1]);
-	if (ksyms__load(&ks))
+	if (ksyms__load(&ks, NULL))
 		ks = NULL;
 	err = slab_counters__start(ks, &sc, why, sizeof(why));
-	ksyms__free(ks);
+	symtab__free(ks);
 	if (err) {
 		fprintf(stderr, "counters_attach: %s\n", why);
 		return 1;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/trace.h"
 #include "util/parse.h"
 
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 				    .start_ns = 1000000000000ULL, .stacks = true, .sample_every = 1,
 				    .options = "gen_trace" };
 	struct trace_writer *w = NULL;
-	struct ksyms *ks = ksyms__new();
+	struct symtab *ks = symtab__new();
 	uint32_t tag_ids[256], comm_id;
 	uint64_t *ring, head = 0, count = 0, done = 0, ts = hdr.start_ns, next_ptr = 0, allocs = 0;
 	uint64_t leaked = 0, i;
@@ -68,9 +68,9 @@ int main(int argc, char **argv)
 		char name[32];
 
 		snprintf(name, sizeof(name), "bench_fn_%02" PRIu64, i);
-		ksyms__add(ks, 0xffffffff81000000ULL + i * 0x1000, name, NULL);
+		symtab__add(ks, 0xffffffff81000000ULL + i * 0x1000, name, NULL);
 	}
-	ksyms__finish(ks);
+	symtab__finish(ks);
 	err = trace_writer__open(argv[optind], &hdr, &w);
 	if (err) {
 		fprintf(stderr, "gen_trace: %s: %s\n", argv[optind], strerror(-err));
@@ -134,6 +134,6 @@ int main(int argc, char **argv)
 	printf("events %" PRIu64 " allocs %" PRIu64 " leaked %" PRIu64 " live_at_end %" PRIu64 "\n",
 	       done, allocs, leaked, count);
 	free(ring);
-	ksyms__free(ks);
+	symtab__free(ks);
 	return 0;
 }

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fuzz_input.h"
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t len)

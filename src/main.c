@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/outfile.h"
 
 static void usage(FILE *out)

@@ -149,6 +149,7 @@ static const struct floor *floor_of(const struct series_name_parts *p)
 	case SERIES_SLAB: return &slab_floor;
 	case SERIES_KEYS: return &keys_floor;
 	case SERIES_SYSV_MSG: return &sysv_floor;
+	case SERIES_SYSV_SENDER: return &sysv_floor;
 	case SERIES_SYS: return &sys_floor;
 	default: return NULL;
 	}
@@ -166,6 +167,7 @@ static bool judged_for_growth(const struct series_name_parts *p)
 		       strcmp(p->what, "maps") == 0 || strcmp(p->what, "inotify") == 0;
 	case SERIES_KEYS: return strcmp(p->what, "keys") == 0;
 	case SERIES_SYSV_MSG: return strcmp(p->what, "bytes") == 0;
+	case SERIES_SYSV_SENDER: return strcmp(p->what, "bytes") == 0;
 	case SERIES_SYS: return true;
 	default: return false;
 	}
@@ -583,6 +585,51 @@ static void pid_comm(const struct diagnosis_inputs *in, int pid, char *buf, size
 		snprintf(buf, len, "%d (exited)", pid);
 }
 
+/* Unread SysV messages by their last sender: no process holds them, and
+ * the sender is who leaves them behind. Its queues' own series are this
+ * finding's evidence. */
+static int sender_finding(struct ctx *c, struct judged *j)
+{
+	const struct diag_process *p = find_proc(c->in, j->name.pid, 0);
+	struct finding *f = diagnosis_add(c->out, FINDING_LEAK);
+	char name[128];
+	size_t i, shown = 0;
+
+	if (!f)
+		return -ENOMEM;
+	snprintf(f->resource, sizeof(f->resource), "SysV messages left by %.63s (pid %d)",
+		 p ? p->comm : "(exited)", j->name.pid);
+	snprintf(f->object_type, sizeof(f->object_type), "SysV messages (msg_msg), never received");
+	snprintf(f->unit, sizeof(f->unit), "bytes");
+	f->rate_per_s = j->fit.slope_per_s;
+	f->used = j->fit.last;
+	f->allocator.known = true;
+	f->allocator.pid = j->name.pid;
+	snprintf(f->allocator.comm, sizeof(f->allocator.comm), "%s", p ? p->comm : "(exited)");
+	finding_series(f, j->s->name);
+	growth_evidence(f, "/proc/sysvipc/msg bytes whose last sender is this pid", j,
+			span_of(j->s));
+	for (i = 0; i < c->in->nqueues; i++) {
+		const struct diag_sysv_queue *q = &c->in->queues[i];
+		struct judged *qj;
+
+		if (q->lspid != j->name.pid)
+			continue;
+		qj = find_judged(c, series_name_sysv_msg(name, sizeof(name), q->msqid, "bytes"));
+		if (qj)
+			qj->explained = true;
+		if (shown++ < 4)
+			finding_evidence(f, "queue %d: %llu messages, %llu bytes, owner uid %u",
+					 q->msqid, (unsigned long long)q->messages,
+					 (unsigned long long)q->bytes, q->uid);
+	}
+	finding_evidence(f, "SysV queues belong to no process: they stay until received or "
+			    "removed (ipcrm -q ID)");
+	explain_caches(c, f, "msg_msg*");
+	f->confidence = confidence(c, j, shown > 0, false);
+	return 0;
+}
+
 static int sysv_finding(struct ctx *c, struct judged *j)
 {
 	const struct diag_sysv_queue *q = find_queue(c->in, j->name.msqid);
@@ -634,7 +681,7 @@ static bool sys_explained(const struct ctx *c, const char *resource)
 	    {"file handles", "fds of "},	    {"threads", "threads of "},
 	    {"pids", "threads of "},		    {"inotify", "inotify watches of "},
 	    {"keys", "keys of uid"},		    {"key bytes", "keys of uid"},
-	    {"sysv msg", "SysV message queue "},
+	    {"sysv msg", "SysV message queue "},   {"sysv msg", "SysV messages left by "},
 	};
 	size_t i, k;
 
@@ -884,6 +931,9 @@ int diagnosis_build(const struct diagnosis_inputs *in, struct diagnosis *out)
 	for (i = 0; i < c.n && !err; i++)
 		if (c.j[i].growing && c.j[i].name.subject == SERIES_PROC)
 			err = process_finding(&c, &c.j[i]);
+	for (i = 0; i < c.n && !err; i++)
+		if (c.j[i].growing && c.j[i].name.subject == SERIES_SYSV_SENDER)
+			err = sender_finding(&c, &c.j[i]);
 	for (i = 0; i < c.n && !err; i++) {
 		struct judged *j = &c.j[i];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "util/strbuf.h"
 
 struct grouping {
@@ -169,6 +169,8 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 
 	if (id == SITE_NO_COMM)
 		return "?";
+	if (id == SITE_AGGREGATE_COMM)
+		return "(aggregate)";
 	if (n && n->string)
 		s = n->string(n->ctx, id);
 	return s ? s : "?";
@@ -176,12 +178,12 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id)
 
 /* The recorder's own machinery on top of a kernel stack (the BPF program,
  * bpf_trace_runN, the tracepoint's iterator): not the allocation's story. */
-static bool tracing_frame(const struct ksyms *ks, uint64_t ip)
+static bool tracing_frame(const struct symtab *ks, uint64_t ip)
 {
 	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__traceiter_",
 						"__bpf_trace_", "__bpf_prog_run", "trace_call_bpf",
 						"perf_trace_", "trace_event_raw_event_" };
-	const struct ksym *sym = ksyms__resolve(ks, ip);
+	const struct symbol *sym = symtab__resolve(ks, ip);
 	size_t i;
 
 	if (!sym)
@@ -223,7 +225,7 @@ const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *b
 	int line;
 
 	if (n && n->ksyms)
-		ksyms__format(n->ksyms, ip, buf, len);
+		symtab__format(n->ksyms, ip, buf, len);
 	else
 		snprintf(buf, len, "0x%" PRIx64, ip);
 	used = strlen(buf);
@@ -235,7 +237,7 @@ const char *trace_names__frame(const struct trace_names *n, uint64_t ip, char *b
 const char *trace_names__function(const struct trace_names *n, uint64_t ip, char *buf,
 				  size_t len)
 {
-	const struct ksym *sym = n && n->ksyms ? ksyms__resolve(n->ksyms, ip) : NULL;
+	const struct symbol *sym = n && n->ksyms ? symtab__resolve(n->ksyms, ip) : NULL;
 
 	if (!sym)
 		snprintf(buf, len, "0x%" PRIx64, ip);
@@ -268,7 +270,7 @@ bool group__site_selected(const struct group_opts *opts, const struct alloc_site
 	return true;
 }
 
-static bool has_dim(const struct group_opts *opts, enum group_dim d)
+bool group_opts__has_dim(const struct group_opts *opts, enum group_dim d)
 {
 	int i;
 
@@ -305,12 +307,12 @@ static void set_function(struct group_row *r, const struct group_opts *opts)
 {
 	const uint64_t *ips;
 	int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	r->function_ip = r->site->call_site;
 	if (opts->frame >= 0 && depth > opts->frame)
 		r->function_ip = ips[opts->frame];
-	sym = opts->names && opts->names->ksyms ? ksyms__resolve(opts->names->ksyms, r->function_ip)
+	sym = opts->names && opts->names->ksyms ? symtab__resolve(opts->names->ksyms, r->function_ip)
 						: NULL;
 	r->function = sym ? sym->name : NULL;
 }
@@ -334,7 +336,8 @@ int group__build(const struct outstanding *o, const struct group_opts *opts,
 {
 	size_t i, nsites = outstanding__nsites(o), n = 0, cap = 0;
 	unsigned int mask = opts->classes ? opts->classes : (1u << AC_COUNT) - 1;
-	bool by_type = has_dim(opts, GD_TYPE), by_function = has_dim(opts, GD_FUNCTION);
+	bool by_type = group_opts__has_dim(opts, GD_TYPE);
+	bool by_function = group_opts__has_dim(opts, GD_FUNCTION);
 	struct grouping *g = calloc(1, sizeof(*g));
 	struct group_row *rows = NULL;
 	int err = -ENOMEM;
@@ -431,6 +434,30 @@ const char *group_kind_name(uint8_t kind)
 }
 
 /* A row's identity as text, comparable across traces. */
+const char *group_row__dim_text(const struct group_row *r, const struct group_opts *opts,
+				enum group_dim d, char *buf, size_t len)
+{
+	const struct alloc_site *s = r->site;
+
+	switch (d) {
+	case GD_TYPE: return alloc_class_name((enum alloc_class)r->cls);
+	case GD_KIND: return group_kind_name(s->kind);
+	case GD_TAG: return trace_names__string(opts->names, s->tag_id);
+	case GD_SIZE: snprintf(buf, len, "%" PRIu64, s->size); return buf;
+	case GD_PROCESS: snprintf(buf, len, "%u", s->tgid); return buf;
+	case GD_COMM: return trace_names__string(opts->names, s->comm_id);
+	case GD_CALLSITE: return trace_names__frame(opts->names, s->call_site, buf, len);
+	case GD_FUNCTION:
+		return r->function ? r->function :
+		       trace_names__function(opts->names, r->function_ip, buf, len);
+	case GD_CPU: snprintf(buf, len, "%u", s->cpu); return buf;
+	case GD_STACK:
+	case GD_COUNT: break;
+	}
+	return "";
+}
+
+/* A row's identity as text, comparable across traces. */
 static char *row_key(const struct group_row *r, const struct group_opts *opts)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -438,34 +465,16 @@ static char *row_key(const struct group_row *r, const struct group_opts *opts)
 	int i, j;
 
 	for (i = 0; i < opts->ndims; i++) {
-		const struct alloc_site *s = r->site;
-
-		switch (opts->dims[i]) {
-		case GD_TYPE: strbuf_puts(&sb, alloc_class_name((enum alloc_class)r->cls)); break;
-		case GD_KIND: strbuf_puts(&sb, group_kind_name(s->kind)); break;
-		case GD_TAG: strbuf_puts(&sb, trace_names__string(opts->names, s->tag_id)); break;
-		case GD_STACK: {
+		if (opts->dims[i] == GD_STACK) {
 			const uint64_t *ips;
-			int depth = trace_names__stack(opts->names, s->stack_id, &ips);
+			int depth = trace_names__stack(opts->names, r->site->stack_id, &ips);
 
 			for (j = 0; j < depth; j++) {
 				strbuf_puts(&sb, trace_names__frame(opts->names, ips[j], buf, sizeof(buf)));
 				strbuf_puts(&sb, ";");
 			}
-			break;
-		}
-		case GD_SIZE: strbuf_printf(&sb, "%" PRIu64, s->size); break;
-		case GD_PROCESS: strbuf_printf(&sb, "%u", s->tgid); break;
-		case GD_COMM: strbuf_puts(&sb, trace_names__string(opts->names, s->comm_id)); break;
-		case GD_CALLSITE:
-			strbuf_puts(&sb, trace_names__frame(opts->names, s->call_site, buf, sizeof(buf)));
-			break;
-		case GD_FUNCTION:
-			strbuf_puts(&sb, r->function ? r->function :
-				    trace_names__function(opts->names, r->function_ip, buf, sizeof(buf)));
-			break;
-		case GD_CPU: strbuf_printf(&sb, "%u", s->cpu); break;
-		case GD_COUNT: break;
+		} else {
+			strbuf_puts(&sb, group_row__dim_text(r, opts, opts->dims[i], buf, sizeof(buf)));
 		}
 		strbuf_puts(&sb, "\x1f");
 	}

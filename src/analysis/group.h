@@ -13,13 +13,13 @@
 #include "analysis/outstanding.h"
 #include "util/globlist.h"
 
-struct ksyms;
+struct symtab;
 
 /* How ids in a trace become text. Borrowed; the callbacks may be NULL. */
 struct trace_names {
 	const char *(*string)(const void *ctx, uint32_t id);
 	int (*stack)(const void *ctx, uint32_t stack_id, const uint64_t **ips);
-	const struct ksyms *ksyms; /* may be NULL: addresses print in hex */
+	const struct symtab *ksyms; /* may be NULL: addresses print in hex */
 	const void *ctx;
 	/* Optional (--vmlinux): the source of a frame's address; 0 with *file
 	 * (borrowed) and *line set, or -ENOENT. NULL: frames show no file:line. */
@@ -27,7 +27,8 @@ struct trace_names {
 	void *source_ctx;
 };
 
-/* The string for id ("?" when unknown, never NULL). */
+/* The string for id ("?" when unknown, "(aggregate)" for SITE_AGGREGATE_COMM;
+ * never NULL). */
 const char *trace_names__string(const struct trace_names *n, uint32_t id);
 /* Frames of a stack, innermost first; 0 when unknown. Leading frames of
  * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are
@@ -78,6 +79,8 @@ struct group_opts {
 };
 
 void group_opts_init(struct group_opts *g);
+/* Is d one of the grouping's dimensions? */
+bool group_opts__has_dim(const struct group_opts *opts, enum group_dim d);
 
 struct group_row {
 	const struct alloc_site *site; /* borrowed: the first site of the group */
@@ -97,6 +100,12 @@ size_t grouping__nrows(const struct grouping *g);
 const struct group_row *grouping__row(const struct grouping *g, size_t i);
 /* Does the site pass the filters (tag, comm, pid, size)? */
 bool group__site_selected(const struct group_opts *opts, const struct alloc_site *s);
+
+/* The text of one dimension of a row: "AIFO", "eventfd_ctx", "4242",
+ * "fdleak", "do_eventfd", ... (borrowed, or written into buf); "" for
+ * GD_STACK (a stack is a list of frames: trace_names__stack). */
+const char *group_row__dim_text(const struct group_row *r, const struct group_opts *opts,
+				enum group_dim d, char *buf, size_t len);
 
 /* "slab", "kmalloc", "page", "percpu", "vmalloc" (enum trace_kind), "?". */
 const char *group_kind_name(uint8_t kind);

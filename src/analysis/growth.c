@@ -127,17 +127,13 @@ static double median(double *v, size_t n)
 	return (lo + hi) / 2;
 }
 
-int growth_theil_sen(const double *t_s, const double *y, size_t n, double *slope)
+/* The pairwise slopes of m samples evenly spaced over y[0..n) into pairs
+ * (room for m(m−1)/2); returns how many had distinct times. */
+static size_t pairwise_slopes(const double *t_s, const double *y, size_t n, size_t m,
+			      double *pairs)
 {
-	size_t m = n < GROWTH_TS_MAX ? n : GROWTH_TS_MAX, i, j, k = 0;
-	double *pairs;
+	size_t i, j, k = 0;
 
-	*slope = 0;
-	if (n < 2)
-		return 0;
-	pairs = malloc(m * (m - 1) / 2 * sizeof(*pairs));
-	if (!pairs)
-		return -ENOMEM;
 	/* A longer series: m samples evenly spaced over all of it. */
 	for (i = 0; i < m; i++) {
 		size_t a = i * (n - 1) / (m - 1);
@@ -150,8 +146,60 @@ int growth_theil_sen(const double *t_s, const double *y, size_t n, double *slope
 				pairs[k++] = (y[b] - y[a]) / dt;
 		}
 	}
+	return k;
+}
+
+int growth_theil_sen(const double *t_s, const double *y, size_t n, double *slope)
+{
+	size_t m = n < GROWTH_TS_MAX ? n : GROWTH_TS_MAX, k;
+	double *pairs;
+
+	*slope = 0;
+	if (n < 2)
+		return 0;
+	pairs = malloc(m * (m - 1) / 2 * sizeof(*pairs));
+	if (!pairs)
+		return -ENOMEM;
+	k = pairwise_slopes(t_s, y, n, m, pairs);
 	if (k)
 		*slope = median(pairs, k);
+	free(pairs);
+	return 0;
+}
+
+int growth_theil_sen_fit(const double *t_s, const double *y, size_t n, double z,
+			 struct growth_ts_fit *out)
+{
+	size_t m = n < GROWTH_TS_MAX ? n : GROWTH_TS_MAX, k, i, r_lo, r_hi;
+	double *pairs, c, dm = (double)m;
+
+	*out = (struct growth_ts_fit){ 0 };
+	if (n < 2)
+		return 0;
+	/* The pairs' array is reused for the residuals: m(m−1)/2 ≥ n only
+	 * when m is large enough, so size it for both. */
+	k = m * (m - 1) / 2;
+	pairs = malloc((k > n ? k : n) * sizeof(*pairs));
+	if (!pairs)
+		return -ENOMEM;
+	k = pairwise_slopes(t_s, y, n, m, pairs);
+	out->pairs = k;
+	if (k) {
+		out->slope = median(pairs, k);
+		/* Kendall's S has variance m(m−1)(2m+5)/18; the interval's
+		 * ends are the pairwise slopes c/2 ranks either side of the
+		 * middle (clamped to the extremes for short series). */
+		c = z * sqrt(dm * (dm - 1) * (2 * dm + 5) / 18);
+		r_lo = c >= (double)k ? 0 : (size_t)(((double)k - c) / 2);
+		r_hi = c >= (double)k ? k - 1 : (size_t)(((double)k + c) / 2);
+		if (r_hi >= k)
+			r_hi = k - 1;
+		out->slope_lo = select_kth(pairs, k, r_lo);
+		out->slope_hi = select_kth(pairs, k, r_hi);
+	}
+	for (i = 0; i < n; i++)
+		pairs[i] = y[i] - out->slope * t_at(t_s, i);
+	out->intercept = median(pairs, n);
 	free(pairs);
 	return 0;
 }

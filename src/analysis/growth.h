@@ -99,6 +99,24 @@ void growth_line_fit(const double *t_s, const double *y, size_t n, double *slope
  * (0 for n < 2). O(m²) with m = min(n, GROWTH_TS_MAX). 0 or -ENOMEM. */
 int growth_theil_sen(const double *t_s, const double *y, size_t n, double *slope);
 
+/* A Theil–Sen line with Sen's confidence interval for its slope. */
+struct growth_ts_fit {
+	double slope;	  /* median of the pairwise slopes (0 for n < 2) */
+	double slope_lo;  /* Sen's interval: the pairwise slopes at ranks */
+	double slope_hi;  /* (N ∓ z·√Var(S))/2 of the N pairs, S Kendall's */
+	double intercept; /* median of y − slope·t: the line is intercept + slope·t */
+	size_t pairs;	  /* N: pairs with distinct times */
+};
+
+/* The Theil–Sen line of y over t (t_s NULL = per sample) with Sen's
+ * confidence interval at z standard deviations (z = 1.96: 95 %; the rank
+ * variance assumes no ties and independent samples, so on autocorrelated
+ * data the interval is narrower than the truth). Same subsample and cost as
+ * growth_theil_sen (slope equal to it), plus an O(n) copy for the
+ * intercept. n < 2: all zero. 0 or -ENOMEM. */
+int growth_theil_sen_fit(const double *t_s, const double *y, size_t n, double z,
+			 struct growth_ts_fit *out);
+
 /* Seconds until a value now at y_now reaches limit, rising at slope_per_s:
  * 0 when already there, INFINITY when it does not rise. */
 double growth_seconds_to_limit(double y_now, double limit, double slope_per_s);

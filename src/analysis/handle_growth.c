@@ -103,7 +103,7 @@ int handle_growth_start(struct handle_growth *g, const struct handle_query *q, s
 	g->scan.limits = false;
 	err = handles_scan(&g->scan, &g->baseline);
 	if (!err)
-		handle_scan_note_skipped(&g->baseline, ns);
+		handle_scan_notes(&g->baseline, ns);
 	return err;
 }
 
@@ -117,7 +117,7 @@ int handle_growth_sample(struct handle_growth *g, struct handle_growth_result *o
 	err = handles_scan(&g->scan, &now);
 	if (err)
 		goto out;
-	handle_scan_note_skipped(&now, ns);
+	handle_scan_notes(&now, ns);
 	err = handles_diff(&g->baseline, &now, &out->rows, &out->count);
 	out->elapsed_s = (double)(now.taken_ns - g->baseline.taken_ns) / 1e9;
 out:

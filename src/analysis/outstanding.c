@@ -201,6 +201,12 @@ static void note_ts(struct outstanding *o, uint64_t ts)
 		o->totals.last_ns = ts;
 }
 
+static void note_event(struct outstanding *o, uint64_t ts)
+{
+	if (!o->totals.first_event_ns || ts < o->totals.first_event_ns)
+		o->totals.first_event_ns = ts;
+}
+
 /* An allocation made at alloc_ns ends at free_ns: fold it into its site. */
 static void retire(struct outstanding *o, uint32_t site_idx, uint64_t alloc_ns, uint64_t free_ns)
 {
@@ -285,6 +291,7 @@ static int add_alloc(struct outstanding *o, const struct trace_alloc *a)
 
 	o->totals.allocs++;
 	note_ts(o, a->ts_ns);
+	note_event(o, a->ts_ns);
 	if (a->ts_ns > o->to)
 		return 1;
 	site = site_findnew(o, &key);
@@ -322,6 +329,7 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 
 	o->totals.frees++;
 	note_ts(o, f->ts_ns);
+	note_event(o, f->ts_ns);
 	if (f->ts_ns > o->to)
 		return 1;
 	if (t->count) {
@@ -353,10 +361,44 @@ static int add_free(struct outstanding *o, const struct trace_free *f)
 	return 0;
 }
 
+/* The snapshot state of a site, the array grown to hold it; NULL on -ENOMEM. */
+static struct snap_state *snap_state_of(struct outstanding *o, size_t site)
+{
+	if (site >= o->snaps_cap) {
+		size_t cap = o->snaps_cap ? o->snaps_cap : 64;
+		struct snap_state *grown;
+
+		while (cap <= site)
+			cap *= 2;
+		grown = realloc(o->snaps, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		memset(grown + o->snaps_cap, 0, (cap - o->snaps_cap) * sizeof(*grown));
+		o->snaps = grown;
+		o->snaps_cap = cap;
+	}
+	return &o->snaps[site];
+}
+
+/* Inside the window a snapshot is a change of level per site: the observer
+ * hears the change since the previous snapshot (sites absent from this one
+ * fell to 0), so a time series follows aggregate traces too. */
+static void observe_level(struct outstanding *o, size_t site, const struct trace_snapshot_entry *prev,
+			  const struct trace_snapshot_entry *now, uint64_t ts)
+{
+	int64_t dcount = (int64_t)now->outstanding_count - (int64_t)prev->outstanding_count;
+	int64_t dbytes = (int64_t)now->outstanding_bytes - (int64_t)prev->outstanding_bytes;
+
+	if (o->observer.event && dcount)
+		o->observer.event(o->observer.ctx, &o->sites[site], ts, (int)dcount, dbytes);
+}
+
 static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap)
 {
+	static const struct trace_snapshot_entry zero;
 	bool before_from = snap->ts_ns <= o->from;
 	uint32_t i;
+	size_t k;
 
 	o->totals.snapshots++;
 	note_ts(o, snap->ts_ns);
@@ -364,12 +406,15 @@ static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap
 		return 1;
 	if (snap->ts_ns >= o->from)
 		o->totals.window_other++;
-	if (before_from)
+	if (before_from) {
 		o->gen0++;
+		o->totals.snapshot_from_ns = snap->ts_ns;
+	}
+	o->totals.snapshot_to_ns = snap->ts_ns;
 	o->gen1++;
 	for (i = 0; i < snap->nentries; i++) {
 		const struct trace_snapshot_entry *e = &snap->entries[i];
-		struct alloc_site key = { .tag_id = e->tag_id, .comm_id = SITE_NO_COMM,
+		struct alloc_site key = { .tag_id = e->tag_id, .comm_id = SITE_AGGREGATE_COMM,
 					  .stack_id = e->stack_id, .tgid = e->tgid,
 					  .kind = e->kind, .from_snapshot = true };
 		int64_t site = site_findnew(o, &key);
@@ -377,27 +422,23 @@ static int add_snapshot(struct outstanding *o, const struct trace_snapshot *snap
 
 		if (site < 0)
 			return (int)site;
-		if ((size_t)site >= o->snaps_cap) {
-			size_t cap = o->snaps_cap ? o->snaps_cap : 64;
-			struct snap_state *grown;
-
-			while (cap <= (size_t)site)
-				cap *= 2;
-			grown = realloc(o->snaps, cap * sizeof(*grown));
-			if (!grown)
-				return -ENOMEM;
-			memset(grown + o->snaps_cap, 0, (cap - o->snaps_cap) * sizeof(*grown));
-			o->snaps = grown;
-			o->snaps_cap = cap;
-		}
-		st = &o->snaps[site];
+		st = snap_state_of(o, (size_t)site);
+		if (!st)
+			return -ENOMEM;
 		if (before_from) {
 			st->s0 = *e;
 			st->gen0 = o->gen0;
+		} else {
+			observe_level(o, (size_t)site, st->gen1 == o->gen1 - 1 ? &st->s1 : &zero, e,
+				      snap->ts_ns);
 		}
 		st->s1 = *e;
 		st->gen1 = o->gen1;
 	}
+	/* Sites of the previous snapshot missing from this one. */
+	for (k = 0; !before_from && k < o->nsites && k < o->snaps_cap; k++)
+		if (o->sites[k].from_snapshot && o->snaps[k].gen1 == o->gen1 - 1)
+			observe_level(o, k, &o->snaps[k].s1, &zero, snap->ts_ns);
 	return 0;
 }
 

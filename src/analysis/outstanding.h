@@ -35,6 +35,7 @@ int alloc_class_parse(const char *s, enum alloc_class *c);
 int alloc_class_parse_list(const char *s, unsigned int *mask);
 
 #define SITE_NO_COMM UINT32_MAX /* a free whose allocation was never seen */
+#define SITE_AGGREGATE_COMM (UINT32_MAX - 1) /* aggregate snapshots record no comm */
 
 /* One distinct allocation site: every attribute `--group` can select. */
 struct alloc_site {
@@ -69,7 +70,11 @@ struct outstanding_totals {
 	uint64_t reused_ptrs;	  /* an allocation at a live address: a free was lost */
 	uint64_t lost_ringbuf, lost_map, lost_misses;
 	uint64_t snapshots;
+	/* Aggregate traces: the snapshots the window's ends were taken from
+	 * (the last at or before `from`, the last at or before `to`); 0 = none. */
+	uint64_t snapshot_from_ns, snapshot_to_ns;
 	uint64_t first_ns, last_ns; /* timestamps seen */
+	uint64_t first_event_ns;    /* of the first allocation or free; 0 if none */
 	uint64_t oldest_ns;	    /* oldest outstanding allocation at `to`; 0 if none */
 	uint64_t live;		    /* allocations still tracked (peak memory driver) */
 	uint64_t peak_live;

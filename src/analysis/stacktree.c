@@ -36,7 +36,7 @@ static struct stack_node *child_findnew(struct stacktree *t, struct stack_node *
 	return n;
 }
 
-int stacktree__build(const struct grouping *g, const struct group_opts *opts, bool tag_root,
+int stacktree__build(const struct grouping *g, const struct group_opts *opts,
 		     struct stacktree **out)
 {
 	struct stacktree *t = calloc(1, sizeof(*t));
@@ -53,12 +53,15 @@ int stacktree__build(const struct grouping *g, const struct group_opts *opts, bo
 		const struct group_row *r = grouping__row(g, i);
 		struct stack_node *n = &t->root;
 		const uint64_t *ips;
-		int depth = trace_names__stack(opts->names, r->site->stack_id, &ips), f;
+		int depth = trace_names__stack(opts->names, r->site->stack_id, &ips), f, d;
 
 		n->count += r->count;
 		n->bytes += r->bytes;
-		if (tag_root) {
-			n = child_findnew(t, n, trace_names__string(opts->names, r->site->tag_id));
+		for (d = 0; d < opts->ndims; d++) {
+			if (opts->dims[d] == GD_STACK)
+				continue;
+			n = child_findnew(t, n, group_row__dim_text(r, opts, opts->dims[d], buf,
+								   sizeof(buf)));
 			if (!n)
 				goto out;
 			n->count += r->count;

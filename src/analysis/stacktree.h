@@ -1,6 +1,7 @@
-/* Caller/callee tree of allocation stacks: the root's children are tags
- * (or the outermost frames), each path down is one stack read caller
- * first, and every node holds the count and bytes of everything below it.
+/* Caller/callee tree of allocation stacks: each path down from the root is
+ * one stack read caller first (below the grouping's other dimensions, the
+ * tag by default), and every node holds the count and bytes of everything
+ * below it.
  * Built from a grouping whose dimensions include `stack`. Frames are merged
  * by function name (offsets dropped), as flame graphs do. */
 #ifndef POOLSCOPE_ANALYSIS_STACKTREE_H
@@ -25,9 +26,11 @@ struct stacktree {
 	size_t nodes;
 };
 
-/* tag_root: put the tag above the outermost frame. Counts are each row's
- * count and bytes (the classes selected when grouping). */
-int stacktree__build(const struct grouping *g, const struct group_opts *opts, bool tag_root,
+/* Every dimension of opts other than the stack, in order, is a level above
+ * the outermost frame (grouped by tag and stack: the tag; by comm, tag and
+ * stack: the comm, then the tag). Counts are each row's count and bytes
+ * (the classes selected when grouping). 0 or -ENOMEM. */
+int stacktree__build(const struct grouping *g, const struct group_opts *opts,
 		     struct stacktree **out);
 void stacktree__free(struct stacktree *t);
 /* Children ordered by count, largest first (rendering order). */

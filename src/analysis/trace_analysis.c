@@ -68,6 +68,8 @@ void trace_analysis__free(struct trace_analysis *ta)
 		return;
 	free(ta->tags);
 	free(ta->suspects);
+	free(ta->held);
+	notes_release(&ta->notes);
 	trend__free(ta->trend);
 	outstanding__free(ta->outstanding);
 	trace_reader__close(ta->reader);
@@ -87,6 +89,13 @@ void trace_analysis__set_source(struct trace_analysis *ta,
 	ta->names.source_ctx = fn ? ctx : NULL;
 }
 
+void trace_analysis__set_merged_names(struct trace_analysis *ta, trace_merged_names_fn fn,
+				      void *ctx)
+{
+	ta->merged_names = fn;
+	ta->merged_names_ctx = fn ? ctx : NULL;
+}
+
 struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 					     const enum group_dim *dims, int ndims,
 					     unsigned int classes)
@@ -101,6 +110,11 @@ struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 	g.end_ns = ta->end_ns;
 	g.names = &ta->names;
 	return g;
+}
+
+bool trace_analysis__frees_exact(const struct trace_analysis *ta, uint32_t tag_id)
+{
+	return trace_reader__frees_exact(ta->reader, trace_names__string(&ta->names, tag_id));
 }
 
 double trace_analysis__rel_s(const struct trace_analysis *ta, uint64_t ns)
@@ -138,6 +152,10 @@ static int tag_totals(struct trace_analysis *ta)
 		if (r->oldest_ns && ta->end_ns >= r->oldest_ns &&
 		    (!t->oldest_ns || r->oldest_ns < t->oldest_ns))
 			t->oldest_ns = r->oldest_ns;
+	}
+	for (i = 0; i < n; i++) {
+		tags[i].frees_exact = trace_analysis__frees_exact(ta, tags[i].tag_id);
+		ta->ninexact += !tags[i].frees_exact;
 	}
 	ta->tags = tags;
 	ta->ntags = n;
@@ -181,6 +199,151 @@ static void selected_totals(struct trace_analysis *ta)
 	t->records = t->allocs + t->frees + all->window_other;
 }
 
+/* An aggregate trace knows counts only at its snapshots: say when a window
+ * end asked for falls elsewhere, and where it was taken. */
+static void note_snapshot_ends(struct trace_analysis *ta)
+{
+	const struct outstanding_totals *t = outstanding__totals(ta->outstanding);
+	uint64_t start = ta->hdr->start_ns;
+
+	if (!ta->hdr->aggregate)
+		return;
+	if (ta->opts.from_ns > start && t->snapshot_from_ns != ta->opts.from_ns) {
+		if (t->snapshot_from_ns)
+			notes_add(&ta->notes, "aggregate-from", "%s: aggregate trace: the window's "
+				  "start %.3f s is taken at the snapshot of %.3f s", ta->path,
+				  trace_analysis__rel_s(ta, ta->opts.from_ns),
+				  trace_analysis__rel_s(ta, t->snapshot_from_ns));
+		else
+			notes_add(&ta->notes, "aggregate-from", "%s: aggregate trace: no snapshot "
+				  "before the window's start %.3f s: counted from the recording's start",
+				  ta->path, trace_analysis__rel_s(ta, ta->opts.from_ns));
+	}
+	if (ta->opts.to_ns < ta->last_ns && t->snapshot_to_ns != ta->opts.to_ns)
+		notes_add(&ta->notes, "aggregate-to", "%s: aggregate trace: the window's end %.3f s "
+			  "is taken at the snapshot of %.3f s", ta->path,
+			  trace_analysis__rel_s(ta, ta->opts.to_ns),
+			  trace_analysis__rel_s(ta, t->snapshot_to_ns));
+}
+
+/* record's options that select what is recorded, long name and short
+ * letter (0: none). */
+static const struct {
+	const char *name;
+	char letter;
+} filter_options[] = {
+	{ "comm", 0 }, { "kinds", 0 }, { "pid", 'p' }, { "sample", 0 }, { "size", 0 }, { "tag", 't' },
+};
+
+/* The value of filter option k if token tok (followed by next) is it;
+ * NULL if not. *used: tokens consumed (1 or 2). */
+static const char *filter_value(size_t k, const char *tok, const char *next, int *used)
+{
+	size_t n = strlen(filter_options[k].name);
+
+	*used = 1;
+	if (strncmp(tok, "--", 2) == 0 && strncmp(tok + 2, filter_options[k].name, n) == 0) {
+		if (tok[2 + n] == '=')
+			return tok + 3 + n;
+		if (tok[2 + n] == '\0' && next) {
+			*used = 2;
+			return next;
+		}
+		return NULL;
+	}
+	if (filter_options[k].letter && tok[0] == '-' && tok[1] == filter_options[k].letter) {
+		if (tok[2])
+			return tok + 2;
+		if (next) {
+			*used = 2;
+			return next;
+		}
+	}
+	return NULL;
+}
+
+const char *trace_analysis__recorded_filters(const struct trace_analysis *ta, char *buf,
+					     size_t len)
+{
+	char *copy = ta->hdr->options ? strdup(ta->hdr->options) : NULL;
+	char *tok[256], *save = NULL, *p;
+	size_t ntok = 0, k, used_len = 0;
+	int i, used;
+
+	buf[0] = '\0';
+	if (!copy)
+		return buf;
+	for (p = strtok_r(copy, " ", &save); p && ntok < 256; p = strtok_r(NULL, " ", &save))
+		tok[ntok++] = p;
+	for (k = 0; k < sizeof(filter_options) / sizeof(filter_options[0]); k++) {
+		for (i = 0; i < (int)ntok; i += used) {
+			const char *v = filter_value(k, tok[i], i + 1 < (int)ntok ? tok[i + 1] : NULL,
+						     &used);
+
+			if (v && used_len + 1 < len)
+				used_len += (size_t)snprintf(buf + used_len, len - used_len, "%s--%s %s",
+							     used_len ? " " : "", filter_options[k].name, v);
+			if (!v)
+				used = 1;
+			if (used_len >= len)
+				used_len = len - 1;
+		}
+	}
+	free(copy);
+	return buf;
+}
+
+void trace_analysis__compare_filters(const struct trace_analysis *a,
+				     const struct trace_analysis *b, struct notes *ns)
+{
+	char fa[512], fb[512];
+
+	trace_analysis__recorded_filters(a, fa, sizeof(fa));
+	trace_analysis__recorded_filters(b, fb, sizeof(fb));
+	if (strcmp(fa, fb))
+		notes_add(ns, "diff-filters", "--diff: %s and %s were recorded with different "
+			  "filters (A: %s; B: %s): counts differ for that reason too", a->path,
+			  b->path, fa[0] ? fa : "none", fb[0] ? fb : "none");
+}
+
+/* Was the trace recorded with --ring? The header keeps the command line. */
+static bool recorded_with_ring(const char *options)
+{
+	const char *p = options;
+
+	while (p && (p = strstr(p, "--ring"))) {
+		char next = p[6];
+
+		if ((p == options || p[-1] == ' ') && (next == '\0' || next == ' ' || next == '='))
+			return true;
+		p += 6;
+	}
+	return false;
+}
+
+/* A flight-recorder trace is complete only from its first kept event: say
+ * so when the window starts clearly before it. */
+static void note_ring(struct trace_analysis *ta)
+{
+	const struct outstanding_totals *t = outstanding__totals(ta->outstanding);
+	uint64_t gap, slack;
+
+	ta->ring = recorded_with_ring(ta->hdr->options);
+	if (!ta->ring || !t->first_event_ns)
+		return;
+	ta->ring_complete_ns = t->first_event_ns;
+	gap = ta->ring_complete_ns > ta->from_ns ? ta->ring_complete_ns - ta->from_ns : 0;
+	slack = (ta->end_ns - ta->from_ns) / 100;
+	if (slack < 10000000)
+		slack = 10000000;
+	if (gap > slack)
+		notes_add(&ta->notes, "ring-incomplete", "%s: flight-recorder (--ring) trace: events "
+			  "are kept from %.3f s on (older ones were overwritten): the window from "
+			  "%.3f s misses what happened before", ta->path,
+			  trace_analysis__rel_s(ta, ta->ring_complete_ns),
+			  trace_analysis__rel_s(ta, ta->from_ns));
+}
+
 /* Records up to the window's end into the outstanding analysis. 0, -EINVAL
  * (reason in err) or -ENOMEM. */
 static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
@@ -194,8 +357,16 @@ static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
 		if (rc < 0)
 			return rc;
 		if (rc == 1)
-			return 0; /* past the window: nothing later changes the result */
+			break; /* past the window: no later record changes the counts */
 	}
+	/* Read to the end all the same, without counting: what the recorder
+	 * writes last (the symbols of late stacks, which tags' frees are not
+	 * exact) describes the whole trace. A bad record out there only ends
+	 * the reading: the window is complete. */
+	while (rc == 1 && (rc = trace_reader__next(ta->reader, &rec, reason, sizeof(reason))) == 1)
+		;
+	if (rc < 0 && outstanding__totals(ta->outstanding)->last_ns > ta->opts.to_ns)
+		rc = 0;
 	if (rc < 0) {
 		say_reason(err, errlen, ta->path, reason);
 		return -EINVAL;
@@ -244,8 +415,12 @@ int trace_analysis__run(struct trace_analysis *ta, const struct trace_analysis_o
 	if (outstanding__finish(ta->outstanding, ta->end_ns))
 		goto nomem;
 	selected_totals(ta);
+	note_snapshot_ends(ta);
+	note_ring(ta);
 	if (tag_totals(ta) ||
-	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects))
+	    suspects__find(ta->trend, ta->outstanding, ta->end_ns, &ta->suspects, &ta->nsuspects) ||
+	    suspects__held(ta->trend, ta->outstanding, ta->from_ns, ta->end_ns, ta->suspects,
+			   ta->nsuspects, &ta->held, &ta->nheld))
 		goto nomem;
 	/* Over time up to the window's end: an old leak must not look new.
 	 * After the suspects, whose rules judge the series up to its last

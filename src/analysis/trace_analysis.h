@@ -22,6 +22,7 @@
 #include "analysis/suspects.h"
 #include "analysis/trend.h"
 #include "trace/trace.h"
+#include "util/notes.h"
 
 struct trace_analysis_opts {
 	uint64_t from_ns; /* absolute CLOCK_MONOTONIC; 0 = the trace's start */
@@ -35,11 +36,18 @@ struct trace_analysis_opts {
 /* Defaults: the whole trace, no filter (group_opts_init). */
 void trace_analysis_opts_init(struct trace_analysis_opts *o);
 
+/* See trace_analysis__set_merged_names. */
+typedef int (*trace_merged_names_fn)(void *ctx, const char *tag, const char *const **names);
+
 /* Per tag, over the sites that pass the filters, every class counted. */
 struct tag_totals {
 	uint32_t tag_id;
 	uint64_t count[AC_COUNT], bytes[AC_COUNT];
 	uint64_t oldest_ns; /* oldest outstanding object at the window's end; 0 = none */
+	/* false: the kernel frees some of its objects where no tracepoint
+	 * fires (the recorder found it: trace_reader__frees_exact), so its
+	 * outstanding counts overstate what it holds. */
+	bool frees_exact;
 };
 
 /* Everything after trace_analysis__run; read-only for callers except
@@ -65,8 +73,22 @@ struct trace_analysis {
 	struct outstanding_totals totals;
 	struct tag_totals *tags; /* by tag name; ntags of them */
 	size_t ntags;
-	struct leak_suspect *suspects; /* best first (suspects__find) */
+	size_t ninexact; /* tags whose frees are not exact */
+	struct leak_suspect *suspects; /* growing, best first (suspects__find) */
 	size_t nsuspects;
+	/* A flight-recorder (--ring) trace keeps only the last events: they
+	 * are complete from ring_complete_ns (its first event) on. */
+	bool ring;
+	uint64_t ring_complete_ns;
+	/* What the caller should say: "aggregate-from"/"aggregate-to" (an
+	 * aggregate trace counts only at snapshots: the window's end taken at
+	 * another time than asked), "ring-incomplete" (the window starts more
+	 * than 10 ms and 1% of its length before ring_complete_ns). */
+	struct notes notes;
+	trace_merged_names_fn merged_names; /* see trace_analysis__set_merged_names */
+	void *merged_names_ctx;
+	struct leak_suspect *held; /* held since long, most first (suspects__held) */
+	size_t nheld;
 };
 
 /* Open the trace at path (borrowed, kept for messages). 0, or -errno with a
@@ -93,12 +115,36 @@ void trace_analysis__set_source(struct trace_analysis *ta,
 				int (*fn)(void *ctx, uint64_t ip, const char **file, int *line),
 				void *ctx);
 
+/* Optional: every name a tag's cache answers to when SLUB merged it with
+ * others (the trace stores one name per cache: the kernel's first), for the
+ * tag table. fn returns how many names (*names borrowed, the tag's among
+ * them) or 0 when unknown; ctx borrowed. fn NULL = none. */
+void trace_analysis__set_merged_names(struct trace_analysis *ta, trace_merged_names_fn fn,
+				      void *ctx);
+
 /* The group_opts of one view: the run's filters, these dimensions, the
  * given classes unless the filter names its own, the window's end, the
  * trace's names. */
 struct group_opts trace_analysis__group_opts(const struct trace_analysis *ta,
 					     const enum group_dim *dims, int ndims,
 					     unsigned int classes);
+
+/* The filters the trace was recorded with, from the command line its
+ * header keeps: "--comm X --kinds Y --pid N --sample N --size R --tag T"
+ * (each option as "--name value", in that order, repeats in the order
+ * given); "" for none. Two traces with different strings saw different
+ * allocations. Into buf (always terminated), returned. */
+const char *trace_analysis__recorded_filters(const struct trace_analysis *ta, char *buf,
+					     size_t len);
+
+/* --diff: a note "diff-filters" when a and b were recorded with different
+ * filters (trace_analysis__recorded_filters): their counts differ for that
+ * reason too. */
+void trace_analysis__compare_filters(const struct trace_analysis *a,
+				     const struct trace_analysis *b, struct notes *ns);
+
+/* Are the frees of this tag exact (see struct tag_totals)? */
+bool trace_analysis__frees_exact(const struct trace_analysis *ta, uint32_t tag_id);
 
 /* Seconds from the trace's start (0 for times before it). */
 double trace_analysis__rel_s(const struct trace_analysis *ta, uint64_t ns);

@@ -28,6 +28,7 @@ enum handles_kind {
 	HK_PERF,
 	HK_ANON,
 	HK_OTHER,
+	HK_UNKNOWN, /* never counted in BPF: the iterator sees every file */
 	HK_COUNT,
 };
 

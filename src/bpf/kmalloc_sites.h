@@ -10,13 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ksyms;
+struct symtab;
 
 /* Fill lo[i]..hi[i] (half-open: a function ends where the next symbol's
  * address starts) for up to max core-kernel functions named __kmalloc* or
  * __kvmalloc*, from ks (borrowed; the caller loaded /proc/kallsyms once for
  * the run). Returns how many were found (0 when none), or -ENOENT when ks
  * is NULL (kallsyms unreadable): the caller says what that costs. */
-int kmalloc_entry_ranges(const struct ksyms *ks, uint64_t *lo, uint64_t *hi, size_t max);
+int kmalloc_entry_ranges(const struct symtab *ks, uint64_t *lo, uint64_t *hi, size_t max);
 
 #endif

@@ -137,7 +137,7 @@ static uint64_t round_ringbuf(uint64_t bytes)
 /* The kmalloc entry points' ranges into the rodata: see inner_large_kmalloc
  * in record.bpf.c. Without kallsyms none are known (a large kmalloc through
  * __kmalloc may then be recorded twice). */
-static void set_kmalloc_entries(struct record_bpf *skel, const struct ksyms *ks)
+static void set_kmalloc_entries(struct record_bpf *skel, const struct symtab *ks)
 {
 	enum { MAX_RANGES = sizeof(skel->rodata->large_lo) / sizeof(skel->rodata->large_lo[0]) };
 	uint64_t lo[MAX_RANGES], hi[MAX_RANGES];
@@ -288,7 +288,7 @@ out:
 	return base;
 }
 
-int record_probe__start(const struct record_probe_opts *o, const struct ksyms *ks,
+int record_probe__start(const struct record_probe_opts *o, const struct symtab *ks,
 			record_event_fn fn, void *fn_ctx, struct notes *notes,
 			struct record_probe **out, char *why, size_t whylen)
 {

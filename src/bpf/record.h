@@ -13,7 +13,7 @@
 #include "bpf/record_abi.h"
 
 struct globlist;
-struct ksyms;
+struct symtab;
 struct notes;
 
 struct record_probe_opts {
@@ -58,7 +58,7 @@ struct record_probe;
  * unreadable). What the user should hear (a tag filter matching nothing yet)
  * is added to notes (NULL: not said). Prints nothing. On failure returns
  * -errno and writes one sentence into why. */
-int record_probe__start(const struct record_probe_opts *opts, const struct ksyms *ks,
+int record_probe__start(const struct record_probe_opts *opts, const struct symtab *ks,
 			record_event_fn fn, void *fn_ctx, struct notes *notes,
 			struct record_probe **out, char *why, size_t whylen);
 /* Attached, nothing is recorded until this call: the caller makes it once

@@ -192,7 +192,7 @@ static void probe_kernel(struct slab_counters *sc, const struct btf *btf, bool *
 
 /* The kmalloc entry points' address ranges into the BPF rodata: see
  * entry_lo in slabcount.bpf.c for why. Returns how many, or -errno. */
-static int set_kmalloc_entries(struct slab_counters *sc, const struct ksyms *ks)
+static int set_kmalloc_entries(struct slab_counters *sc, const struct symtab *ks)
 {
 	struct slabcount_bpf__rodata *ro = sc->skel->rodata;
 	uint64_t lo[SLABCOUNT_MAX_ENTRY_RANGES], hi[SLABCOUNT_MAX_ENTRY_RANGES];
@@ -223,7 +223,7 @@ static int alloc_buffers(struct slab_counters *sc)
 	return 0;
 }
 
-int slab_counters__start(const struct ksyms *ks, struct slab_counters **out, char *why,
+int slab_counters__start(const struct symtab *ks, struct slab_counters **out, char *why,
 			 size_t whylen)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_log_print);

@@ -16,13 +16,13 @@ struct slab_count {
 };
 
 struct slab_counters;
-struct ksyms;
+struct symtab;
 
 /* Probe the kernel, load, attach. ks is the run's /proc/kallsyms (borrowed,
  * only during the call; NULL when unreadable: the note then says a large
  * kmalloc through __kmalloc may count twice). On failure returns -errno and
  * writes one sentence into why (which privilege or kernel feature is missing). */
-int slab_counters__start(const struct ksyms *ks, struct slab_counters **out, char *why,
+int slab_counters__start(const struct symtab *ks, struct slab_counters **out, char *why,
 			 size_t whylen);
 /* Current totals for every cache seen so far; *counts is malloc'd (caller
  * frees), *n its length. 0 or -errno. */

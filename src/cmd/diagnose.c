@@ -15,7 +15,7 @@
 #include "output/json.h"
 #include "output/table.h"
 #include "pipeline/diagnose.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"

@@ -16,13 +16,14 @@
 #include "model/handle_scan.h"
 #include "output/handle_tables.h"
 #include "output/table.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
+#include "util/proc_select.h"
 #include "util/user_names.h"
 
 #define USAGE(...) ps_usage("handles", __VA_ARGS__)
@@ -33,8 +34,7 @@ struct handles_opts {
 	enum output_format format;
 	bool sort_given;
 	struct handle_query query; /* pids, names, uid, kind, sort, top, no_bpf */
-	int *pids;		   /* owned; query.pids borrows them */
-	struct globlist names;	   /* query.names borrows it */
+	struct proc_select procs;  /* query.pids and query.names borrow it */
 	uint64_t interval_ns;	   /* 0: no interval mode */
 	uint64_t count;		   /* intervals; 0: until interrupted */
 };
@@ -61,7 +61,7 @@ static void handles_help(FILE *out)
 		"  -u, --user USER      only processes of this user (name or uid)\n"
 		"  -t, --type TYPE      only this fd type: file dir dev pipe tcp udp unix netlink\n"
 		"                       socket eventfd epoll timerfd signalfd inotify fanotify\n"
-		"                       pidfd memfd io_uring bpf perf anon other\n"
+		"                       pidfd memfd io_uring bpf perf anon other unknown\n"
 		"      --sort KEY       fds (default), pid, comm, user, threads, maps, fd-pct,\n"
 		"                       or a TYPE (by that type's count)\n"
 		"      --top N          only the first N processes\n"
@@ -81,50 +81,6 @@ static void handles_help(FILE *out)
 /* ---- option parsing ---- */
 
 /* "123", "-5", "0": meant as a pid, whatever its range. */
-static bool looks_numeric(const char *s)
-{
-	if (*s == '-')
-		s++;
-	return *s && strspn(s, "0123456789") == strlen(s);
-}
-
-static int add_pid_or_name(struct handles_opts *o, const char *spec)
-{
-	char *copy = strdup(spec), *tok, *save = NULL;
-	int err = 0, ntok = 0;
-
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t pid;
-
-		ntok++;
-		if (parse_u64_range(tok, 1, (1u << 30), &pid) == 0) {
-			int *grown = realloc(o->pids, (size_t)(o->query.npids + 1) * sizeof(*grown));
-
-			if (!grown) {
-				err = -ENOMEM;
-				break;
-			}
-			o->pids = grown;
-			o->query.pids = grown;
-			o->pids[o->query.npids++] = (int)pid;
-		} else if (looks_numeric(tok)) {
-			/* 0, -1 or 99999999999 is no process: matching it as a
-			 * name would show an empty table and say nothing. */
-			err = -ERANGE;
-			break;
-		} else {
-			err = globlist_add(&o->names, tok);
-			if (err)
-				break;
-		}
-	}
-	free(copy);
-	/* "" or "," selects nothing, which would silently mean "everyone". */
-	return err ? err : ntok ? 0 : -EINVAL;
-}
-
 static int parse_args(int argc, char **argv, struct handles_opts *o)
 {
 	enum { OPT_SORT = 256, OPT_TOP, OPT_INTERVAL, OPT_COUNT, OPT_FORMAT, OPT_NO_BPF };
@@ -154,8 +110,10 @@ static int parse_args(int argc, char **argv, struct handles_opts *o)
 		case 's': o->summary = true; break;
 		case 'a': o->all = true; break;
 		case 'p':
-			if (add_pid_or_name(o, optarg))
+			if (proc_select_add(&o->procs, optarg))
 				return USAGE("-p: '%s' is not a pid or a name", optarg);
+			o->query.pids = o->procs.pids;
+			o->query.npids = o->procs.npids;
 			break;
 		case 'u':
 			if (user_parse(optarg, &o->query.uid))
@@ -232,7 +190,7 @@ static int scan_said(int err, const struct notes *ns)
  * and a non-zero exit, not an empty table that reads as "fine". */
 static int selection_matched(const struct handles_opts *o, const struct handles_snapshot *snap)
 {
-	bool by_pid = o->query.npids || !globlist_empty(&o->names);
+	bool by_pid = !proc_select_empty(&o->procs);
 
 	if ((by_pid || o->query.filter_uid) && !snap->matched) {
 		ps_error("handles: no process matches %s (or it exited, or it is not yours)",
@@ -299,24 +257,11 @@ static int run_summary(const struct handles_opts *o)
 
 /* ---- every handle of the selected processes ---- */
 
-struct listing {
-	struct table *t;
-	const struct handle_kind_filter *kinds;
-};
-
-static int list_process(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
-			int n)
-{
-	const struct listing *l = ctx;
-
-	return handle_listing_add(l->t, pid, comm, rows, n, l->kinds);
-}
-
 static int run_all(const struct handles_opts *o)
 {
 	struct handle_query q = o->query;
 	struct handles_snapshot snap = { 0 };
-	struct listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
+	struct handle_listing l = { .t = handle_listing_table_new(), .kinds = &o->query.kinds };
 	struct user_names users = USER_NAMES_INIT;
 	struct notes ns = NOTES_INIT;
 	int err = -ENOMEM;
@@ -330,8 +275,11 @@ static int run_all(const struct handles_opts *o)
 	err = scan_said(handle_query_run(&q, &users, &snap, &ns), &ns);
 	if (!err)
 		err = selection_matched(o, &snap);
-	if (!err)
-		err = handles_detail_each(&snap, list_process, &l);
+	if (!err) {
+		notes_clear(&ns);
+		err = handles_detail_each(&snap, handle_listing_visit, &l, &ns);
+		ps_warn_notes(NULL, &ns);
+	}
 	if (!err)
 		err = table_render(l.t, o->format, stdout, NULL);
 out:
@@ -389,8 +337,7 @@ static int handles_run(int argc, char **argv)
 	int rc;
 
 	handle_query_init(&o.query);
-	o.query.names = &o.names;
-
+	o.query.names = &o.procs.names;
 	rc = parse_args(argc, argv, &o);
 	if (rc) {
 		rc = rc < 0 ? EXIT_OK : rc;
@@ -415,8 +362,7 @@ static int handles_run(int argc, char **argv)
 				 errno ? strerror(errno) : "");
 	}
 out:
-	free(o.pids);
-	globlist_clear(&o.names);
+	proc_select_release(&o.procs);
 	return rc;
 }
 

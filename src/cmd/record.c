@@ -10,7 +10,7 @@
 #include "kernel/ksyms.h"
 #include "output/record_summary.h"
 #include "trace/recorder.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/parse.h"
@@ -133,7 +133,7 @@ static int record_run(int argc, char **argv)
 					.dump_requested = usr1_dump,
 					.started = say_notes };
 	struct notes notes = NOTES_INIT;
-	struct ksyms *kallsyms = NULL;
+	struct symtab *kallsyms = NULL;
 	struct globlist tags = { 0 };
 	struct strbuf options_text = STRBUF_INIT;
 	uint32_t pids[REC_MAX_PIDS];
@@ -291,7 +291,7 @@ static int record_run(int argc, char **argv)
 	o.options_text = strbuf_str(&options_text);
 
 	/* Once for the run: the loader's kmalloc entry points, the stacks' names. */
-	if (ksyms__load(&kallsyms))
+	if (ksyms__load(&kallsyms, &notes))
 		kallsyms = NULL;
 	signals_install();
 	err = recorder_run(&o, &hooks, kallsyms, &sum, &notes, why, sizeof(why));
@@ -308,7 +308,7 @@ static int record_run(int argc, char **argv)
 out:
 	recorder_summary_release(&sum);
 	notes_release(&notes);
-	ksyms__free(kallsyms);
+	symtab__free(kallsyms);
 	globlist_clear(&tags);
 	strbuf_release(&options_text);
 	return ret;

@@ -10,8 +10,9 @@
 #include "analysis/trace_analysis.h"
 #include "cmd/cmd.h"
 #include "kernel/debuginfo.h"
+#include "kernel/slabmerge.h"
 #include "output/report_render.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/notes.h"
 #include "util/outfile.h"
 #include "util/parse.h"
@@ -59,7 +60,8 @@ static void report_help(FILE *out)
 "      --tag GLOB      only tags (cache names) matching; '!' excludes, commas\n"
 "  -p, --pid LIST      only these process ids (comma list)\n"
 "      --comm GLOB     only these process names\n"
-"      --size N|MIN-MAX  only allocations of this size (bytes; 64K forms)\n"
+"      --size N|MIN-MAX  only allocations of N, or MIN to MAX, bytes (64K forms;\n"
+"                        either side may be empty: 1K-, -4K)\n"
 "  -s, --sort KEY      count (default), bytes, allocs, frees, outstanding,\n"
 "                      oldest_age_s or a group column; \":asc\"/\":desc\"\n"
 "  -n, --top N         at most N rows per table (default 20; 0 = all)\n"
@@ -74,47 +76,32 @@ static void report_help(FILE *out)
 "Exit status: 0 ok, 1 failure, 2 usage or a bad trace file.\n");
 }
 
+/* --pid and --size by the one grammar of each (util/parse.h). */
 static int parse_pids(const char *s, struct group_opts *g)
 {
-	const char *p = s;
+	size_t n = (size_t)g->npids;
+	int err = parse_pid_list(s, g->pids, GROUP_MAX_PIDS, &n);
 
-	while (*p) {
-		char num[24];
-		size_t len = strcspn(p, ",");
-		uint64_t v;
-
-		if (len == 0 || len >= sizeof(num) || g->npids == GROUP_MAX_PIDS)
-			return -EINVAL;
-		memcpy(num, p, len);
-		num[len] = '\0';
-		if (parse_u64_range(num, 0, UINT32_MAX, &v))
-			return -EINVAL;
-		g->pids[g->npids++] = (uint32_t)v;
-		p += len;
-		if (*p)
-			p++;
-	}
-	return g->npids ? 0 : -EINVAL;
+	g->npids = (int)n;
+	return err;
 }
 
-static int report_size_range(const char *s, uint64_t *min, uint64_t *max)
+static int parse_sizes(const char *s, struct group_opts *g)
 {
-	const char *dash = strchr(s, '-');
-	char lo[32];
+	int err = parse_size_range(s, &g->size_min, &g->size_max);
 
-	if (!dash) {
-		if (parse_size(s, min))
-			return -EINVAL;
-		*max = *min;
-		return *min ? 0 : -EINVAL;
-	}
-	if ((size_t)(dash - s) >= sizeof(lo))
-		return -EINVAL;
-	memcpy(lo, s, (size_t)(dash - s));
-	lo[dash - s] = '\0';
-	if (parse_size(lo, min) || parse_size(dash + 1, max) || *max < *min || !*max)
-		return -EINVAL;
-	return 0;
+	if (!err && g->size_max == UINT64_MAX)
+		g->size_max = 0; /* group_opts: 0 is no upper bound */
+	return err;
+}
+
+/* Each note of one trace (the same key may come from both traces of --diff). */
+static void say_notes(const struct notes *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		ps_warn("report: %s", ns->v[i].text);
 }
 
 #define TIME_FORMS "(seconds, \"250ms\", \"@NS\" or UTC \"YYYY-MM-DDTHH:MM:SSZ\")"
@@ -157,6 +144,7 @@ static int analyze(const char *path, const struct report_opts *ro, struct report
 		ps_error("report: %s", err);
 		return rc == -ENOMEM ? EXIT_FAIL : EXIT_USAGE;
 	}
+	say_notes(&rt->ta->notes);
 	return EXIT_OK;
 }
 
@@ -165,7 +153,6 @@ static int attach_vmlinux(struct report_trace *rt, const struct debuginfo *di, c
 {
 	struct notes ns = NOTES_INIT;
 	struct trace_analysis *ta = rt->ta;
-	size_t i;
 
 	if (debuginfo__align(di, trace_reader__ksyms(ta->reader), ta->hdr->kernel_release, vmlinux,
 			     ta->path, &rt->lines, &ns)) {
@@ -173,9 +160,7 @@ static int attach_vmlinux(struct report_trace *rt, const struct debuginfo *di, c
 			 "not the traced kernel, or a trace without symbols", vmlinux, ta->path);
 		return EXIT_USAGE;
 	}
-	/* Said for each trace of --diff, so not once per key. */
-	for (i = 0; i < ns.n; i++)
-		ps_warn("report: %s", ns.v[i].text);
+	say_notes(&ns);
 	notes_release(&ns);
 	trace_analysis__set_source(ta, debuginfo_lines__source, &rt->lines);
 	return EXIT_OK;
@@ -189,6 +174,18 @@ static void check_lines_found(const struct report_trace *rt, const char *vmlinux
 			"debug info: is it the traced kernel?", rt->lines.lookups, rt->ta->path, vmlinux);
 }
 
+/* A merged cache is one name in the trace; on the boot it was recorded on,
+ * /sys/kernel/slab knows the others. mc_state: 0 not read, 1 read, -1 not. */
+static void attach_merged_names(struct report_trace *rt, struct slabsys *ss, int *mc_state)
+{
+	if (!rt->ta)
+		return;
+	if (!*mc_state)
+		*mc_state = slabmerge_read(ss, rt->ta->hdr->boot_id) ? -1 : 1;
+	if (*mc_state > 0)
+		trace_analysis__set_merged_names(rt->ta, slabmerge_names, ss);
+}
+
 /* Write the view; says what failed. EXIT_OK, EXIT_USAGE or EXIT_FAIL. */
 static int render(FILE *out, const struct report_opts *ro, const struct report_trace *a,
 		  const struct report_trace *b)
@@ -199,8 +196,8 @@ static int render(FILE *out, const struct report_opts *ro, const struct report_t
 	char err[160];
 	int rc;
 
-	/* Folded stacks and pprof are always by tag and stack. */
-	if (ro->format != RF_FOLDED && ro->format != RF_PPROF &&
+	/* pprof is always by tag and stack (refused with --group). */
+	if (ro->format != RF_PPROF &&
 	    group_parse_dims(ro->group ? ro->group : ro->diff ? "tag" : "type,tag", dims, &v.ndims,
 			     err, sizeof(err)))
 		return ps_usage("report", "--group: %s", err);
@@ -213,6 +210,13 @@ static int render(FILE *out, const struct report_opts *ro, const struct report_t
 	else if (rc && ro->format == RF_PPROF && !ferror(out))
 		ps_error("report: writing the profile: %s", strerror(-rc));
 	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
+/* Stop parse_options with this exit code (a usage error's, or --help's). */
+static int refuse(int *rc, int usage_rc)
+{
+	*rc = usage_rc;
+	return -1;
 }
 
 static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
@@ -246,81 +250,62 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 	while ((opt = getopt_long(argc, argv, ":f:o:g:t:p:s:n:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (report_format_parse(optarg, &ro->format)) {
-				*rc = ps_usage("report", "--format: '%s' is not one of text, csv, json, "
-					       "folded, pprof, html", optarg);
-				return -1;
-			}
+			if (report_format_parse(optarg, &ro->format))
+				return refuse(rc, ps_usage("report", "--format: '%s' is not one of text, "
+							   "csv, json, folded, pprof, html", optarg));
 			break;
 		case 'o':
-			if (!optarg[0]) {
-				*rc = ps_usage("report", "--output wants a file name");
-				return -1;
-			}
+			if (!optarg[0])
+				return refuse(rc, ps_usage("report", "--output wants a file name"));
 			ro->output = optarg;
 			break;
 		case OPT_FROM: ro->from = optarg; break;
 		case OPT_TO: ro->to = optarg; break;
 		case 'g': ro->group = optarg; break;
 		case 't':
-			if (alloc_class_parse_list(optarg, &ro->filter.classes)) {
-				*rc = ps_usage("report", "--type: '%s' is not a list of AIFO, AIFI, AOFI, "
-					       "AOFO", optarg);
-				return -1;
-			}
+			if (alloc_class_parse_list(optarg, &ro->filter.classes))
+				return refuse(rc, ps_usage("report", "--type: '%s' is not a list of AIFO, "
+							   "AIFI, AOFI, AOFO", optarg));
 			ro->type_given = true;
 			break;
 		case OPT_TAG:
-			if (globlist_add(&ro->filter.tags, optarg)) {
-				*rc = ps_usage("report", "--tag: bad pattern list '%s'", optarg);
-				return -1;
-			}
+			if (globlist_add(&ro->filter.tags, optarg))
+				return refuse(rc, ps_usage("report", "--tag: bad pattern list '%s'", optarg));
 			break;
 		case 'p':
-			if (parse_pids(optarg, &ro->filter)) {
-				*rc = ps_usage("report", "--pid: '%s' is not a list of up to %d process ids",
-					       optarg, GROUP_MAX_PIDS);
-				return -1;
-			}
+			if (parse_pids(optarg, &ro->filter))
+				return refuse(rc, ps_usage("report", "--pid: '%s' is not a list of up to %d "
+							   "process ids", optarg, GROUP_MAX_PIDS));
 			break;
 		case OPT_COMM:
-			if (globlist_add(&ro->filter.comms, optarg)) {
-				*rc = ps_usage("report", "--comm: bad pattern list '%s'", optarg);
-				return -1;
-			}
+			if (globlist_add(&ro->filter.comms, optarg))
+				return refuse(rc, ps_usage("report", "--comm: bad pattern list '%s'", optarg));
 			break;
 		case OPT_SIZE:
-			if (report_size_range(optarg, &ro->filter.size_min, &ro->filter.size_max)) {
-				*rc = ps_usage("report", "--size: '%s' is not a size or MIN-MAX range",
-					       optarg);
-				return -1;
-			}
+			if (parse_sizes(optarg, &ro->filter))
+				return refuse(rc, ps_usage("report", "--size: '%s' is not a size or MIN-MAX "
+							   "range", optarg));
 			break;
 		case 's': ro->sort = optarg; break;
 		case 'n':
-			if (parse_u64_range(optarg, 0, 1000000, &v)) {
-				*rc = ps_usage("report", "--top: '%s' is not a count (0-1000000)", optarg);
-				return -1;
-			}
+			if (parse_u64_range(optarg, 0, 1000000, &v))
+				return refuse(rc, ps_usage("report", "--top: '%s' is not a count "
+							   "(0-1000000)", optarg));
 			ro->top = (int)v;
 			break;
 		case OPT_FRAME:
-			if (parse_u64_range(optarg, 0, 255, &v)) {
-				*rc = ps_usage("report", "--frame: '%s' is not a frame index (0-255)",
-					       optarg);
-				return -1;
-			}
+			if (parse_u64_range(optarg, 0, 255, &v))
+				return refuse(rc, ps_usage("report", "--frame: '%s' is not a frame index "
+							   "(0-255)", optarg));
 			ro->filter.frame = (int)v;
 			break;
 		case OPT_DIFF: ro->diff = true; break;
 		case OPT_VMLINUX: ro->vmlinux = optarg; break;
 		case 'h':
 			report_help(stdout);
-			*rc = EXIT_OK;
-			return -1;
+			return refuse(rc, EXIT_OK);
 		default:
-			*rc = ps_usage_getopt("report", opt, argv, longopts);
-			return -1;
+			return refuse(rc, ps_usage_getopt("report", opt, argv, longopts));
 		}
 	}
 	return 0;
@@ -330,9 +315,13 @@ static int report_run(int argc, char **argv)
 {
 	struct report_opts ro = { .format = RF_TEXT, .top = 20 };
 	struct report_trace a = { 0 }, b = { 0 };
+	struct slabsys merges = { 0 };
+	int merges_state = 0;
 	struct debuginfo *di = NULL;
 	struct outfile outf = { .anon_fd = -1 };
 	FILE *out = stdout;
+	struct notes diff_notes = NOTES_INIT;
+	const char *why;
 	int rc = EXIT_OK, nfiles;
 
 	group_opts_init(&ro.filter);
@@ -344,15 +333,9 @@ static int report_run(int argc, char **argv)
 			      "expected one trace file");
 		goto out;
 	}
-	if (ro.diff && (ro.format == RF_FOLDED || ro.format == RF_PPROF || ro.format == RF_HTML)) {
-		rc = ps_usage("report", "--diff writes text, csv or json");
-		goto out;
-	}
-	/* Only the group table takes --sort: elsewhere it would be ignored without a word. */
-	if (ro.sort && (ro.diff || !(ro.format == RF_CSV || ro.format == RF_JSON ||
-				     ((ro.format == RF_TEXT || ro.format == RF_HTML) && ro.group)))) {
-		rc = ps_usage("report", "--sort orders the group table: use it with --group, -f csv "
-			      "or -f json");
+	why = report_view_check(ro.format, ro.diff, ro.group != NULL, ro.sort != NULL);
+	if (why) {
+		rc = ps_usage("report", "%s", why);
 		goto out;
 	}
 	if (ro.vmlinux) {
@@ -376,6 +359,8 @@ static int report_run(int argc, char **argv)
 			rc = attach_vmlinux(&b, di, ro.vmlinux);
 		if (rc)
 			goto out;
+		trace_analysis__compare_filters(a.ta, b.ta, &diff_notes);
+		say_notes(&diff_notes);
 	}
 	if (ro.output) {
 		int oerr = outfile_open(&outf, ro.output);
@@ -387,6 +372,8 @@ static int report_run(int argc, char **argv)
 		}
 		out = outf.stream;
 	}
+	attach_merged_names(&a, &merges, &merges_state);
+	attach_merged_names(&b, &merges, &merges_state);
 	rc = render(out, &ro, &a, &b);
 	check_lines_found(&a, ro.vmlinux);
 	check_lines_found(&b, ro.vmlinux);
@@ -410,6 +397,8 @@ out:
 	trace_analysis__free(a.ta);
 	trace_analysis__free(b.ta);
 	debuginfo__free(di);
+	slabsys_release(&merges);
+	notes_release(&diff_notes);
 	globlist_clear(&ro.filter.tags);
 	globlist_clear(&ro.filter.comms);
 	return rc;

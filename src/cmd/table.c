@@ -8,6 +8,8 @@ const struct command *const commands[] = {
 	&cmd_record,
 	&cmd_report,
 	&cmd_diagnose,
+	&cmd_watch,
+	&cmd_history,
 	&cmd_compare,
 	NULL,
 };

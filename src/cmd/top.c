@@ -3,10 +3,8 @@
  * output/pool_render.h make the table and the refresh, ui/top_screen.h shows
  * it live; --log appends every refresh to a rotating file (util/rotlog.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,7 +16,7 @@
 #include "output/table.h"
 #include "ui/top_live.h"
 #include "ui/top_screen.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/outfile.h"
@@ -194,8 +192,6 @@ static int parse_opts(int argc, char **argv, struct top_opts *o, bool *help)
 	return EXIT_OK;
 }
 
-/* ---- one refresh ---- */
-
 /* Say the notes, each once per run. "counters off" is not news when the
  * user asked for it, and "not root" already names the counters. */
 static void say_notes(const struct top_state *st)
@@ -224,29 +220,6 @@ static int refresh(struct top_state *st)
 	return err;
 }
 
-static int log_refresh(struct top_state *st, const struct pool_header *h, const struct table *t)
-{
-	int err;
-
-	notes_clear(&st->notes);
-	err = pool_log_refresh(&st->log, st->log_fmt, h, t, &st->notes);
-	say_notes(st);
-	if (err && st->log.fd < 0) {
-		ps_error("top: cannot open log %s: %s", st->log.path, strerror(-err));
-		return err;
-	}
-	/* A full disk costs refreshes, not the run: the days-long history
-	 * resumes when there is room again. */
-	if (err && err != -ENOMEM) {
-		ps_warn_once("log-write",
-			     "top: writing log %s failed: %s; refreshes that do not fit are left "
-			     "out whole, the next ones are tried",
-			     st->log.path, strerror(-err));
-		return 0;
-	}
-	return err;
-}
-
 /* The latest snapshot as the command line asked for it (keys do not change
  * what the log holds): onto stdout when to_stdout, into the log when open. */
 static int emit(struct top_state *st, bool to_stdout)
@@ -255,12 +228,11 @@ static int emit(struct top_state *st, bool to_stdout)
 	struct pool_view view = {o->sort_key, o->reverse, o->type, &o->filter};
 	struct pool_sampler_status status;
 	struct pool_header h = {pool_sampler_latest(st->sampler), &status, st->delay_ns};
-	struct table *t = pool_table_new();
+	struct table *t;
 	int err = 0;
 
-	if (!t || pool_table_fill(t, h.snap, &view)) {
+	if (pool_table_make(h.snap, &view, &t)) {
 		ps_error("top: out of memory building the table");
-		table_free(t);
 		return -ENOMEM;
 	}
 	pool_sampler_status(st->sampler, &status);
@@ -268,15 +240,17 @@ static int emit(struct top_state *st, bool to_stdout)
 		err = pool_render_refresh(&h, t, o->fmt, stdout, !st->csv_header_done);
 		st->csv_header_done = true;
 	}
-	if (!err && st->log.fd >= 0)
-		err = log_refresh(st, &h, t);
+	if (!err && st->log.fd >= 0) {
+		notes_clear(&st->notes);
+		err = pool_log_refresh(&st->log, st->log_fmt, &h, t, &st->notes);
+		say_notes(st);
+		if (err == -ENOMEM)
+			ps_error("top: out of memory writing log %s", st->log.path);
+		else if (err)
+			ps_error("top: cannot open log %s: %s", st->log.path, strerror(-err));
+	}
 	table_free(t);
 	return err;
-}
-
-static int batch_refresh(struct top_state *st)
-{
-	return refresh(st) ? -EIO : emit(st, true);
 }
 
 /* --sites: /proc/allocinfo, refreshed like the batch output. */
@@ -302,13 +276,15 @@ static int sites_refresh(struct top_state *st)
 	return err == -EIO ? 0 : err;
 }
 
-/* Refresh onto stdout every interval until stopped or count refreshes. */
-static int run_batch(struct top_state *st, int (*one)(struct top_state *st))
+/* Refresh onto stdout (the tags, or --sites) every interval until stopped
+ * or count refreshes. */
+static int run_batch(struct top_state *st)
 {
 	long n = 0;
 
 	for (;;) {
-		int err = one(st), out;
+		int err = st->opts->sites ? sites_refresh(st) : refresh(st) ? -EIO : emit(st, true);
+		int out;
 
 		n++;
 		/* A closed pipe (`top -b | head`) ends quietly; another write error fails. */
@@ -333,26 +309,7 @@ static int screen_sample(void *ctx, uint64_t delay_ns)
 	struct top_state *st = ctx;
 
 	st->delay_ns = delay_ns;
-	if (refresh(st) || emit(st, false))
-		return -EIO;
-	return 0;
-}
-
-static int run_screen(struct top_state *st)
-{
-	const struct top_opts *o = st->opts;
-	struct top_live_opts lo = {
-	    .sort_key = o->sort_key,
-	    .reverse = o->reverse,
-	    .type = o->type,
-	    .filter = &o->filter,
-	    .delay_ns = st->delay_ns,
-	    .count = o->count,
-	    .sample = screen_sample,
-	    .ctx = st,
-	};
-
-	return top_live_run(st->sampler, &lo) ? EXIT_FAIL : EXIT_OK;
+	return refresh(st) || emit(st, false) ? -EIO : 0;
 }
 
 static int top_run(int argc, char **argv)
@@ -390,7 +347,7 @@ static int top_run(int argc, char **argv)
 	if (o.sites) {
 		/* Without -n, --sites prints once. */
 		o.count = o.count > 0 ? o.count : 1;
-		rc = run_batch(&st, sites_refresh);
+		rc = run_batch(&st);
 		goto out;
 	}
 	if (o.log_path) {
@@ -409,7 +366,20 @@ static int top_run(int argc, char **argv)
 		goto out;
 	}
 	say_notes(&st);
-	rc = o.batch ? run_batch(&st, batch_refresh) : run_screen(&st);
+	if (o.batch) {
+		rc = run_batch(&st);
+	} else {
+		struct top_live_opts lo = {.sort_key = o.sort_key,
+					   .reverse = o.reverse,
+					   .type = o.type,
+					   .filter = &o.filter,
+					   .delay_ns = st.delay_ns,
+					   .count = o.count,
+					   .sample = screen_sample,
+					   .ctx = &st};
+
+		rc = top_live_run(st.sampler, &lo) ? EXIT_FAIL : EXIT_OK;
+	}
 out:
 	pool_sampler_stop(st.sampler);
 	rotlog_close(&st.log);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "util/notes.h"
 
 struct elf_symbol {
@@ -171,12 +171,12 @@ void debuginfo__free(struct debuginfo *d)
 }
 
 /* The first core-kernel symbol of ks (in address order) called `name`. */
-static const struct ksym *ksyms_find(const struct ksyms *ks, const char *name)
+static const struct symbol *ksyms_find(const struct symtab *ks, const char *name)
 {
-	size_t i, n = ksyms__count(ks);
+	size_t i, n = symtab__count(ks);
 
 	for (i = 0; i < n; i++) {
-		const struct ksym *k = ksyms__at(ks, i);
+		const struct symbol *k = symtab__at(ks, i);
 
 		if (!k->module && strcmp(k->name, name) == 0)
 			return k;
@@ -184,13 +184,13 @@ static const struct ksym *ksyms_find(const struct ksyms *ks, const char *name)
 	return NULL;
 }
 
-int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
+int debuginfo__anchor(const struct debuginfo *d, const struct symtab *ks,
 		      struct debuginfo_anchor *out)
 {
 	static const char *const preferred[] = { "_text", "_stext" };
 	const struct elf_symbol *es = NULL;
-	const struct ksym *k = NULL;
-	size_t i, n = ksyms__count(ks);
+	const struct symbol *k = NULL;
+	size_t i, n = symtab__count(ks);
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < sizeof(preferred) / sizeof(preferred[0]) && !es; i++) {
@@ -198,7 +198,7 @@ int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
 		es = k ? unique_symbol(d, k->name) : NULL;
 	}
 	for (i = 0; i < n && !es; i++) {
-		k = ksyms__at(ks, i);
+		k = symtab__at(ks, i);
 		es = k->module ? NULL : unique_symbol(d, k->name);
 	}
 	if (!es)
@@ -207,7 +207,7 @@ int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
 	out->bias = k->addr - es->addr;
 	/* A file of another build shares names but not the layout. */
 	for (i = 0; i < n; i++) {
-		const struct ksym *other = ksyms__at(ks, i);
+		const struct symbol *other = symtab__at(ks, i);
 		const struct elf_symbol *match = other->module ? NULL :
 						 unique_symbol(d, other->name);
 
@@ -271,7 +271,7 @@ int debuginfo__line(const struct debuginfo *d, uint64_t addr, const char **file,
 	return 0;
 }
 
-int debuginfo__align(const struct debuginfo *d, const struct ksyms *ks,
+int debuginfo__align(const struct debuginfo *d, const struct symtab *ks,
 		     const char *kernel_release, const char *file_name, const char *trace_name,
 		     struct debuginfo_lines *out, struct notes *ns)
 {
@@ -297,7 +297,7 @@ int debuginfo__align(const struct debuginfo *d, const struct ksyms *ks,
 int debuginfo_lines__source(void *lines, uint64_t ip, const char **file, int *line)
 {
 	struct debuginfo_lines *dl = lines;
-	const struct ksym *sym = ksyms__resolve(dl->ksyms, ip);
+	const struct symbol *sym = symtab__resolve(dl->ksyms, ip);
 	uint64_t at = ip;
 
 	if (sym && sym->module)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ksyms;
+struct symtab;
 struct debuginfo;
 struct notes;
 
@@ -30,7 +30,7 @@ struct debuginfo_anchor {
 /* Find the bias from a symbol in both the trace's snapshot and the file:
  * _text, else _stext, else the snapshot's first core-kernel symbol whose
  * name is unique in the file. -ENOENT when they share no symbol. */
-int debuginfo__anchor(const struct debuginfo *d, const struct ksyms *ks,
+int debuginfo__anchor(const struct debuginfo *d, const struct symtab *ks,
 		      struct debuginfo_anchor *out);
 
 /* The file's linux_banner ("Linux version 6.18.44 ...") into buf, or
@@ -46,7 +46,7 @@ int debuginfo__line(const struct debuginfo *d, uint64_t addr, const char **file,
  * source lines (the `source` callback of struct trace_names). */
 struct debuginfo_lines {
 	const struct debuginfo *debuginfo; /* borrowed; may serve several traces */
-	const struct ksyms *ksyms;	   /* borrowed: the trace's symbol snapshot */
+	const struct symtab *ksyms;	   /* borrowed: the trace's symbol snapshot */
 	uint64_t bias;			   /* runtime = link-time + bias (KASLR) */
 	uint64_t lookups, found;	   /* frames asked for, frames with a line */
 };
@@ -57,7 +57,7 @@ struct debuginfo_lines {
  * "vmlinux-release" (its banner names another release than the trace's
  * kernel_release, which may be ""). file_name and trace_name only word the
  * notes. 0 with *out set, or -ENOENT when file and snapshot share no symbol. */
-int debuginfo__align(const struct debuginfo *d, const struct ksyms *ks,
+int debuginfo__align(const struct debuginfo *d, const struct symtab *ks,
 		     const char *kernel_release, const char *file_name, const char *trace_name,
 		     struct debuginfo_lines *out, struct notes *ns);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <mqueue.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,6 +193,24 @@ int mqueue_parse(const char *text, uint64_t *qsize)
 	return 0;
 }
 
+/* Messages queued in queue `name` of the mqueue directory dirfd. The queue
+ * file's text has only their bytes (QSIZE); a file opened in an mqueue
+ * filesystem is a queue descriptor, and mq_getattr says how many. 0 when it
+ * cannot be opened (no permission, removed meanwhile). */
+static uint64_t mqueue_messages(int dirfd, const char *name)
+{
+	struct mq_attr attr;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	uint64_t n = 0;
+
+	if (fd < 0)
+		return 0;
+	if (mq_getattr(fd, &attr) == 0 && attr.mq_curmsgs > 0)
+		n = (uint64_t)attr.mq_curmsgs;
+	close(fd);
+	return n;
+}
+
 int mqueue_read_dir(int dirfd, struct ipc_list *list)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -228,6 +247,7 @@ int mqueue_read_dir(int dirfd, struct ipc_list *list)
 		obj->uid = obj->cuid = st.st_uid;
 		if (mqueue_parse(line, &obj->bytes))
 			obj->bytes = 0;
+		obj->count = mqueue_messages(fd, de->d_name);
 		snprintf(obj->name, sizeof(obj->name), "/%s", de->d_name);
 	}
 out:

@@ -43,7 +43,8 @@ int sysvipc_parse(char *text, enum ipc_kind kind, struct ipc_list *list, int *ba
 int sysvipc_read(struct ipc_list *list);
 
 /* Append the POSIX queues listed in an mqueue filesystem directory (open
- * as dirfd; not closed). 0 or -errno. */
+ * as dirfd; not closed), with their queued bytes and messages (the count is
+ * 0 for a queue this process may not open). 0 or -errno. */
 int mqueue_read_dir(int dirfd, struct ipc_list *list);
 /* Parse the text of one queue file ("QSIZE:12 NOTIFY:0 …"). 0 or -EINVAL. */
 int mqueue_parse(const char *text, uint64_t *qsize);

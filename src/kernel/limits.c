@@ -54,14 +54,21 @@ int proc_limits_read_nofile(int pid_dirfd, struct rlimit_pair *out)
 	return err;
 }
 
-int file_nr_parse(const char *text, uint64_t *allocated, uint64_t *max)
+int file_nr_parse(const char *text, uint64_t *in_use, uint64_t *max)
 {
-	unsigned long long a, f, m;
+	char copy[128];
+	char *f[4];
+	uint64_t allocated, unused;
 
-	if (sscanf(text, "%llu %llu %llu", &a, &f, &m) != 3)
+	if (strlen(text) >= sizeof(copy))
 		return -EINVAL;
-	*allocated = a;
-	*max = m;
+	strcpy(copy, text);
+	copy[strcspn(copy, "\n")] = '\0';
+	if (split_fields(copy, f, 4) != 3 || parse_u64(f[0], &allocated) ||
+	    parse_u64(f[1], &unused) || parse_u64(f[2], max) || unused > allocated)
+		return -EINVAL;
+	/* Since 2.6 the kernel reports 0 unused: allocated is what is in use. */
+	*in_use = allocated - unused;
 	return 0;
 }
 

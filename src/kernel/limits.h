@@ -33,8 +33,9 @@ struct sys_limits {
 	uint64_t mq_queues_max; /* fs/mqueue/queues_max */
 };
 
-/* "485\t0\t2466170" → allocated, max. 0 or -EINVAL. */
-int file_nr_parse(const char *text, uint64_t *allocated, uint64_t *max);
+/* The one parser of /proc/sys/fs/file-nr ("485\t0\t2466170": allocated,
+ * unused, max) → in use (allocated − unused), max. 0 or -EINVAL. */
+int file_nr_parse(const char *text, uint64_t *in_use, uint64_t *max);
 /* "0.21 0.12 0.03 1/88 8886" → 88. 0 or -EINVAL. */
 int loadavg_threads_parse(const char *text, uint64_t *threads);
 /* Read everything; 0 when every file was read, else the first -errno (the

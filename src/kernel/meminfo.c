@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/limits.h"
 #include "util/parse.h"
 #include "util/procfs.h"
 
@@ -95,22 +96,8 @@ int meminfo_parse(char *text, struct meminfo *mi)
 
 int filenr_parse(const char *text, struct meminfo *mi)
 {
-	char copy[128];
-	char *f[4];
-	uint64_t allocated, unused, max;
-
-	mi->have_files = false;
-	if (strlen(text) >= sizeof(copy))
-		return -EINVAL;
-	strcpy(copy, text);
-	copy[strcspn(copy, "\n")] = '\0';
-	if (split_fields(copy, f, 4) != 3 || parse_u64(f[0], &allocated) ||
-	    parse_u64(f[1], &unused) || parse_u64(f[2], &max) || unused > allocated)
-		return -EINVAL;
-	mi->files_in_use = allocated - unused;
-	mi->files_max = max;
-	mi->have_files = true;
-	return 0;
+	mi->have_files = file_nr_parse(text, &mi->files_in_use, &mi->files_max) == 0;
+	return mi->have_files ? 0 : -EINVAL;
 }
 
 int uptime_parse(const char *text, struct meminfo *mi)

@@ -27,6 +27,7 @@ static const char *const kind_names[FD_KIND_COUNT] = {
 	[FD_KIND_MEMFD] = "memfd",	 [FD_KIND_IO_URING] = "io_uring",
 	[FD_KIND_BPF] = "bpf",		 [FD_KIND_PERF] = "perf",
 	[FD_KIND_ANON] = "anon",	 [FD_KIND_OTHER] = "other",
+	[FD_KIND_UNKNOWN] = "unknown",
 };
 
 const char *fd_kind_name(enum fd_kind kind)
@@ -214,64 +215,103 @@ static void classify_entry(int dirfd, int pid, unsigned int flags, const char *n
 	entry->deleted = len > 10 && strcmp(target + len - 10, " (deleted)") == 0;
 }
 
-int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts *counts,
-		procfd_visit_fn visit, void *ctx)
+typedef int (*fd_name_fn)(void *ctx, int dirfd, const char *name, int fd);
+
+/* Call fn for every numbered entry of /proc/PID/fd (pid_dirfd: /proc/PID)
+ * with the fd directory open as dirfd; a non-zero return stops the listing
+ * with that value. 0 or -errno (-EACCES: the listing is refused). */
+static int fd_dir_each(int pid_dirfd, fd_name_fn fn, void *ctx)
 {
 	char dents[16384] __attribute__((aligned(8)));
-	char target[4096 + 16];
-	int dirfd, err = 0;
+	int dirfd, fd, err = 0;
 
-	if (counts)
-		memset(counts, 0, sizeof(*counts));
 	dirfd = openat(pid_dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return errno == EACCES || errno == EPERM ? proc_access_error(pid_dirfd) : -errno;
-	for (;;) {
+	while (!err) {
 		long nread = syscall(SYS_getdents64, dirfd, dents, sizeof(dents));
 		long off;
 
 		if (nread < 0) {
 			/* The process exited while we were listing it. */
 			err = -errno;
-			goto out;
+			break;
 		}
 		if (nread == 0)
 			break;
-		for (off = 0; off < nread;) {
+		for (off = 0; off < nread && !err;) {
 			struct kernel_dirent64 *d = (struct kernel_dirent64 *)(dents + off);
-			struct procfd_entry entry = { 0 };
-			ssize_t len;
 
 			off += d->d_reclen;
-			if (!fd_name_number(d->d_name, &entry.fd))
-				continue;
-			len = readlinkat(dirfd, d->d_name, target, sizeof(target) - 1);
-			if (len < 0) {
-				/* Listing may be allowed where reading links is not
-				 * (ptrace access checks): a partial count would be a
-				 * wrong count, so the whole process is denied. */
-				if (errno == EACCES || errno == EPERM) {
-					err = proc_access_error(pid_dirfd);
-					goto out;
-				}
-				continue; /* closed since readdir: not an error */
-			}
-			target[len] = '\0';
-			entry.target = target;
-			classify_entry(dirfd, pid, flags, d->d_name, (size_t)len, &entry);
-			if (counts) {
-				counts->total++;
-				counts->kinds[entry.kind]++;
-			}
-			if (visit) {
-				err = visit(ctx, &entry);
-				if (err)
-					goto out;
-			}
+			if (fd_name_number(d->d_name, &fd))
+				err = fn(ctx, dirfd, d->d_name, fd);
 		}
 	}
-out:
 	close(dirfd);
+	return err;
+}
+
+struct walk_state {
+	int pid_dirfd;
+	int pid;
+	unsigned int flags;
+	struct procfd_counts *counts; /* may be NULL */
+	procfd_visit_fn visit;	      /* may be NULL */
+	void *ctx;
+	char target[4096 + 16];
+};
+
+static int walk_one(void *ctx, int dirfd, const char *name, int fd)
+{
+	struct walk_state *w = ctx;
+	struct procfd_entry entry = { .fd = fd };
+	ssize_t len = readlinkat(dirfd, name, w->target, sizeof(w->target) - 1);
+
+	if (len < 0) {
+		/* Listing may be allowed where reading links is not (ptrace
+		 * access checks): a partial count would be a wrong count, so
+		 * the whole process is denied. */
+		if (errno == EACCES || errno == EPERM)
+			return proc_access_error(w->pid_dirfd);
+		return 0; /* closed since readdir: not an error */
+	}
+	w->target[len] = '\0';
+	entry.target = w->target;
+	classify_entry(dirfd, w->pid, w->flags, name, (size_t)len, &entry);
+	if (w->counts) {
+		w->counts->total++;
+		w->counts->kinds[entry.kind]++;
+	}
+	return w->visit ? w->visit(w->ctx, &entry) : 0;
+}
+
+int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts *counts,
+		procfd_visit_fn visit, void *ctx)
+{
+	struct walk_state w = { .pid_dirfd = pid_dirfd, .pid = pid, .flags = flags,
+				.counts = counts, .visit = visit, .ctx = ctx };
+
+	if (counts)
+		memset(counts, 0, sizeof(*counts));
+	return fd_dir_each(pid_dirfd, walk_one, &w);
+}
+
+static int count_one(void *ctx, int dirfd, const char *name, int fd)
+{
+	(void)dirfd;
+	(void)name;
+	(void)fd;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+int procfd_count_listed(int pid_dirfd, uint64_t *count)
+{
+	uint64_t n = 0;
+	int err = fd_dir_each(pid_dirfd, count_one, &n);
+
+	if (!err)
+		*count = n;
 	return err;
 }
 

@@ -34,6 +34,9 @@ enum fd_kind {
 	FD_KIND_PERF,
 	FD_KIND_ANON,	 /* any other anon_inode */
 	FD_KIND_OTHER,
+	/* Counted in /proc/PID/fd, but the kernel refused to show what it is
+	 * (its link, even to root: the ptrace access check). */
+	FD_KIND_UNKNOWN,
 	FD_KIND_COUNT,
 };
 
@@ -87,6 +90,11 @@ int procfd_walk(int pid_dirfd, int pid, unsigned int flags, struct procfd_counts
  * ptrace check refuses and when the task has just been reaped. -ESRCH when
  * the process is gone (a race, not a refusal), else -EACCES. */
 int proc_access_error(int pid_dirfd);
+
+/* Number of open fds by listing /proc/PID/fd (getdents, no readlink): for a
+ * process whose fd directory may be listed but whose links are refused.
+ * 0 or -errno (-EACCES: the listing itself is refused). */
+int procfd_count_listed(int pid_dirfd, uint64_t *count);
 
 /* Number of open fds from stat("fd").st_size (kernel ≥ 6.2: one call per
  * process). -EOPNOTSUPP when the kernel reports 0 for a process that has fds. */

@@ -13,6 +13,8 @@
 #include "kernel/netsock.h"
 #include "model/handles.h"
 #include "util/hashmap.h"
+#include "util/notes.h"
+#include "util/visible.h"
 #include "util/procfs.h"
 
 #define PF_KTHREAD 0x00200000u
@@ -397,11 +399,11 @@ out:
 }
 
 int handles_detail_each(const struct handles_snapshot *snap, handles_detail_visit_fn visit,
-			void *ctx)
+			void *ctx, struct notes *ns)
 {
 	struct inode_index idx = { 0 };
 	struct sock_table_cache *socks = NULL;
-	int i, err = 0;
+	int i, err = 0, denied = 0;
 
 	for (i = 0; i < snap->count && !err; i++) {
 		const struct proc_handles *p = &snap->procs[i];
@@ -409,14 +411,27 @@ int handles_detail_each(const struct handles_snapshot *snap, handles_detail_visi
 		int n;
 
 		err = handles_detail_read(p->pid, &idx, &socks, &rows, &n);
+		if (err == -EACCES && !denied++) {
+			char comm[4 * sizeof(p->comm) + 1]; /* a name is anyone's: escaped */
+
+			visible_escape(p->comm, strlen(p->comm), comm, sizeof(comm));
+			notes_add(ns, "handles-detail-denied",
+				  "pid %d (%s): its fds cannot be named: the kernel refuses to show "
+				  "their links in /proc/%d/fd%s",
+				  p->pid, comm, p->pid, geteuid() == 0 ? " even to root" : "");
+		}
 		if (err && err != -ENOMEM) {
-			err = 0; /* exited or denied since the scan */
+			err = 0; /* exited or refused since the scan */
 			continue;
 		}
 		if (!err)
 			err = visit(ctx, p->pid, p->comm, rows, n);
 		free(rows);
 	}
+	if (denied > 1)
+		notes_add(ns, "handles-detail-denied",
+			  "%d processes' fds cannot be named: the kernel refuses to show their "
+			  "links in /proc/PID/fd%s", denied, geteuid() == 0 ? " even to root" : "");
 	sock_cache_free(socks);
 	inode_index_free(&idx);
 	return err;

@@ -58,6 +58,7 @@ int handles_detail_read(int pid, struct inode_index *idx, struct sock_table_cach
 void sock_cache_free(struct sock_table_cache *cache); /* accepts NULL */
 
 struct handles_snapshot;
+struct notes;
 
 /* Called with each process's handles (rows borrowed for the call); a
  * non-zero return stops the walk with that value. */
@@ -66,10 +67,11 @@ typedef int (*handles_detail_visit_fn)(void *ctx, int pid, const char *comm,
 
 /* Every handle of every process of snap, in its order, with names (one
  * inode index and socket cache for the whole walk). A process that exited
- * or became unreadable since the scan is left out. 0, -ENOMEM or what
- * visit returned. */
+ * since the scan is left out; one whose fd links are refused is left out
+ * with a note ("handles-detail-denied"). 0, -ENOMEM or what visit
+ * returned. */
 int handles_detail_each(const struct handles_snapshot *snap, handles_detail_visit_fn visit,
-			void *ctx);
+			void *ctx, struct notes *ns);
 
 /* Format a detail name for an anon inode from its fdinfo (unit-testable). */
 void anon_detail_format(enum fd_kind kind, const struct fdinfo *fi, char *buf, unsigned int len);

@@ -9,6 +9,7 @@
 #include "util/globlist.h"
 #include "util/notes.h"
 #include "util/user_names.h"
+#include "util/visible.h"
 
 int handle_sort_parse(const char *s, enum handle_sort *key, enum fd_kind *kind)
 {
@@ -155,8 +156,27 @@ void handle_snapshot_sort(struct handles_snapshot *snap, enum handle_sort key,
 		qsort_r(snap->procs, (size_t)snap->count, sizeof(snap->procs[0]), proc_cmp, &by);
 }
 
-void handle_scan_note_skipped(const struct handles_snapshot *snap, struct notes *ns)
+/* The texts carry no fd count: it changes from scan to scan, the note's
+ * condition does not (the counts are in the table). */
+void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns)
 {
+	char comm[4 * sizeof(snap->unnamed_comm) + 1]; /* a name is anyone's: escaped */
+
+	visible_escape(snap->unnamed_comm, strlen(snap->unnamed_comm), comm, sizeof(comm));
+	if (snap->unnamed_procs == 1)
+		notes_add(ns, "handles-unnamed",
+			  "pid %d (%s): its fds are counted as type unknown: the kernel refuses "
+			  "to show their links in /proc/%d/fd%s, so their types and names cannot "
+			  "be read",
+			  snap->unnamed_pid, comm, snap->unnamed_pid,
+			  geteuid() == 0 ? " even to root" : "");
+	else if (snap->unnamed_procs > 1)
+		notes_add(ns, "handles-unnamed",
+			  "%d processes (pid %d %s, ...): their fds are counted as type unknown: "
+			  "the kernel refuses to show their links in /proc/PID/fd%s, so their "
+			  "types and names cannot be read",
+			  snap->unnamed_procs, snap->unnamed_pid, comm,
+			  geteuid() == 0 ? " even to root" : "");
 	if (!snap->skipped_denied)
 		return;
 	if (geteuid() == 0)
@@ -269,7 +289,7 @@ int handle_query_run(const struct handle_query *q, struct user_names *users,
 	}
 	if (err)
 		return err;
-	handle_scan_note_skipped(out, ns);
+	handle_scan_notes(out, ns);
 	out->matched = out->count;
 	handle_snapshot_sort(out, q->sort, q->sort_kind, &q->kinds, users);
 	select_rows(q, out);

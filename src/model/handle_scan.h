@@ -82,8 +82,9 @@ void handle_snapshot_sort(struct handles_snapshot *snap, enum handle_sort key,
 			  enum fd_kind sort_kind, const struct handle_kind_filter *f,
 			  struct user_names *users);
 
-/* The note a scan leaves for processes it could not read (nothing when it
- * skipped none). */
-void handle_scan_note_skipped(const struct handles_snapshot *snap, struct notes *ns);
+/* The notes a scan leaves: processes it could not read ("handles-denied"),
+ * processes whose fds it counted without types or names
+ * ("handles-unnamed"); nothing when neither happened. */
+void handle_scan_notes(const struct handles_snapshot *snap, struct notes *ns);
 
 #endif

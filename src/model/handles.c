@@ -66,6 +66,26 @@ static int count_inotify_watches(void *ctx, const struct procfd_entry *entry)
 	return 0;
 }
 
+/* A process whose fd directory may be listed but whose fd links are refused
+ * (pid 1 here, even to root): its fds are counted, as kind unknown. 0 or
+ * -errno (-EACCES: not even the listing). */
+static int count_unnamed(int pid_dirfd, struct proc_handles *p)
+{
+	uint64_t n;
+	int err = procfd_count_listed(pid_dirfd, &n);
+
+	if (err)
+		return err;
+	/* A task being reaped refuses its links too: one that is gone by now
+	 * is left out like any process that exits mid-scan. */
+	if (proc_access_error(pid_dirfd) == -ESRCH)
+		return -ESRCH;
+	p->fds = (uint32_t)n;
+	memset(p->kinds, 0, sizeof(p->kinds));
+	p->kinds[FD_KIND_UNKNOWN] = (uint32_t)n;
+	return 0;
+}
+
 /* Fill p for one process. 0, -ESRCH (gone: leave it out), -EACCES. */
 static int scan_one(const struct handles_scan_opts *opts, const struct handles_iter_result *bpf,
 		    int pid, int pid_dirfd, struct proc_handles *p)
@@ -108,27 +128,36 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 
 		err = procfd_walk(pid_dirfd, pid, opts->procfd_flags, &counts,
 				  opts->inotify_watches ? count_inotify_watches : NULL, &iv);
-		if (err)
+		if (err == -EACCES) {
+			err = count_unnamed(pid_dirfd, p);
+			if (err)
+				goto fail;
+		} else if (err) {
 			goto fail;
-		p->fds = counts.total;
-		memcpy(p->kinds, counts.kinds, sizeof(p->kinds));
-		p->inotify_watches = iv.watches;
+		} else {
+			p->fds = counts.total;
+			memcpy(p->kinds, counts.kinds, sizeof(p->kinds));
+			p->inotify_watches = iv.watches;
+		}
 	} else {
 		char exe[8];
 		uint64_t n;
 
-		/* Counting needs no readlink, but a process whose fds cannot be
-		 * named must not be ranked either: "exe" has the same ptrace
-		 * check as the fd links, for one readlink per process. */
+		/* Counting needs no readlink, but "exe" has the same ptrace
+		 * check as the fd links, for one readlink per process: a
+		 * process whose fds cannot be named is counted only if its fd
+		 * directory may be listed (as classifying it would). */
 		if (readlinkat(pid_dirfd, "exe", exe, sizeof(exe)) < 0 &&
 		    (errno == EACCES || errno == EPERM)) {
-			err = proc_access_error(pid_dirfd);
-			goto fail;
+			err = count_unnamed(pid_dirfd, p);
+			if (err)
+				goto fail;
+		} else {
+			err = procfd_count(pid_dirfd, &n);
+			if (err)
+				goto fail;
+			p->fds = (uint32_t)n;
 		}
-		err = procfd_count(pid_dirfd, &n);
-		if (err)
-			goto fail;
-		p->fds = (uint32_t)n;
 	}
 	if (opts->threads_maps) {
 		uint64_t maps;
@@ -197,6 +226,13 @@ int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *
 			if (rc == -EACCES)
 				out->skipped_denied++;
 			continue;
+		}
+		if (p->kinds[FD_KIND_UNKNOWN]) {
+			if (!out->unnamed_procs++) {
+				out->unnamed_pid = p->pid;
+				memcpy(out->unnamed_comm, p->comm, sizeof(out->unnamed_comm));
+			}
+			out->unnamed_fds += p->kinds[FD_KIND_UNKNOWN];
 		}
 		out->fds_total += p->fds;
 		for (k = 0; k < FD_KIND_COUNT; k++)

@@ -48,6 +48,12 @@ struct handles_snapshot {
 	uint64_t taken_ns; /* monotonic */
 	int skipped_denied; /* processes whose fds we may not read */
 	int matched;	    /* processes selected before a kind filter and top N */
+	/* Processes whose fds were counted but not named (kind unknown): the
+	 * first of them, and their fds. */
+	int unnamed_procs;
+	int unnamed_pid;
+	char unnamed_comm[64];
+	uint64_t unnamed_fds;
 	uint32_t kinds_total[FD_KIND_COUNT];
 	uint64_t fds_total;
 	bool used_bpf;	     /* kinds came from the BPF iterator */
@@ -55,7 +61,9 @@ struct handles_snapshot {
 };
 
 /* Scan /proc. Processes that vanish mid-scan are left out silently; a
- * process whose fd directory is denied is counted in skipped_denied.
+ * process whose fd directory is denied is counted in skipped_denied; one
+ * whose directory may be listed but whose links are refused has its fds
+ * counted as FD_KIND_UNKNOWN (and in unnamed_procs).
  * 0 or -errno (only for /proc itself or memory). */
 int handles_scan(const struct handles_scan_opts *opts, struct handles_snapshot *out);
 void handles_snapshot_free(struct handles_snapshot *snap); /* contents; accepts NULL */

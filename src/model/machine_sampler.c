@@ -141,6 +141,8 @@ int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_s
 	err = pool_sampler_sample(ms->pool, ns, &ms->pool_snap);
 	if (!err)
 		err = series_feed_pool(set, t, ms->pool_snap);
+	if (!err)
+		err = series_feed_meminfo(set, t, &ms->pool_snap->mem);
 	if (!err && ms->status.samples % ms->status.process_every == 0)
 		err = sample_processes(ms, t, set, ns);
 	/* After the processes: inotify instances per user come from their fds. */
@@ -166,7 +168,12 @@ const struct handle_resource_readings *machine_sampler_readings(const struct mac
 	return ms->have_readings ? &ms->readings : NULL;
 }
 
-const struct ksyms *machine_sampler_ksyms(const struct machine_sampler *ms)
+const struct handle_resources *machine_sampler_resources(const struct machine_sampler *ms)
+{
+	return ms->have_readings ? &ms->resources : NULL;
+}
+
+const struct symtab *machine_sampler_ksyms(const struct machine_sampler *ms)
 {
 	return pool_sampler_ksyms(ms->pool);
 }

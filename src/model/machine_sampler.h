@@ -62,9 +62,10 @@ int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_s
 const struct pool_snapshot *machine_sampler_pool(const struct machine_sampler *ms);
 const struct handles_snapshot *machine_sampler_processes(const struct machine_sampler *ms);
 const struct handle_resource_readings *machine_sampler_readings(const struct machine_sampler *ms);
+const struct handle_resources *machine_sampler_resources(const struct machine_sampler *ms);
 /* The run's kernel symbols (loaded once, for the counters; NULL when not
  * loaded or unreadable): a recorder started alongside borrows them. */
-const struct ksyms *machine_sampler_ksyms(const struct machine_sampler *ms);
+const struct symtab *machine_sampler_ksyms(const struct machine_sampler *ms);
 void machine_sampler_status(const struct machine_sampler *ms, struct machine_sampler_status *out);
 void machine_sampler_stop(struct machine_sampler *ms); /* accepts NULL */
 

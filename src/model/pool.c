@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "util/timeutil.h"
 
 static int tag_cmp(const void *a, const void *b)
@@ -74,14 +74,14 @@ static int tags_from_slabsys(struct pool_snapshot *snap, const struct slabsys *s
 	return 0;
 }
 
-static void owner_resolve(struct pool_tag *tag, const struct ksyms *ks)
+static void owner_resolve(struct pool_tag *tag, const struct symtab *ks)
 {
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	tag->owner[0] = '\0';
 	if (!tag->owner_call_site)
 		return;
-	sym = ks ? ksyms__resolve(ks, tag->owner_call_site) : NULL;
+	sym = ks ? symtab__resolve(ks, tag->owner_call_site) : NULL;
 	if (!sym) {
 		snprintf(tag->owner, sizeof(tag->owner), "0x%" PRIx64, tag->owner_call_site);
 		return;
@@ -117,7 +117,7 @@ static int attach_counts(struct pool_snapshot *snap, const struct pool_sources *
 			struct pool_tag key, *tag;
 
 			snprintf(key.name, sizeof(key.name), "%s", counts[i].name);
-			if (bsearch(&key, snap->tags, before, sizeof(key), tag_cmp))
+			if (before && bsearch(&key, snap->tags, before, sizeof(key), tag_cmp))
 				continue;
 			tag = tag_append(snap, counts[i].name);
 			if (!tag) {
@@ -148,13 +148,65 @@ out:
 	return err;
 }
 
+uint64_t pool_frees_slack(const struct pool_tag *tag, unsigned int ncpus)
+{
+	uint64_t cached = (uint64_t)(tag->objperslab ? tag->objperslab : 1) * (4ull * ncpus + 1);
+	uint64_t skew = (tag->allocs - tag->base_allocs) / 8;
+
+	return cached > skew ? cached : skew;
+}
+
+int64_t pool_tag_growth(const struct pool_tag *tag)
+{
+	if (tag->frees_exact || !tag->have_base)
+		return (int64_t)(tag->allocs - tag->frees);
+	return tag->base_diff + (int64_t)(tag->objs - tag->base_objs);
+}
+
+/* Untraced frees: Diff counts every allocation and only the frees the
+ * tracepoints see, Objs counts what is there. A baseline is taken when a tag
+ * is first seen with both; one sample of excess can be a burst between the
+ * two reads, two in a row are not. */
+static void check_frees(struct pool_tag *tag, const struct pool_tag *old, unsigned int ncpus)
+{
+	int64_t excess;
+
+	tag->frees_exact = true;
+	if (!tag->have_counts || !tag->have_slab)
+		return;
+	if (old && old->have_base) {
+		tag->have_base = true;
+		tag->base_diff = old->base_diff;
+		tag->base_objs = old->base_objs;
+		tag->base_allocs = old->base_allocs;
+		tag->frees_exact = old->frees_exact;
+		tag->excess_samples = old->excess_samples;
+	} else {
+		tag->have_base = true;
+		tag->base_diff = (int64_t)(tag->allocs - tag->frees);
+		tag->base_objs = tag->objs;
+		tag->base_allocs = tag->allocs;
+	}
+	if (!tag->frees_exact)
+		return;
+	excess = ((int64_t)(tag->allocs - tag->frees) - tag->base_diff) -
+		 (int64_t)(tag->objs - tag->base_objs);
+	if (excess > 0 && (uint64_t)excess > pool_frees_slack(tag, ncpus))
+		tag->excess_samples++;
+	else
+		tag->excess_samples = 0;
+	if (tag->excess_samples >= 2)
+		tag->frees_exact = false;
+}
+
 /* Changes since prev, and owners: a call site seen at the previous refresh
  * keeps its resolved name instead of being looked up and formatted again. */
 static void attach_changes(struct pool_snapshot *snap, const struct pool_snapshot *prev,
-			   const struct ksyms *ks)
+			   const struct symtab *ks, unsigned int ncpus)
 {
 	size_t i;
 
+	snap->frees_inexact = 0;
 	for (i = 0; i < snap->count; i++) {
 		struct pool_tag *tag = &snap->tags[i];
 		const struct pool_tag *old = prev ? pool_snapshot_find(prev, tag->name) : NULL;
@@ -163,6 +215,9 @@ static void attach_changes(struct pool_snapshot *snap, const struct pool_snapsho
 			memcpy(tag->owner, old->owner, sizeof(tag->owner));
 		else
 			owner_resolve(tag, ks);
+		check_frees(tag, old, ncpus);
+		if (!tag->frees_exact)
+			snap->frees_inexact++;
 		if (!old)
 			continue;
 		tag->have_prev = true;
@@ -200,6 +255,7 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 			tag->objs = row->active_objs;
 			tag->bytes = slabinfo_row_bytes(row, src->page_size);
 			tag->size = row->objsize;
+			tag->objperslab = row->objperslab;
 			tag_set_group(tag, src->slabsys);
 		}
 	} else if (src->slabsys) {
@@ -207,13 +263,14 @@ int pool_snapshot_build(struct pool_snapshot *snap, const struct pool_sources *s
 		if (err)
 			return err;
 	}
-	qsort(snap->tags, snap->count, sizeof(*snap->tags), tag_cmp);
+	if (snap->count) /* no tags: tags may be NULL, which qsort must not get */
+		qsort(snap->tags, snap->count, sizeof(*snap->tags), tag_cmp);
 	if (src->counters_on) {
 		err = attach_counts(snap, src);
 		if (err)
 			return err;
 	}
-	attach_changes(snap, prev, src->ksyms);
+	attach_changes(snap, prev, src->ksyms, src->ncpus ? src->ncpus : 1);
 	return 0;
 }
 

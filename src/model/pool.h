@@ -15,7 +15,7 @@
 #include "kernel/slabinfo.h"
 #include "kernel/slabsys.h"
 
-struct ksyms;
+struct symtab;
 
 struct pool_tag {
 	char name[SLAB_NAME_MAX];
@@ -32,7 +32,32 @@ struct pool_tag {
 	char owner[128]; /* resolved owner_call_site; "" if none */
 	bool have_prev;	 /* the previous snapshot had this tag: changes are known */
 	int64_t allocs_change, frees_change, objs_change, bytes_change;
+	/* false once Diff has outgrown Objs beyond pool_frees_slack() in two
+	 * samples in a row: this cache has frees the tracepoints do not see
+	 * (kfree_bulk, kfree_rcu batches), so its Diff is no growth figure and
+	 * its growth comes from Objs (pool_tag_growth). Sticky for the run;
+	 * true while counters or slabinfo are unknown. */
+	bool frees_exact;
+	/* The check's baseline: Diff, Objs and Allocs when the tag was first
+	 * seen with both counters and slabinfo; excess_samples in a row so far. */
+	bool have_base;
+	int64_t base_diff;
+	uint64_t base_objs, base_allocs;
+	uint32_t objperslab;
+	unsigned int excess_samples;
 };
+
+/* The excess of Diff over Objs growth (since the baseline) that timing and
+ * SLUB's caches explain, in objects: each CPU holds a slab and a few partial
+ * slabs whose free objects slabinfo counts as active (4 slabs per CPU, plus
+ * one), and the counters are read a moment after slabinfo, so allocations in
+ * between are in Diff and not yet in Objs (an eighth of the allocations
+ * since the baseline bounds that, since the gap is far below an eighth of
+ * any refresh interval). Excess beyond this twice in a row: frees untraced. */
+uint64_t pool_frees_slack(const struct pool_tag *tag, unsigned int ncpus);
+/* A "Diff since the start" a reader can rank by: Diff where frees are
+ * exact, else the baseline's Diff plus the growth of Objs since then. */
+int64_t pool_tag_growth(const struct pool_tag *tag);
 
 struct pool_snapshot {
 	struct pool_tag *tags; /* owned, sorted by name */
@@ -44,6 +69,7 @@ struct pool_snapshot {
 	bool have_counters;
 	uint64_t unattributed_frees;
 	uint64_t missed_events; /* events in no cache's counts; 0 means exact */
+	size_t frees_inexact;	/* tags with frees_exact false */
 };
 
 /* What one snapshot is built from; everything borrowed. */
@@ -55,10 +81,11 @@ struct pool_sources {
 	size_t ncounts;
 	uint64_t unattributed_frees;
 	uint64_t missed_events;
-	const struct ksyms *ksyms; /* NULL: owners shown as addresses */
+	const struct symtab *ksyms; /* NULL: owners shown as addresses */
 	const struct meminfo *mem;
 	uint64_t page_size;
 	uint64_t realtime_ns;
+	unsigned int ncpus; /* online CPUs (the frees check's slack); 0: 1 */
 };
 
 /* Build snap (its previous contents replaced) from src; prev (may be NULL or

@@ -26,10 +26,11 @@ struct pool_sampler {
 	struct meminfo mem;
 	struct slab_counters *counters;
 	char counters_why[256];
-	struct ksyms *ksyms;
+	struct symtab *ksyms;
 	struct pool_snapshot snaps[2];
 	int cur; /* index of the latest snapshot in snaps */
 	uint64_t page_size;
+	unsigned int ncpus;
 	uint64_t refresh_cpu_ns;
 	long samples;
 };
@@ -62,7 +63,7 @@ static void counters_start(struct pool_sampler *s, struct notes *ns)
 		snprintf(s->counters_why, sizeof(s->counters_why), "not loaded (--no-counters)");
 		return;
 	}
-	kerr = ksyms__load(&s->ksyms);
+	kerr = ksyms__load(&s->ksyms, NULL);
 	if (kerr)
 		s->ksyms = NULL;
 	err = slab_counters__start(s->ksyms, &s->counters, s->counters_why, sizeof(s->counters_why));
@@ -72,7 +73,7 @@ static void counters_start(struct pool_sampler *s, struct notes *ns)
 			snprintf(s->counters_why, sizeof(s->counters_why),
 				 "loading the eBPF counters failed: %s", strerror(-err));
 		/* Without counters there are no owners to name. */
-		ksyms__free(s->ksyms);
+		symtab__free(s->ksyms);
 		s->ksyms = NULL;
 		return;
 	}
@@ -96,6 +97,8 @@ int pool_sampler_start(struct pool_sampler **out, const struct pool_sampler_opts
 		s->opts.rescan_ns = POOL_SAMPLER_RESCAN_NS;
 	s->scratch = (struct strbuf)STRBUF_INIT;
 	s->page_size = page > 0 ? (uint64_t)page : 4096;
+	page = sysconf(_SC_NPROCESSORS_ONLN);
+	s->ncpus = page > 0 ? (unsigned int)page : 1;
 	err = slabinfo_read_from(&s->slabinfo, &s->scratch, s->opts.slabinfo_path);
 	s->slabinfo_ok = err == 0;
 	if (err && err != -EACCES && err != -EPERM)
@@ -218,6 +221,7 @@ int pool_sampler_sample(struct pool_sampler *s, struct notes *ns, const struct p
 	src.mem = &s->mem;
 	src.page_size = s->page_size;
 	src.realtime_ns = realtime_ns();
+	src.ncpus = s->ncpus;
 	err = pool_snapshot_build(next, &src, &s->snaps[s->cur]);
 	free(counts);
 	if (err)
@@ -244,7 +248,7 @@ void pool_sampler_status(const struct pool_sampler *s, struct pool_sampler_statu
 	out->samples = s->samples;
 }
 
-const struct ksyms *pool_sampler_ksyms(const struct pool_sampler *s)
+const struct symtab *pool_sampler_ksyms(const struct pool_sampler *s)
 {
 	return s ? s->ksyms : NULL;
 }
@@ -254,7 +258,7 @@ void pool_sampler_stop(struct pool_sampler *s)
 	if (!s)
 		return;
 	slab_counters__stop(s->counters);
-	ksyms__free(s->ksyms);
+	symtab__free(s->ksyms);
 	slabinfo_release(&s->slabinfo);
 	slabsys_release(&s->slabsys);
 	pool_snapshot_release(&s->snaps[0]);

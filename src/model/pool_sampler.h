@@ -68,7 +68,7 @@ void pool_sampler_status(const struct pool_sampler *s, struct pool_sampler_statu
 /* The kernel symbols the sampler loaded for its counters (NULL without
  * counters or when /proc/kallsyms is unreadable): borrowed, so a recorder
  * run beside the sampler parses /proc/kallsyms no second time. */
-const struct ksyms *pool_sampler_ksyms(const struct pool_sampler *s);
+const struct symtab *pool_sampler_ksyms(const struct pool_sampler *s);
 /* Detach the counters, free everything. Accepts NULL. */
 void pool_sampler_stop(struct pool_sampler *s);
 

@@ -1,15 +1,18 @@
 #include "model/series_feed.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "kernel/ipc.h"
 #include "kernel/keys.h"
+#include "kernel/meminfo.h"
 #include "kernel/limits.h"
 #include "model/handle_resources.h"
 #include "model/handles.h"
 #include "model/pool.h"
 #include "model/series.h"
 #include "model/series_name.h"
+#include "util/hashmap.h"
 
 static int add(struct series_set *set, const char *name, double t, double v, double limit)
 {
@@ -41,6 +44,23 @@ int series_feed_pool(struct series_set *set, double t, const struct pool_snapsho
 		if (!err)
 			err = add(set, series_name_slab(name, sizeof(name), tag->name, "bytes"), t,
 				  (double)tag->bytes, -1);
+	}
+	return err;
+}
+
+int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *mem)
+{
+	double total = meminfo_has(mem, MI_MEM_TOTAL) ? (double)mem->bytes[MI_MEM_TOTAL] : -1;
+	char name[160];
+	int f, err = 0;
+
+	for (f = 0; f < MI_NR_FIELDS && !err; f++) {
+		bool of_total = f == MI_SUNRECLAIM || f == MI_SLAB;
+
+		if (!meminfo_has(mem, (enum meminfo_field)f))
+			continue;
+		err = add(set, series_name_mem(name, sizeof(name), meminfo_field_name((enum meminfo_field)f)),
+			  t, (double)mem->bytes[f], of_total ? total : -1);
 	}
 	return err;
 }
@@ -121,11 +141,45 @@ int series_feed_keys(struct series_set *set, double t, const struct key_users *k
 	return err;
 }
 
+/* Unread bytes per last sender: who leaves messages behind, robust to
+ * other processes' queues coming and going. */
+static int feed_senders(struct series_set *set, double t, const struct ipc_list *ipc)
+{
+	struct u64map *bytes;
+	char name[160];
+	size_t pos = 0;
+	uint64_t pid, sum;
+	int i, err = 0;
+
+	if (!ipc || !ipc->count)
+		return 0;
+	bytes = u64map_new((size_t)ipc->count);
+	if (!bytes)
+		return -ENOMEM;
+	for (i = 0; i < ipc->count && !err; i++) {
+		const struct ipc_object *o = &ipc->objects[i];
+		uint64_t *b;
+
+		if (o->kind != IPC_KIND_MSG || o->cpid <= 0)
+			continue;
+		b = u64map_findnew(bytes, (uint64_t)o->cpid, 0);
+		if (!b)
+			err = -ENOMEM;
+		else
+			*b += o->bytes;
+	}
+	while (!err && u64map_next(bytes, &pos, &pid, &sum))
+		err = add(set, series_name_sysv_sender(name, sizeof(name), (int)pid, "bytes"), t,
+			  (double)sum, -1);
+	u64map_free(bytes);
+	return err;
+}
+
 int series_feed_sysv_msg(struct series_set *set, double t, const struct ipc_list *ipc,
 			 uint64_t msgmnb)
 {
 	char name[160];
-	int i, err = 0;
+	int i, err = feed_senders(set, t, ipc);
 
 	for (i = 0; ipc && i < ipc->count && !err; i++) {
 		const struct ipc_object *o = &ipc->objects[i];

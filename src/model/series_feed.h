@@ -13,12 +13,18 @@ struct pool_snapshot;
 struct handles_snapshot;
 struct ipc_list;
 struct key_users;
+struct meminfo;
 struct series_set;
 struct sys_limits;
 
 /* Per slab cache with slabinfo figures: slab/CACHE/objs (active objects)
  * and slab/CACHE/bytes. */
 int series_feed_pool(struct series_set *set, double t, const struct pool_snapshot *snap);
+/* /proc/meminfo: mem/FIELD in bytes for every field read (meminfo's own
+ * names, "MemAvailable"), with the limits that make them finite resources:
+ * SUnreclaim and Slab against MemTotal. MemAvailable runs out by falling to
+ * 0: its series has no limit; the forecaster is told the direction. */
+int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *mem);
 /* Per process: fds (limit: its soft RLIMIT_NOFILE when read), fds by kind
  * (kinds it holds, or held before: a kind that drops to 0 keeps its series
  * going), threads (limit: threads-max), maps (limit: max_map_count; when
@@ -32,7 +38,8 @@ int series_feed_resources(struct series_set *set, double t, const struct handle_
 /* Keys per user: keys/UID/keys and keys/UID/bytes against the user's quota. */
 int series_feed_keys(struct series_set *set, double t, const struct key_users *keys);
 /* SysV message queues: sysv/msg/ID/bytes (limit: msgmnb when known, the
- * default size of a queue) and sysv/msg/ID/messages. */
+ * default size of a queue) and sysv/msg/ID/messages, and the unread bytes
+ * per last sender, sysv/sender/PID/bytes. */
 int series_feed_sysv_msg(struct series_set *set, double t, const struct ipc_list *ipc,
 			 uint64_t msgmnb);
 

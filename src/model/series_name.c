@@ -36,6 +36,12 @@ const char *series_name_sysv_msg(char *buf, size_t len, int msqid, const char *w
 	return buf;
 }
 
+const char *series_name_sysv_sender(char *buf, size_t len, int pid, const char *what)
+{
+	snprintf(buf, len, "sysv/sender/%d/%s", pid, what);
+	return buf;
+}
+
 const char *series_name_mem(char *buf, size_t len, const char *field)
 {
 	snprintf(buf, len, "mem/%s", field);
@@ -121,6 +127,13 @@ int series_name_parse(const char *name, struct series_name_parts *out)
 		if (parse_number(name + 5, '/', 0, UINT32_MAX, &v, &rest) || !*rest)
 			return -EINVAL;
 		out->uid = (uint32_t)v;
+		return copy(out->what, sizeof(out->what), rest, strlen(rest));
+	}
+	if (strncmp(name, "sysv/sender/", 12) == 0) {
+		out->subject = SERIES_SYSV_SENDER;
+		if (parse_number(name + 12, '/', 1, INT32_MAX, &v, &rest) || !*rest)
+			return -EINVAL;
+		out->pid = (int)v;
 		return copy(out->what, sizeof(out->what), rest, strlen(rest));
 	}
 	if (strncmp(name, "sysv/msg/", 9) == 0) {

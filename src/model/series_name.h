@@ -9,6 +9,8 @@
  *   sys/RESOURCE                  a kernel-wide resource ("file handles")
  *   keys/UID/keys|bytes           one user's keys (/proc/key-users)
  *   sysv/msg/ID/bytes|messages    one SysV message queue
+ *   sysv/sender/PID/bytes         unread bytes in the queues whose last
+ *                                 sender is PID (/proc/sysvipc/msg lspid)
  *   mem/FIELD                     a /proc/meminfo field, bytes
  *   memcg/PATH/STAT               a memory cgroup's memory.stat field */
 #ifndef POOLSCOPE_MODEL_SERIES_NAME_H
@@ -23,6 +25,7 @@ enum series_subject {
 	SERIES_SYS,
 	SERIES_KEYS,
 	SERIES_SYSV_MSG,
+	SERIES_SYSV_SENDER,
 	SERIES_MEM,
 	SERIES_MEMCG,
 };
@@ -33,7 +36,8 @@ struct series_name_parts {
 	int pid;	/* proc */
 	uint64_t start; /* proc */
 	uint32_t uid;	/* keys */
-	int msqid;	/* sysv */
+	int msqid;	/* sysv/msg */
+	/* sysv/sender: the sender in pid */
 	char what[64];	/* "objs", "fds/eventfd", "threads", "bytes", ...; "" for sys, mem */
 };
 
@@ -43,6 +47,7 @@ const char *series_name_proc(char *buf, size_t len, int pid, uint64_t start, con
 const char *series_name_sys(char *buf, size_t len, const char *resource);
 const char *series_name_keys(char *buf, size_t len, uint32_t uid, const char *what);
 const char *series_name_sysv_msg(char *buf, size_t len, int msqid, const char *what);
+const char *series_name_sysv_sender(char *buf, size_t len, int pid, const char *what);
 const char *series_name_mem(char *buf, size_t len, const char *field);
 const char *series_name_memcg(char *buf, size_t len, const char *path, const char *stat);
 

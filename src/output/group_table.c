@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "output/table.h"
+#include "util/strbuf.h"
 
 /* Columns of the dimensions; returns the first free column index. */
 static int add_dim_cols(struct table *t, const struct group_opts *opts, bool frames_only)
@@ -19,8 +20,11 @@ static int add_dim_cols(struct table *t, const struct group_opts *opts, bool fra
 		case GD_STACK:
 			if (!frames_only)
 				table_add_col(t, "Stack", "stack_id", COL_UINT, 0);
-			table_add_col(t, "Frames", "stack", COL_STRLIST,
-				      frames_only ? COL_SQUEEZE : COL_TEXT_HIDDEN);
+			table_add_col(t, "Frames", "stack", COL_STRLIST, COL_TEXT_HIDDEN);
+			/* --diff: text shows the frames from where rows differ. */
+			if (frames_only)
+				table_add_col(t, "Frames", "frames_shown", COL_STR,
+					      COL_SQUEEZE | COL_JSON_HIDDEN);
 			break;
 		case GD_SIZE: table_add_col(t, "Size", "size", COL_UINT, 0); break;
 		case GD_PROCESS: table_add_col(t, "PID", "pid", COL_UINT, 0); break;
@@ -34,11 +38,11 @@ static int add_dim_cols(struct table *t, const struct group_opts *opts, bool fra
 	return table_cols(t);
 }
 
-static int set_frames(struct table *t, int row, int col, const struct group_opts *opts,
-		      uint32_t stack_id)
+int group_table__set_frames(struct table *t, int row, int col, const struct trace_names *names,
+			    uint32_t stack_id)
 {
 	const uint64_t *ips;
-	int depth = trace_names__stack(opts->names, stack_id, &ips), i, err = 0;
+	int depth = trace_names__stack(names, stack_id, &ips), i, err = 0;
 	const char **items;
 	char *text;
 
@@ -53,7 +57,7 @@ static int set_frames(struct table *t, int row, int col, const struct group_opts
 		goto out;
 	}
 	for (i = 0; i < depth; i++)
-		items[i] = trace_names__frame(opts->names, ips[i], text + (size_t)i * 256, 256);
+		items[i] = trace_names__frame(names, ips[i], text + (size_t)i * 256, 256);
 	err = table_set_list(t, row, col, items, depth);
 out:
 	free(items);
@@ -85,7 +89,9 @@ static int fill_dims(struct table *t, int row, const struct group_row *r,
 					table_set_uint(t, row, col, s->stack_id);
 				col++;
 			}
-			err = set_frames(t, row, col++, opts, s->stack_id);
+			err = group_table__set_frames(t, row, col++, opts->names, s->stack_id);
+			if (frames_only)
+				col++; /* frames_shown: set_frames_shown, over all rows */
 			break;
 		case GD_SIZE: err = table_set_uint(t, row, col++, s->size); break;
 		case GD_PROCESS: err = table_set_uint(t, row, col++, s->tgid); break;
@@ -190,6 +196,94 @@ int group_table__sort(struct table *t, const char *spec)
 	return 0;
 }
 
+/* The frames of one --diff row, as text (comparable across traces). */
+struct row_frames {
+	char **frame;
+	int n;
+};
+
+static int row_frames_of(const struct group_diff_row *d, const struct group_opts *oa,
+			 const struct group_opts *ob, struct row_frames *out)
+{
+	const struct group_opts *o = d->a ? oa : ob;
+	const struct group_row *r = d->a ? d->a : d->b;
+	const uint64_t *ips;
+	int depth = trace_names__stack(o->names, r->site->stack_id, &ips), i;
+	char buf[256];
+
+	out->n = 0;
+	out->frame = calloc(depth > 0 ? (size_t)depth : 1, sizeof(*out->frame));
+	if (!out->frame)
+		return -ENOMEM;
+	for (i = 0; i < depth; i++) {
+		out->frame[i] = strdup(trace_names__frame(o->names, ips[i], buf, sizeof(buf)));
+		if (!out->frame[i])
+			return -ENOMEM;
+		out->n++;
+	}
+	return 0;
+}
+
+static int common_frames(const struct row_frames *x, const struct row_frames *y)
+{
+	int k = 0;
+
+	while (k < x->n && k < y->n && strcmp(x->frame[k], y->frame[k]) == 0)
+		k++;
+	return k;
+}
+
+/* Stacks of one tag mostly share their innermost frames (the allocator):
+ * a squeezed column would cut them all to the same text. The text column
+ * starts at the first frame where a row differs from the row most like it,
+ * "(+N)" saying how many frames it skipped. O(rows² × depth). */
+static int set_frames_shown(struct table *t, int col, const struct group_diff_row *rows,
+			    size_t n, const struct group_opts *oa, const struct group_opts *ob)
+{
+	struct row_frames *rf = calloc(n ? n : 1, sizeof(*rf));
+	size_t i, j;
+	int err = -ENOMEM, f;
+
+	if (!rf)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (row_frames_of(&rows[i], oa, ob, &rf[i]))
+			goto out;
+	for (i = 0; i < n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		int skip = 0;
+
+		for (j = 0; j < n; j++) {
+			int k = j == i ? 0 : common_frames(&rf[i], &rf[j]);
+
+			if (k > skip)
+				skip = k;
+		}
+		if (skip >= rf[i].n)
+			skip = rf[i].n > 0 ? rf[i].n - 1 : 0;
+		if (skip)
+			strbuf_printf(&sb, "(+%d) ", skip);
+		for (f = skip; f < rf[i].n; f++)
+			strbuf_printf(&sb, "%s%s", f > skip ? "," : "", rf[i].frame[f]);
+		if (rf[i].n)
+			err = table_set_str(t, (int)i, col, strbuf_str(&sb));
+		else
+			err = 0;
+		strbuf_release(&sb);
+		if (err)
+			goto out;
+	}
+	err = 0;
+out:
+	for (i = 0; i < n; i++) {
+		for (f = 0; f < rf[i].n; f++)
+			free(rf[i].frame[f]);
+		free(rf[i].frame);
+	}
+	free(rf);
+	return err;
+}
+
 int group_diff_table__build(const struct group_diff_row *rows, size_t n,
 			     const struct group_opts *oa, const struct group_opts *ob,
 			     struct table **out)
@@ -221,6 +315,9 @@ int group_diff_table__build(const struct group_diff_row *rows, size_t n,
 		table_set_uint(t, row, c0 + 4, d->bytes_b);
 		table_set_int(t, row, c0 + 5, (int64_t)d->bytes_b - (int64_t)d->bytes_a);
 	}
+	if (table_col_find(t, "frames_shown") >= 0 &&
+	    set_frames_shown(t, table_col_find(t, "frames_shown"), rows, n, oa, ob))
+		goto out;
 	table_sort(t, c0 + 2, true);
 	*out = t;
 	t = NULL;

@@ -16,6 +16,12 @@ struct table;
 int group_table__build(const struct grouping *g, const struct group_opts *opts,
 		       struct table **out);
 
+/* The frames of a stack (innermost first, "func+0x1a" as
+ * trace_names__frame writes them) as a list cell; NULL when the stack is
+ * unknown. 0 or -ENOMEM. */
+int group_table__set_frames(struct table *t, int row, int col, const struct trace_names *names,
+			    uint32_t stack_id);
+
 /* Sort a group table by a column key (count, bytes, …, or a dimension's key)
  * with an optional ":asc"/":desc"; numbers default to descending. 0 or
  * -EINVAL for an unknown key. */

@@ -53,8 +53,8 @@ int handle_process_table(const struct handles_snapshot *snap, const struct handl
 	    table_add_col(t, "Threads", "threads", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "Maps", "maps", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "FD limit", "fd_limit", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "FD%", "fd_pct", COL_DOUBLE, 0) < 0 ||
-	    table_add_col(t, "Maps%", "maps_pct", COL_DOUBLE, 0) < 0)
+	    table_add_col(t, "FD%", "fd_pct", COL_DOUBLE, COL_JSON_ROUNDED) < 0 ||
+	    table_add_col(t, "Maps%", "maps_pct", COL_DOUBLE, COL_JSON_ROUNDED) < 0)
 		goto out;
 	for (i = 0; i < snap->count; i++) {
 		const struct proc_handles *p = &snap->procs[i];
@@ -110,9 +110,12 @@ struct table *handle_listing_table_new(void)
 	return t;
 }
 
-int handle_listing_add(struct table *t, int pid, const char *comm,
-		       const struct handle_detail *rows, int n, const struct handle_kind_filter *f)
+int handle_listing_visit(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
+			 int n)
 {
+	const struct handle_listing *l = ctx;
+	const struct handle_kind_filter *f = l->kinds;
+	struct table *t = l->t;
 	int j;
 
 	for (j = 0; j < n; j++) {
@@ -144,7 +147,7 @@ static int fill_types(struct table *t, const struct handles_snapshot *snap,
 	*total = 0;
 	if (table_add_col(t, "Type", "type", COL_STR, 0) < 0 ||
 	    table_add_col(t, "Count", "count", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "%", "pct", COL_DOUBLE, 0) < 0)
+	    table_add_col(t, "%", "pct", COL_DOUBLE, COL_JSON_ROUNDED) < 0)
 		return -ENOMEM;
 	for (k = 0; k < FD_KIND_COUNT; k++)
 		if (handle_kind_filter_matches(f, (enum fd_kind)k))
@@ -175,7 +178,7 @@ static int fill_resources(struct table *t, const struct handle_resources *res,
 	if (table_add_col(t, "Resource", "name", COL_STR, 0) < 0 ||
 	    table_add_col(t, "Used", "used", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "Limit", "limit", COL_UINT, 0) < 0 ||
-	    table_add_col(t, "%", "pct", COL_DOUBLE, 0) < 0)
+	    table_add_col(t, "%", "pct", COL_DOUBLE, COL_JSON_ROUNDED) < 0)
 		return -ENOMEM;
 	for (i = 0; i < res->count; i++) {
 		const struct handle_resource *r = &res->items[i];

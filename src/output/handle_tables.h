@@ -25,10 +25,17 @@ int handle_process_table(const struct handles_snapshot *snap, const struct handl
 
 /* The listing of every handle: pid, comm, fd, type, flags, name. */
 struct table *handle_listing_table_new(void);
-/* Append the handles of process pid (rows, n of them) of the kinds f
- * matches. 0 or -ENOMEM. */
-int handle_listing_add(struct table *t, int pid, const char *comm,
-		       const struct handle_detail *rows, int n, const struct handle_kind_filter *f);
+/* Where handle_listing_visit appends; both borrowed. */
+struct handle_listing {
+	struct table *t; /* made by handle_listing_table_new */
+	const struct handle_kind_filter *kinds; /* NULL: every kind */
+};
+
+/* A handles_detail_visit_fn (ctx: a struct handle_listing): append the
+ * handles of process pid (rows, n of them) of the kinds it matches. 0 or
+ * -ENOMEM. */
+int handle_listing_visit(void *ctx, int pid, const char *comm, const struct handle_detail *rows,
+			 int n);
 
 /* The summary of snap (fds by type f matches, with a total), res and ipc:
  * JSON as one object, text and CSV as up to three tables. 0, -ENOMEM or

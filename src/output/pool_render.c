@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "output/json.h"
+#include "util/notes.h"
 #include "util/parse.h"
 #include "util/rotlog.h"
 #include "util/timeutil.h"
@@ -18,7 +19,7 @@ static const char *fmt_mem(const struct meminfo *mi, enum meminfo_field f, char 
 	return format_bytes(mi->bytes[f], buf, len);
 }
 
-void pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES][POOL_HEADER_LEN])
+int pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES][POOL_HEADER_LEN])
 {
 	const struct pool_snapshot *snap = h->snap;
 	const struct pool_sampler_status *st = h->status;
@@ -63,6 +64,12 @@ void pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES
 	else
 		snprintf(lines[3], POOL_HEADER_LEN, "Counters off: %s%s", st->counters_note,
 			 st->slabinfo ? "" : "; Objs/Bytes need root (/proc/slabinfo)");
+	if (!snap->frees_inexact)
+		return 4;
+	snprintf(lines[4], POOL_HEADER_LEN,
+		 "~ frees not all traced in %zu cache%s (bulk/RCU): growth from Objs, not Diff",
+		 snap->frees_inexact, snap->frees_inexact == 1 ? "" : "s");
+	return 5;
 }
 
 static void kv_uint_or_null(struct json_writer *w, const char *key, bool have, uint64_t v)
@@ -98,6 +105,7 @@ void pool_header_json(const struct pool_header *h, struct json_writer *w)
 	json_kv_string(w, "counters_note", st->counters_note);
 	kv_uint_or_null(w, "unattributed_frees", st->counters, snap->unattributed_frees);
 	kv_uint_or_null(w, "missed_events", st->counters, snap->missed_events);
+	kv_uint_or_null(w, "frees_inexact", st->counters, snap->frees_inexact);
 	json_end_object(w);
 }
 
@@ -107,12 +115,12 @@ int pool_render_refresh(const struct pool_header *h, const struct table *t, enum
 	struct table_render_opts opts = {0};
 	char lines[POOL_HEADER_LINES][POOL_HEADER_LEN];
 	char time[40];
-	int i;
+	int i, n;
 
 	switch (fmt) {
 	case FMT_TEXT:
-		pool_header_lines(h, lines);
-		for (i = 0; i < POOL_HEADER_LINES; i++)
+		n = pool_header_lines(h, lines);
+		for (i = 0; i < n; i++)
 			fprintf(out, "%s\n", lines[i]);
 		fputc('\n', out);
 		table_render(t, FMT_TEXT, out, &opts);
@@ -197,7 +205,15 @@ int pool_log_refresh(struct rotlog *log, enum output_format fmt, const struct po
 		if (err)
 			goto out;
 	}
+	/* A full disk costs refreshes, not the run: the days-long history
+	 * resumes when there is room again. */
 	err = rotlog_write(log, buf, len);
+	if (err)
+		notes_add(ns, "log-write",
+			  "writing log %s failed: %s; refreshes that do not fit are left out whole, "
+			  "the next ones are tried",
+			  log->path, strerror(-err));
+	err = 0;
 out:
 	free(buf);
 	return err;

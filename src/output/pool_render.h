@@ -13,7 +13,7 @@
 #include "model/pool_sampler.h"
 #include "output/table.h"
 
-#define POOL_HEADER_LINES 4
+#define POOL_HEADER_LINES 5 /* at most: the legend line is there when needed */
 #define POOL_HEADER_LEN 512
 
 struct json_writer;
@@ -27,8 +27,11 @@ struct pool_header {
 	uint64_t interval_ns; /* the refresh interval shown ("every 2s") */
 };
 
-/* The header as text lines (the screen and text batch output). */
-void pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES][POOL_HEADER_LEN]);
+/* The header as text lines (the screen and text batch output): 4 lines,
+ * and a fifth, the legend of the '~' marker, when a tag's frees are not
+ * exact (each line fits 80 columns but the counters' note). Returns the
+ * number of lines. */
+int pool_header_lines(const struct pool_header *h, char lines[POOL_HEADER_LINES][POOL_HEADER_LEN]);
 /* The header as one JSON object (the "header" member of a JSON refresh). */
 void pool_header_json(const struct pool_header *h, struct json_writer *w);
 /* One refresh in fmt onto out: text (header, table, blank line), CSV (rows;
@@ -45,8 +48,11 @@ int pool_render_refresh_mem(const struct pool_header *h, const struct table *t,
  * and *.ndjson, otherwise CSV when fmt is CSV and JSON lines else. */
 enum output_format pool_log_format(const char *path, enum output_format fmt);
 /* Append one refresh to log in fmt (CSV or JSON), rotating first when it
- * would go past the limit; a fresh CSV file gets the column line. Notes as
- * rotlog_make_room. 0 or -errno (the log's write error). */
+ * would go past the limit; a fresh CSV file gets the column line. A refresh
+ * that cannot be written (a full disk) is left out whole and is the note
+ * "log-write"; the next call tries again. Notes as rotlog_make_room too.
+ * 0, -ENOMEM, or -errno when the log could not be reopened after rotating
+ * (it is closed then). */
 int pool_log_refresh(struct rotlog *log, enum output_format fmt, const struct pool_header *h,
 		     const struct table *t, struct notes *ns);
 

@@ -1,6 +1,7 @@
 #include "output/pool_table.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ enum {
 	PC_FREES_CHANGE,
 	PC_DIFF,
 	PC_DIFF_CHANGE,
+	PC_FREES_EXACT,
 	PC_OBJS,
 	PC_OBJS_CHANGE,
 	PC_BYTES,
@@ -45,6 +47,9 @@ static const struct pool_col {
     [PC_FREES_CHANGE] = {"+Frees", "frees_change", COL_INT, 0, true, true},
     [PC_DIFF] = {"Diff", "diff", COL_INT, 0, true, true},
     [PC_DIFF_CHANGE] = {"+Diff", "diff_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true, true},
+    /* Text: a '~' right of Diff where frees are not all traced (legend in
+     * the header); CSV the same; JSON true/false (null without counters). */
+    [PC_FREES_EXACT] = {"", "frees_exact", COL_JSON, COL_LEFT, false, false},
     [PC_OBJS] = {"Objs", "objs", COL_UINT, 0, true, true},
     [PC_OBJS_CHANGE] = {"+Objs", "objs_change", COL_INT, COL_SIGNED | COL_TEXT_HIDDEN, true, true},
     [PC_BYTES] = {"Bytes", "bytes", COL_UINT, COL_HUMAN_BYTES, true, true},
@@ -151,6 +156,11 @@ static int fill_row(struct table *t, const struct pool_tag *tag, const char *tim
 		if (tag->owner[0])
 			err |= table_set_str(t, r, PC_OWNER, tag->owner);
 	}
+	if (tag->have_counts && tag->have_slab)
+		err |= table_set_json(t, r, PC_FREES_EXACT, tag->frees_exact ? "true" : "false",
+				      tag->frees_exact ? "" : "~");
+	else
+		err |= table_set_json(t, r, PC_FREES_EXACT, "null", "");
 	if (tag->have_slab) {
 		err |= table_set_uint(t, r, PC_OBJS, tag->objs);
 		err |= table_set_uint(t, r, PC_BYTES, tag->bytes);
@@ -169,25 +179,137 @@ static int fill_row(struct table *t, const struct pool_tag *tag, const char *tim
 	return err ? -ENOMEM : 0;
 }
 
+/* Sorting: the tags, not the table, so that a tag whose frees are not
+ * exact ranks by its growth from Objs under "diff" and "diff_change"
+ * (pool_tag_growth, objs_change) instead of by a Diff that only grows. */
+struct sort_value {
+	bool known;
+	enum { SV_UINT, SV_INT, SV_STR } kind;
+	uint64_t u;
+	int64_t i;
+	const char *s;
+};
+
+struct sort_item {
+	const struct pool_tag *tag;
+	size_t index; /* name order: ties keep it */
+	struct sort_value v;
+};
+
+struct sort_ctx {
+	bool desc;
+};
+
+static void sv_uint(struct sort_value *v, bool known, uint64_t u)
+{
+	*v = (struct sort_value){.known = known, .kind = SV_UINT, .u = u};
+}
+
+static void sv_int(struct sort_value *v, bool known, int64_t i)
+{
+	*v = (struct sort_value){.known = known, .kind = SV_INT, .i = i};
+}
+
+static void sv_str(struct sort_value *v, bool known, const char *s)
+{
+	*v = (struct sort_value){.known = known, .kind = SV_STR, .s = s};
+}
+
+/* The value a column shows for tag ("known" as the table's null), except
+ * where frees are not exact (see above). */
+static void sort_value_of(const struct pool_tag *tag, int col, struct sort_value *v)
+{
+	bool counts = tag->have_counts, counts_prev = counts && tag->have_prev;
+	bool slab_prev = tag->have_slab && tag->have_prev;
+	bool inexact = counts && !tag->frees_exact;
+
+	switch (col) {
+	case PC_TAG: sv_str(v, true, tag->name); break;
+	case PC_TYPE: sv_str(v, tag->have_type, tag->reclaimable ? "Recl" : "Unrecl"); break;
+	case PC_ALLOCS: sv_uint(v, counts, tag->allocs); break;
+	case PC_ALLOCS_CHANGE: sv_int(v, counts_prev, tag->allocs_change); break;
+	case PC_FREES: sv_uint(v, counts, tag->frees); break;
+	case PC_FREES_CHANGE: sv_int(v, counts_prev, tag->frees_change); break;
+	case PC_DIFF: sv_int(v, counts, pool_tag_growth(tag)); break;
+	case PC_DIFF_CHANGE:
+		sv_int(v, inexact ? slab_prev : counts_prev,
+		       inexact ? tag->objs_change : tag->allocs_change - tag->frees_change);
+		break;
+	case PC_OBJS: sv_uint(v, tag->have_slab, tag->objs); break;
+	case PC_OBJS_CHANGE: sv_int(v, slab_prev, tag->objs_change); break;
+	case PC_BYTES: sv_uint(v, tag->have_slab, tag->bytes); break;
+	case PC_BYTES_CHANGE: sv_int(v, slab_prev, tag->bytes_change); break;
+	case PC_SIZE: sv_uint(v, tag->size != 0, tag->size); break;
+	case PC_OWNER: sv_str(v, counts && tag->owner[0], tag->owner); break;
+	default: sv_uint(v, false, 0); break;
+	}
+}
+
+static int sort_item_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct sort_item *a = pa, *b = pb;
+	const struct sort_ctx *ctx = arg;
+	const struct sort_value *x = &a->v, *y = &b->v;
+	int r = 0;
+
+	if (x->known != y->known)
+		return x->known ? -1 : 1; /* unknown last either way */
+	if (x->known) {
+		switch (x->kind) {
+		case SV_UINT: r = (x->u > y->u) - (x->u < y->u); break;
+		case SV_INT: r = (x->i > y->i) - (x->i < y->i); break;
+		case SV_STR: r = strcmp(x->s, y->s); break;
+		}
+	}
+	if (ctx->desc)
+		r = -r;
+	if (r == 0)
+		r = (a->index > b->index) - (a->index < b->index);
+	return r;
+}
+
 int pool_table_fill(struct table *t, const struct pool_snapshot *snap, const struct pool_view *view)
 {
 	const char *key = view->sort_key ? view->sort_key : "bytes";
 	int col = col_by_key(key);
+	struct sort_ctx ctx;
+	struct sort_item *items;
+	size_t i, n = 0;
 	char time[40];
-	size_t i;
-	int err;
+	int err = 0;
 
 	if (col < 0 || !pool_cols[col].sortable)
 		return -EINVAL;
-	format_iso8601(snap->realtime_ns, time, sizeof(time));
+	items = malloc((snap->count ? snap->count : 1) * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
 	for (i = 0; i < snap->count; i++) {
 		if (!tag_selected(&snap->tags[i], view))
 			continue;
-		err = fill_row(t, &snap->tags[i], time);
-		if (err)
-			return err;
+		items[n].tag = &snap->tags[i];
+		items[n].index = i;
+		sort_value_of(&snap->tags[i], col, &items[n].v);
+		n++;
 	}
-	/* Ties keep name order: the snapshot is sorted by name. */
-	table_sort(t, col, pool_cols[col].natural_desc != view->reverse);
-	return 0;
+	ctx.desc = pool_cols[col].natural_desc != view->reverse;
+	qsort_r(items, n, sizeof(*items), sort_item_cmp, &ctx);
+	format_iso8601(snap->realtime_ns, time, sizeof(time));
+	for (i = 0; i < n && !err; i++)
+		err = fill_row(t, items[i].tag, time);
+	free(items);
+	return err;
+}
+
+int pool_table_make(const struct pool_snapshot *snap, const struct pool_view *view,
+		    struct table **out)
+{
+	struct table *t = pool_table_new();
+	int err = t ? pool_table_fill(t, snap, view) : -ENOMEM;
+
+	if (err) {
+		table_free(t);
+		t = NULL;
+	}
+	*out = t;
+	return err;
 }

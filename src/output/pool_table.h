@@ -24,6 +24,10 @@ struct table *pool_table_new(void);
 /* Append the tags view selects to t (made by pool_table_new), sorted. */
 int pool_table_fill(struct table *t, const struct pool_snapshot *snap,
 		    const struct pool_view *view);
+/* pool_table_new and pool_table_fill in one: *out is the new table (the
+ * caller frees it), NULL on error. 0, -ENOMEM, or -EINVAL for a bad key. */
+int pool_table_make(const struct pool_snapshot *snap, const struct pool_view *view,
+		    struct table **out);
 /* Sort keys: every key above that can be sorted; "tag" sorts by name. */
 bool pool_sort_key_valid(const char *key);
 /* The "change" twin of a key ("bytes" → "bytes_change"), or key itself. */

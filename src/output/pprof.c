@@ -16,7 +16,7 @@ enum {
 	PROFILE_DEFAULT_SAMPLE_TYPE = 14,
 	VALUETYPE_TYPE = 1, VALUETYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
-	LABEL_KEY = 1, LABEL_STR = 2,
+	LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
 	MAPPING_ID = 1, MAPPING_START = 2, MAPPING_LIMIT = 3, MAPPING_FILENAME = 5,
 	MAPPING_HAS_FUNCTIONS = 7,
 	LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_ADDRESS = 3, LOCATION_LINE = 4,
@@ -136,6 +136,27 @@ static void value_type(struct strbuf *out, int field, struct strtab *st, const c
 	strbuf_release(&vt);
 }
 
+/* A sample's label: key = text, or key = number. */
+static void str_label(struct strbuf *sample, struct strtab *st, const char *key, const char *text)
+{
+	struct strbuf label = STRBUF_INIT;
+
+	pb_uint(&label, LABEL_KEY, (uint64_t)strtab_id(st, key));
+	pb_uint(&label, LABEL_STR, (uint64_t)strtab_id(st, text));
+	pb_message(sample, SAMPLE_LABEL, &label);
+	strbuf_release(&label);
+}
+
+static void num_label(struct strbuf *sample, struct strtab *st, const char *key, uint64_t num)
+{
+	struct strbuf label = STRBUF_INIT;
+
+	pb_uint(&label, LABEL_KEY, (uint64_t)strtab_id(st, key));
+	pb_uint(&label, LABEL_NUM, num);
+	pb_message(sample, SAMPLE_LABEL, &label);
+	strbuf_release(&label);
+}
+
 int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64_t time_ns,
 		 uint64_t duration_ns, struct strbuf *out)
 {
@@ -250,15 +271,13 @@ int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64
 		}
 		pb_packed(&sub, SAMPLE_LOCATION_ID, loc_list, (size_t)depth);
 		pb_packed(&sub, SAMPLE_VALUE, values, 4);
-		{
-			struct strbuf label = STRBUF_INIT;
-
-			pb_uint(&label, LABEL_KEY, (uint64_t)strtab_id(&st, "tag"));
-			pb_uint(&label, LABEL_STR, (uint64_t)strtab_id(&st,
-					trace_names__string(opts->names, r->site->tag_id)));
-			pb_message(&sub, SAMPLE_LABEL, &label);
-			strbuf_release(&label);
-		}
+		str_label(&sub, &st, "tag", trace_names__string(opts->names, r->site->tag_id));
+		/* Only when rows are per process: else a row's first site
+		 * would name one process for all. */
+		if (group_opts__has_dim(opts, GD_PROCESS))
+			num_label(&sub, &st, "pid", r->site->tgid);
+		if (group_opts__has_dim(opts, GD_COMM))
+			str_label(&sub, &st, "comm", trace_names__string(opts->names, r->site->comm_id));
 		pb_message(&msg, PROFILE_SAMPLE, &sub);
 	}
 	if (locs.len)

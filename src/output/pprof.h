@@ -1,7 +1,8 @@
 /* pprof's profile.proto, gzip'd (what `go tool pprof`, Pyroscope and
  * Grafana read), written by a small protobuf encoder: no protobuf library.
  * One sample per (tag, stack) group, values: outstanding objects,
- * outstanding bytes, allocations, frees (inside the window); label "tag". */
+ * outstanding bytes, allocations, frees (inside the window); labels "tag",
+ * and "pid" (numeric) and "comm" when the grouping is by process and comm. */
 #ifndef POOLSCOPE_OUTPUT_PPROF_H
 #define POOLSCOPE_OUTPUT_PPROF_H
 

@@ -26,6 +26,20 @@ int report_format_parse(const char *s, enum report_format *f)
 	return -EINVAL;
 }
 
+const char *report_view_check(enum report_format format, bool diff, bool grouped, bool sorted)
+{
+	if (diff && (format == RF_FOLDED || format == RF_PPROF || format == RF_HTML))
+		return "--diff writes text, csv or json";
+	if (grouped && format == RF_PPROF)
+		return "--group does not apply to -f pprof: its samples are per tag and stack, "
+		       "labelled with pid and comm";
+	/* Elsewhere --sort would be ignored without a word. */
+	if (sorted && (diff || !(format == RF_CSV || format == RF_JSON ||
+				 ((format == RF_TEXT || format == RF_HTML) && grouped))))
+		return "--sort orders the group table: use it with --group, -f csv or -f json";
+	return NULL;
+}
+
 static int render_table(FILE *out, const struct table *t, enum output_format fmt)
 {
 	struct table_render_opts opts = { .max_width = 100 };
@@ -48,7 +62,7 @@ static void print_summary(FILE *out, const struct trace_analysis *ta)
 }
 
 static int write_json(FILE *out, const struct trace_analysis *ta, const struct table *rows,
-		      const struct table *suspects)
+		      const struct table *suspects, const struct table *held)
 {
 	struct json_writer *w = json_writer_new(out);
 
@@ -61,6 +75,9 @@ static int write_json(FILE *out, const struct trace_analysis *ta, const struct t
 	table_render_json_rows(rows, w);
 	json_key(w, "suspects");
 	table_render_json_rows(suspects, w);
+	json_key(w, "held");
+	table_render_json_rows(held, w);
+	report_json_frees_not_exact(w, ta);
 	json_end_object(w);
 	json_writer_free(w);
 	fputc('\n', out);
@@ -83,7 +100,7 @@ static void write_grouped_text(FILE *out, const struct trace_analysis *ta,
 }
 
 static int write_text(FILE *out, const struct trace_analysis *ta, const struct report_view *v,
-		      const struct table *suspects)
+		      const struct table *suspects, const struct table *held)
 {
 	struct table *tags = NULL, *stacks = NULL;
 	struct shown_stacks seen = { .n = 0 };
@@ -97,16 +114,27 @@ static int write_text(FILE *out, const struct trace_analysis *ta, const struct r
 	print_summary(out, ta);
 	section(out, "Outstanding by tag (AIFO: allocated in the window, still there at its end)");
 	render_table(out, tags, FMT_TEXT);
+	fprintf(out, "(Outstanding over time: %s)\n", REPORT_SPARK_LEGEND);
+	if (ta->ninexact)
+		fprintf(out, "%s\n", REPORT_INEXACT_LEGEND);
 	section(out, "Leak suspects (outstanding count grows steadily)");
 	if (table_rows(suspects))
 		render_table(out, suspects, FMT_TEXT);
+	else if (table_rows(held))
+		fprintf(out, "none grows steadily across the window: see the held ones below\n");
 	else
 		fprintf(out, "none: no tag or stack grows steadily across the window\n");
+	if (table_rows(held)) {
+		section(out, "Leak suspects held since long ago (allocated early in the window, "
+			"never freed)");
+		render_table(out, held, FMT_TEXT);
+	}
 	section(out, "Stacks per process (Allocs = Count Allocate, Frees = Count Free)");
 	render_table(out, stacks, FMT_TEXT);
 	section(out, "Frames (innermost first)");
 	report_print_frames(out, ta, stacks, &seen);
 	report_print_frames(out, ta, suspects, &seen);
+	report_print_frames(out, ta, held, &seen);
 	if (seen.more)
 		fprintf(out, "(frames of the other stacks above: -f json, or --group stack -f csv)\n");
 out:
@@ -117,7 +145,7 @@ out:
 
 static int render_tables(FILE *out, const struct trace_analysis *ta, const struct report_view *v)
 {
-	struct table *rows = NULL, *suspects = NULL;
+	struct table *rows = NULL, *suspects = NULL, *held = NULL;
 	int err = 0;
 
 	if (v->format != RF_TEXT || v->grouped) {
@@ -130,17 +158,20 @@ static int render_tables(FILE *out, const struct trace_analysis *ta, const struc
 		goto out;
 	}
 	err = report_suspects_table(ta, v->top, &suspects);
+	if (!err)
+		err = report_held_table(ta, v->top, &held);
 	if (err)
 		goto out;
 	if (v->format == RF_JSON)
-		err = write_json(out, ta, rows, suspects);
+		err = write_json(out, ta, rows, suspects, held);
 	else if (rows)
 		write_grouped_text(out, ta, rows);
 	else
-		err = write_text(out, ta, v, suspects);
+		err = write_text(out, ta, v, suspects, held);
 out:
 	table_free(rows);
 	table_free(suspects);
+	table_free(held);
 	return err;
 }
 
@@ -153,16 +184,31 @@ static int stack_grouping(const struct trace_analysis *ta, unsigned int classes,
 	return group__build(ta->outstanding, g, out);
 }
 
-static int render_folded(FILE *out, const struct trace_analysis *ta)
+/* Folded stacks of AIFO: by tag and stack, or with --group by its
+ * dimensions (the stack added last when missing), each a level above the
+ * outermost frame. */
+static int render_folded(FILE *out, const struct trace_analysis *ta, const struct report_view *v)
 {
+	enum group_dim dims[GROUP_MAX_DIMS];
 	struct grouping *g = NULL;
 	struct stacktree *tree = NULL;
 	struct group_opts go;
-	int err;
+	int err, n = 0, i;
 
-	err = stack_grouping(ta, 1u << AC_AIFO, &go, &g);
+	if (v->grouped) {
+		for (i = 0; i < v->ndims; i++)
+			dims[n++] = v->dims[i];
+		go = trace_analysis__group_opts(ta, dims, n, 1u << AC_AIFO);
+		if (!group_opts__has_dim(&go, GD_STACK) && n < GROUP_MAX_DIMS) {
+			dims[n++] = GD_STACK;
+			go = trace_analysis__group_opts(ta, dims, n, 1u << AC_AIFO);
+		}
+		err = group__build(ta->outstanding, &go, &g);
+	} else {
+		err = stack_grouping(ta, 1u << AC_AIFO, &go, &g);
+	}
 	if (!err)
-		err = stacktree__build(g, &go, true, &tree);
+		err = stacktree__build(g, &go, &tree);
 	if (!err) {
 		stacktree__sort(tree);
 		err = folded_write(out, tree);
@@ -172,13 +218,15 @@ static int render_folded(FILE *out, const struct trace_analysis *ta)
 	return err;
 }
 
+/* One sample per tag, stack, process and comm, labelled with them. */
 static int render_pprof(FILE *out, const struct trace_analysis *ta)
 {
+	static const enum group_dim dims[] = { GD_TAG, GD_STACK, GD_PROCESS, GD_COMM };
+	struct group_opts go = trace_analysis__group_opts(ta, dims, 4, TA_ALL_CLASSES);
 	struct grouping *g = NULL;
-	struct group_opts go;
 	int err;
 
-	err = stack_grouping(ta, TA_ALL_CLASSES, &go, &g);
+	err = group__build(ta->outstanding, &go, &g);
 	if (!err)
 		err = pprof_write(out, g, &go, ta->hdr->start_realtime_ns +
 				  (ta->from_ns - ta->hdr->start_ns), ta->end_ns - ta->from_ns);
@@ -215,11 +263,11 @@ static size_t html_series(const struct trace_analysis *ta, const struct table *t
 
 static int render_html(FILE *out, const struct trace_analysis *ta, const struct report_view *v)
 {
-	struct table *tags = NULL, *suspects = NULL, *stacks = NULL, *rows = NULL;
+	struct table *tags = NULL, *suspects = NULL, *held = NULL, *stacks = NULL, *rows = NULL;
 	struct grouping *g = NULL;
 	struct stacktree *tree = NULL;
 	struct group_opts go;
-	struct html_section_table sections[4];
+	struct html_section_table sections[5];
 	struct svg_series series[HTML_SERIES];
 	int64_t values[HTML_SERIES][TREND_MAX_BUCKETS];
 	char lines[REPORT_SUMMARY_MAX][REPORT_LINE_MAX], title[300];
@@ -230,9 +278,10 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 
 	err = report_tag_table(ta, v->top, &tags);
 	err = err ?: report_suspects_table(ta, v->top, &suspects);
+	err = err ?: report_held_table(ta, v->top, &held);
 	err = err ?: report_stacks_table(ta, v->top, &stacks);
 	err = err ?: stack_grouping(ta, 1u << AC_AIFO, &go, &g);
-	err = err ?: stacktree__build(g, &go, true, &tree);
+	err = err ?: stacktree__build(g, &go, &tree);
 	if (!err && v->grouped)
 		err = report_group_table(ta, v->dims, v->ndims, v->sort, v->top, &rows);
 	if (err)
@@ -245,6 +294,9 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 	snprintf(title, sizeof(title), "poolscope report: %s", ta->path);
 	sections[nsec++] = (struct html_section_table){ "Outstanding by tag", tags };
 	sections[nsec++] = (struct html_section_table){ "Leak suspects", suspects };
+	if (table_rows(held))
+		sections[nsec++] = (struct html_section_table){ "Leak suspects held since long ago",
+								held };
 	sections[nsec++] = (struct html_section_table){ "Stacks per process", stacks };
 	if (rows)
 		sections[nsec++] = (struct html_section_table){ "Groups", rows };
@@ -263,6 +315,7 @@ out:
 	grouping__free(g);
 	table_free(tags);
 	table_free(suspects);
+	table_free(held);
 	table_free(stacks);
 	table_free(rows);
 	return err;
@@ -272,7 +325,7 @@ int report_render(FILE *out, const struct trace_analysis *ta, const struct repor
 {
 	switch (v->format) {
 	case RF_FOLDED:
-		return render_folded(out, ta);
+		return render_folded(out, ta, v);
 	case RF_PPROF:
 		return render_pprof(out, ta);
 	case RF_HTML:

@@ -18,10 +18,17 @@ struct report_view {
 	enum report_format format;
 	const enum group_dim *dims; /* the group table's dimensions (borrowed) */
 	int ndims;
-	bool grouped;	  /* --group given: text and HTML show the group table */
+	bool grouped;	  /* --group given: text and HTML show the group table,
+			   * folded stacks put its dimensions above the frames */
 	const char *sort; /* the group table's order; NULL = by count */
 	int top;	  /* rows per table; 0 = all */
 };
+
+/* The rules between a view's options, for every command that renders one:
+ * --diff writes text, CSV or JSON; pprof takes no --group; only the group
+ * table takes --sort. NULL when the view can be written, else why not (one
+ * sentence naming the options). */
+const char *report_view_check(enum report_format format, bool diff, bool grouped, bool sorted);
 
 /* Write the view of one analysed trace. 0, -EINVAL (v->sort names no
  * column; nothing written), -ENOMEM, or -EIO (a write failed: the stream's

@@ -1,6 +1,7 @@
 #include "output/report_tables.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,19 @@ void report_sparkline(const int64_t *v, size_t n, char *out, size_t width)
 	out[width] = '\0';
 }
 
+/* The tag's name, " !" after it when its frees are not exact (as record's
+ * summary marks it; the legend under the tag table says why). */
+static const char *tag_label(const struct trace_analysis *ta, uint32_t tag_id, char *buf,
+			     size_t len)
+{
+	const char *name = trace_names__string(&ta->names, tag_id);
+
+	if (trace_analysis__frees_exact(ta, tag_id))
+		return name;
+	snprintf(buf, len, "%s !", name);
+	return buf;
+}
+
 /* The sparkline of one trend series into column col of row. */
 static void set_spark(struct table *t, int row, int col, const struct trend *trend,
 		      const struct trend_series *s)
@@ -51,16 +65,50 @@ static void set_spark(struct table *t, int row, int col, const struct trend *tre
 	table_set_str(t, row, col, spark);
 }
 
+/* The other names of a merged tag's cache (as top's Merged column):
+ * how many, into others (at most max). */
+static int merged_others(const struct trace_analysis *ta, const char *tag, const char **others,
+			 int max)
+{
+	const char *const *names;
+	int n = ta->merged_names ? ta->merged_names(ta->merged_names_ctx, tag, &names) : 0, i, k = 0;
+
+	for (i = 0; i < n && k < max; i++)
+		if (strcmp(names[i], tag))
+			others[k++] = names[i];
+	return k;
+}
+
+/* Does any tag of the table have merged names? Only then the column. */
+static bool any_merged(const struct trace_analysis *ta)
+{
+	const char *others[1];
+	size_t i;
+
+	for (i = 0; i < ta->ntags; i++)
+		if (merged_others(ta, trace_names__string(&ta->names, ta->tags[i].tag_id), others, 1))
+			return true;
+	return false;
+}
+
 int report_tag_table(const struct trace_analysis *ta, int top, struct table **out)
 {
 	struct table *t = table_new();
-	int err = -ENOMEM, c;
+	int err = -ENOMEM, c, merged = -1;
 	size_t i;
 
 	if (!t)
 		goto out;
-	if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0 ||
-	    table_add_col(t, "AIFO", "aifo", COL_UINT, 0) < 0 ||
+	/* A merged cache is named by one of its names in the trace: say the
+	 * others, or damon_region reads as ftrace_event_field. */
+	if (any_merged(ta)) {
+		if (table_add_col(t, "Tag", "tag", COL_STR, 0) < 0 ||
+		    (merged = table_add_col(t, "Merged", "merged", COL_STRLIST, COL_SQUEEZE)) < 0)
+			goto out;
+	} else if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0) {
+		goto out;
+	}
+	if (table_add_col(t, "AIFO", "aifo", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "AIFO bytes", "aifo_bytes", COL_UINT, COL_HUMAN_BYTES) < 0 ||
 	    table_add_col(t, "AIFI", "aifi", COL_UINT, 0) < 0 ||
 	    table_add_col(t, "AOFI", "aofi", COL_UINT, 0) < 0 ||
@@ -71,23 +119,28 @@ int report_tag_table(const struct trace_analysis *ta, int top, struct table **ou
 	table_set_precision(t, c, 1);
 	for (i = 0; i < ta->ntags; i++) {
 		const struct tag_totals *tt = &ta->tags[i];
-		int row = table_add_row(t);
+		const char *name = trace_names__string(&ta->names, tt->tag_id), *others[64];
+		int row = table_add_row(t), k = c - 5; /* the AIFO column */
+		char label[300];
 
 		if (row < 0)
 			goto out;
-		table_set_str(t, row, 0, trace_names__string(&ta->names, tt->tag_id));
-		table_set_uint(t, row, 1, tt->count[AC_AIFO]);
-		table_set_uint(t, row, 2, tt->bytes[AC_AIFO]);
-		table_set_uint(t, row, 3, tt->count[AC_AIFI]);
-		table_set_uint(t, row, 4, tt->count[AC_AOFI]);
-		table_set_uint(t, row, 5, tt->count[AC_AOFO]);
+		table_set_str(t, row, 0, tag_label(ta, tt->tag_id, label, sizeof(label)));
+		if (merged >= 0 &&
+		    table_set_list(t, row, merged, others, merged_others(ta, name, others, 64)))
+			goto out;
+		table_set_uint(t, row, k, tt->count[AC_AIFO]);
+		table_set_uint(t, row, k + 1, tt->bytes[AC_AIFO]);
+		table_set_uint(t, row, k + 2, tt->count[AC_AIFI]);
+		table_set_uint(t, row, k + 3, tt->count[AC_AOFI]);
+		table_set_uint(t, row, k + 4, tt->count[AC_AOFO]);
 		if (tt->oldest_ns)
-			table_set_double(t, row, 6, (double)(ta->end_ns - tt->oldest_ns) / 1e9);
-		set_spark(t, row, 7, ta->trend, trend__tag_series(ta->trend, tt->tag_id));
+			table_set_double(t, row, c, (double)(ta->end_ns - tt->oldest_ns) / 1e9);
+		set_spark(t, row, c + 1, ta->trend, trend__tag_series(ta->trend, tt->tag_id));
 	}
 	/* Ties by name keep the output stable run to run. */
 	table_sort(t, 0, false);
-	table_sort(t, 1, true);
+	table_sort(t, c - 5, true);
 	if (top > 0)
 		table_truncate(t, top);
 	*out = t;
@@ -95,26 +148,6 @@ int report_tag_table(const struct trace_analysis *ta, int top, struct table **ou
 	err = 0;
 out:
 	table_free(t);
-	return err;
-}
-
-/* The frames of a stack as a list cell (none when unknown). */
-static int set_frames(struct table *t, int row, int col, const struct trace_names *names,
-		      uint32_t stack_id)
-{
-	const uint64_t *ips;
-	int depth = trace_names__stack(names, stack_id, &ips), f, err = -ENOMEM;
-	const char **frames = calloc(depth > 0 ? (size_t)depth : 1, sizeof(*frames));
-	char *text = malloc((depth > 0 ? (size_t)depth : 1) * 256);
-
-	if (!frames || !text)
-		goto out;
-	for (f = 0; f < depth; f++)
-		frames[f] = trace_names__frame(names, ips[f], text + (size_t)f * 256, 256);
-	err = table_set_list(t, row, col, frames, depth > 0 ? depth : 0);
-out:
-	free(frames);
-	free(text);
 	return err;
 }
 
@@ -156,13 +189,14 @@ int report_suspects_table(const struct trace_analysis *ta, int top, struct table
 	for (i = 0; i < ta->nsuspects && (top <= 0 || (int)i < top); i++) {
 		const struct leak_suspect *ls = &ta->suspects[i];
 		int row = table_add_row(t);
+		char label[300];
 
 		if (row < 0)
 			goto out;
-		table_set_str(t, row, 0, trace_names__string(&ta->names, ls->tag_id));
+		table_set_str(t, row, 0, tag_label(ta, ls->tag_id, label, sizeof(label)));
 		if (ls->key == TREND_STACK) {
 			table_set_uint(t, row, 1, ls->stack_id);
-			if (set_frames(t, row, 2, &ta->names, ls->stack_id))
+			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
 				goto out;
 		}
 		table_set_double(t, row, 3, ls->slope_per_s);
@@ -172,6 +206,54 @@ int report_suspects_table(const struct trace_analysis *ta, int top, struct table
 		table_set_double(t, row, 7, ls->share);
 		table_set_double(t, row, 8, (double)ls->oldest_age_ns / 1e9);
 		set_spark(t, row, 9, ta->trend, series_of(ta->trend, ls));
+	}
+	*out = t;
+	t = NULL;
+	err = 0;
+out:
+	table_free(t);
+	return err;
+}
+
+int report_held_table(const struct trace_analysis *ta, int top, struct table **out)
+{
+	struct table *t = table_new();
+	int err = -ENOMEM, c;
+	size_t i;
+
+	if (!t)
+		goto out;
+	if (table_add_col(t, "Tag", "tag", COL_STR, COL_SQUEEZE) < 0 ||
+	    table_add_col(t, "Stack", "stack_id", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "Frames", "stack", COL_STRLIST, COL_TEXT_HIDDEN) < 0 ||
+	    table_add_col(t, "AIFO", "aifo", COL_UINT, 0) < 0 ||
+	    table_add_col(t, "AIFO bytes", "aifo_bytes", COL_UINT, COL_HUMAN_BYTES) < 0 ||
+	    (c = table_add_col(t, "Held since s", "held_since_s", COL_DOUBLE, 0)) < 0 ||
+	    table_add_col(t, "Oldest s", "oldest_age_s", COL_DOUBLE, 0) < 0 ||
+	    table_add_col(t, "Share", "share", COL_DOUBLE, 0) < 0 ||
+	    table_add_col(t, "Outstanding over time", "trend", COL_STR, COL_JSON_HIDDEN) < 0)
+		goto out;
+	table_set_precision(t, c, 3);
+	table_set_precision(t, c + 1, 1);
+	for (i = 0; i < ta->nheld && (top <= 0 || (int)i < top); i++) {
+		const struct leak_suspect *ls = &ta->held[i];
+		int row = table_add_row(t);
+		char label[300];
+
+		if (row < 0)
+			goto out;
+		table_set_str(t, row, 0, tag_label(ta, ls->tag_id, label, sizeof(label)));
+		if (ls->key == TREND_STACK) {
+			table_set_uint(t, row, 1, ls->stack_id);
+			if (group_table__set_frames(t, row, 2, &ta->names, ls->stack_id))
+				goto out;
+		}
+		table_set_uint(t, row, 3, ls->aifo);
+		table_set_uint(t, row, 4, ls->aifo_bytes);
+		table_set_double(t, row, 5, trace_analysis__rel_s(ta, ls->held_since_ns));
+		table_set_double(t, row, 6, (double)ls->oldest_age_ns / 1e9);
+		table_set_double(t, row, 7, ls->share);
+		set_spark(t, row, 8, ta->trend, series_of(ta->trend, ls));
 	}
 	*out = t;
 	t = NULL;
@@ -303,10 +385,26 @@ size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT
 	if (n < max && t->reused_ptrs)
 		snprintf(lines[n++], REPORT_LINE_MAX, "Note: %" PRIu64 " allocations reused a live "
 			 "address (their frees were not recorded)", t->reused_ptrs);
+	if (n < max && ta->ring && ta->ring_complete_ns)
+		snprintf(lines[n++], REPORT_LINE_MAX, "Note: flight-recorder (--ring) trace: complete "
+			 "from %.3f s (older events were overwritten)",
+			 trace_analysis__rel_s(ta, ta->ring_complete_ns));
 	if (n < max && h->aggregate)
 		snprintf(lines[n++], REPORT_LINE_MAX, "Note: aggregate trace: classes are estimated "
 			 "from snapshots at the window's ends");
 	return n;
+}
+
+void report_json_frees_not_exact(struct json_writer *w, const struct trace_analysis *ta)
+{
+	size_t i;
+
+	json_key(w, "frees_not_exact");
+	json_begin_array(w);
+	for (i = 0; i < ta->ntags; i++)
+		if (!ta->tags[i].frees_exact)
+			json_string(w, trace_names__string(&ta->names, ta->tags[i].tag_id));
+	json_end_array(w);
 }
 
 void report_json_window(struct json_writer *w, const struct trace_analysis *ta)
@@ -318,6 +416,8 @@ void report_json_window(struct json_writer *w, const struct trace_analysis *ta)
 	json_kv_uint(w, "from_ns", ta->from_ns);
 	json_kv_uint(w, "to_ns", ta->end_ns);
 	json_kv_string(w, "trace", ta->path);
+	if (ta->ring && ta->ring_complete_ns)
+		json_kv_double(w, "complete_from_s", trace_analysis__rel_s(ta, ta->ring_complete_ns));
 	json_end_object(w);
 }
 

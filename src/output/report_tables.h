@@ -14,12 +14,16 @@
 struct table;
 struct json_writer;
 
-/* One row per tag: AIFO, AIFO bytes, AIFI, AOFI, AOFO, oldest age and the
+/* One row per tag (its name marked " !" when its frees are not exact; the
+ * suspects' tables too): AIFO, AIFO bytes, AIFI, AOFI, AOFO, oldest age and the
  * outstanding count over time as a sparkline; most AIFO first, ties by
  * name; at most top rows (0 = all). 0 or -ENOMEM. */
 int report_tag_table(const struct trace_analysis *ta, int top, struct table **out);
 /* The leak suspects, best first, at most top (0 = all). 0 or -ENOMEM. */
 int report_suspects_table(const struct trace_analysis *ta, int top, struct table **out);
+/* The held suspects (allocated long ago in the window, never freed), most
+ * objects first, at most top (0 = all). 0 or -ENOMEM. */
+int report_held_table(const struct trace_analysis *ta, int top, struct table **out);
 /* WPA's stacks view: per process, comm, tag and stack; most outstanding
  * first, then most allocations. 0 or -ENOMEM. */
 int report_stacks_table(const struct trace_analysis *ta, int top, struct table **out);
@@ -37,6 +41,14 @@ int report_group_table(const struct trace_analysis *ta, const enum group_dim *di
 size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT_LINE_MAX],
 			    size_t max);
 
+/* "frees_not_exact": [tags whose frees the kernel does not all trace]. */
+void report_json_frees_not_exact(struct json_writer *w, const struct trace_analysis *ta);
+/* What " !" after a tag means, for a line under the table. */
+#define REPORT_INEXACT_LEGEND \
+	"! frees not exact: the kernel frees some of these objects where no tracepoint fires\n" \
+	"  (bulk and RCU batch frees), so their outstanding counts overstate what they hold:\n" \
+	"  take their growth from the cache's objects (poolscope top's Objs)"
+
 /* "window": {...} and "totals": {...} members into an open JSON object. */
 void report_json_window(struct json_writer *w, const struct trace_analysis *ta);
 void report_json_totals(struct json_writer *w, const struct trace_analysis *ta);
@@ -51,6 +63,9 @@ struct shown_stacks {
 /* "Stack N:" and its frames for every stack_id of t not shown yet. */
 void report_print_frames(FILE *out, const struct trace_analysis *ta, const struct table *t,
 			 struct shown_stacks *seen);
+
+/* What a sparkline's characters mean, for a legend line. */
+#define REPORT_SPARK_LEGEND "16 steps across the window, \" .:-=+*#%@\" = none to the row's peak"
 
 /* An ASCII sparkline of n values squeezed into width characters (out has
  * room for width + 1). */

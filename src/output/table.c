@@ -7,6 +7,7 @@
 
 #include "output/json.h"
 #include "util/strbuf.h"
+#include "util/visible.h"
 
 struct table_col {
 	char *title;
@@ -513,29 +514,40 @@ static int bytes_for_width(const char *s, int width)
 }
 
 #define CELL_BUF 4096
+#define VISIBLE_BUF (4 * CELL_BUF + 1) /* every byte escaped as \xNN */
+
+/* What a terminal may be shown of s: control bytes and invalid UTF-8
+ * escaped (names come from untrusted processes and files). */
+static const char *visible(const char *s, char *vis)
+{
+	visible_escape(s, strlen(s), vis, VISIBLE_BUF);
+	return vis;
+}
 
 static int render_text(const struct table *t, FILE *out, const struct table_render_opts *opts)
 {
 	int *width = calloc((size_t)(t->ncols ? t->ncols : 1), sizeof(int));
-	char *buf = malloc(CELL_BUF);
-	int r, c, total = 0, visible = 0;
+	char *buf = malloc(CELL_BUF), *vis = malloc(VISIBLE_BUF);
+	int r, c, total = 0, visible_cols = 0;
 
-	if (!width || !buf) {
+	if (!width || !buf || !vis) {
 		free(width);
 		free(buf);
+		free(vis);
 		return -ENOMEM;
 	}
+	/* Widths are those of the escaped forms, which is what is printed. */
 	for (c = 0; c < t->ncols; c++) {
 		if (t->cols[c].flags & COL_TEXT_HIDDEN)
 			continue;
-		width[c] = opts->no_header ? 0 : text_width(t->cols[c].title);
+		width[c] = opts->no_header ? 0 : text_width(visible(t->cols[c].title, vis));
 		for (r = 0; r < t->nrows; r++) {
-			int w = text_width(cell_text(t, r, c, buf, CELL_BUF, false));
+			int w = text_width(visible(cell_text(t, r, c, buf, CELL_BUF, false), vis));
 
 			if (w > width[c])
 				width[c] = w;
 		}
-		total += width[c] + (visible++ ? 2 : 0);
+		total += width[c] + (visible_cols++ ? 2 : 0);
 	}
 	/* Too wide: take the excess from the squeezable columns, widest first. */
 	if (opts->max_width > 0 && total > opts->max_width) {
@@ -565,7 +577,7 @@ static int render_text(const struct table *t, FILE *out, const struct table_rend
 
 			if (col->flags & COL_TEXT_HIDDEN)
 				continue;
-			s = r < 0 ? col->title : cell_text(t, r, c, buf, CELL_BUF, false);
+			s = visible(r < 0 ? col->title : cell_text(t, r, c, buf, CELL_BUF, false), vis);
 			w = text_width(s);
 			n = bytes_for_width(s, width[c]);
 			if (w > width[c])
@@ -585,6 +597,7 @@ static int render_text(const struct table *t, FILE *out, const struct table_rend
 	}
 	free(width);
 	free(buf);
+	free(vis);
 	return 0;
 }
 
@@ -645,7 +658,17 @@ void table_render_json_row(const struct table *t, int row, struct json_writer *w
 		case COL_STR: json_string(w, cell->s); break;
 		case COL_INT: json_int(w, cell->i); break;
 		case COL_UINT: json_uint(w, cell->u); break;
-		case COL_DOUBLE: json_double(w, cell->d); break;
+		case COL_DOUBLE:
+			if (col->flags & COL_JSON_ROUNDED) {
+				char digits[64];
+
+				/* The same rounding as the text renderer's. */
+				snprintf(digits, sizeof(digits), "%.*f", col->precision, cell->d);
+				json_double(w, strtod(digits, NULL));
+			} else {
+				json_double(w, cell->d);
+			}
+			break;
 		case COL_JSON: json_raw(w, cell->s); break;
 		case COL_STRLIST:
 			json_begin_array(w);

@@ -37,6 +37,9 @@ enum col_flags {
 	COL_TEXT_HIDDEN = 1 << 4, /* only in CSV and JSON */
 	COL_JSON_HIDDEN = 1 << 5, /* only in text and CSV */
 	COL_SQUEEZE = 1 << 6,	  /* text: this column gives up width to fit */
+	/* COL_DOUBLE: JSON carries the value rounded to the column's precision,
+	 * the digits text shows (percentages: 0.9, not 0.897216796875). */
+	COL_JSON_ROUNDED = 1 << 7,
 };
 
 struct table;

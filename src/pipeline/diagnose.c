@@ -55,7 +55,7 @@ struct run {
 	size_t ntargets;
 	int trace_fd;
 	char trace_path[64];
-	struct ksyms *own_ksyms;
+	struct symtab *own_ksyms;
 };
 
 void diagnose_opts_init(struct diagnose_opts *o)
@@ -144,7 +144,7 @@ static int build_caches(struct run *r)
 
 		snprintf(c->name, sizeof(c->name), "%s", t->name);
 		c->reclaimable = t->have_type && t->reclaimable;
-		c->frees_exact = true; /* FIXME(lead): pool_tag.frees_exact when it lands */
+		c->frees_exact = t->frees_exact;
 		c->objsize = t->size;
 		for (k = 0; t->group && k < (size_t)t->group->nnames && len + 1 < sizeof(c->names); k++)
 			len += (size_t)snprintf(c->names + len, sizeof(c->names) - len, "%s%s",
@@ -264,7 +264,7 @@ static int open_trace_file(struct run *r, char *why, size_t whylen)
 	return 0;
 }
 
-static int record(struct run *r, const struct ksyms *ks, char *why, size_t whylen)
+static int record(struct run *r, const struct symtab *ks, char *why, size_t whylen)
 {
 	struct recorder_opts ro;
 	struct recorder_hooks rh = {0};
@@ -505,7 +505,7 @@ fail:
 static int stack_phase(struct run *r, char *why, size_t whylen)
 {
 	struct diagnosis_inputs in;
-	const struct ksyms *ks;
+	const struct symtab *ks;
 	size_t i;
 	int err;
 
@@ -523,7 +523,7 @@ static int stack_phase(struct run *r, char *why, size_t whylen)
 			 "%s", r->targets[i]);
 	r->out->checked.nrecorded = r->ntargets;
 	ks = machine_sampler_ksyms(r->ms);
-	if (!ks && ksyms__load(&r->own_ksyms) == 0)
+	if (!ks && ksyms__load(&r->own_ksyms, r->notes) == 0)
 		ks = r->own_ksyms;
 	progress(r, "recording");
 	err = record(r, ks, why, whylen);
@@ -579,7 +579,7 @@ static void release(struct run *r)
 	free(r->queues);
 	free(r->stacks);
 	free(r->owners);
-	ksyms__free(r->own_ksyms);
+	symtab__free(r->own_ksyms);
 	if (r->trace_fd >= 0)
 		close(r->trace_fd);
 }

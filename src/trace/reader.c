@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/format.h"
 #include "trace/trace.h"
 #include "util/hashmap.h"
@@ -53,7 +53,7 @@ struct trace_reader {
 	struct u64map *stack_index; /* stack_id → index into stacks */
 	struct reader_stack *stacks;
 	size_t nstacks, stacks_cap;
-	struct ksyms *ks;
+	struct symtab *ks;
 
 	struct reader_site *sites;
 	struct reader_actor *actors;
@@ -295,7 +295,7 @@ int trace_reader__open(const char *path, struct trace_reader **out, char *err, s
 	r->fd = -1;
 	r->path = strdup(path);
 	r->stack_index = u64map_new(256);
-	r->ks = ksyms__new();
+	r->ks = symtab__new();
 	if (!r->path || !r->stack_index || !r->ks) {
 		fail(err, errlen, "out of memory");
 		goto out;
@@ -504,10 +504,10 @@ static int decode_ksyms(struct trace_reader *r, struct cursor *c)
 		name_buf[nlen] = '\0';
 		memcpy(module_buf, module, mlen);
 		module_buf[mlen] = '\0';
-		if (ksyms__add(r->ks, addr, name_buf, mlen ? module_buf : NULL))
+		if (symtab__add(r->ks, addr, name_buf, mlen ? module_buf : NULL))
 			return -ENOMEM;
 	}
-	ksyms__finish(r->ks);
+	symtab__finish(r->ks);
 	return c->bad ? -EINVAL : 0;
 }
 
@@ -794,7 +794,7 @@ int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const u
 	return r->stacks[*idx].depth;
 }
 
-const struct ksyms *trace_reader__ksyms(const struct trace_reader *r)
+const struct symtab *trace_reader__ksyms(const struct trace_reader *r)
 {
 	return r->ks;
 }
@@ -812,7 +812,7 @@ void trace_reader__close(struct trace_reader *r)
 		free(r->stacks[i].ips);
 	free(r->stacks);
 	u64map_free(r->stack_index);
-	ksyms__free(r->ks);
+	symtab__free(r->ks);
 	free(r->sites);
 	free(r->actors);
 	free(r->snapshot);

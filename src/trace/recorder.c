@@ -8,7 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "kernel/slabinfo.h"
 #include "trace/recorder.h"
 #include "trace/recorder_int.h"
@@ -504,7 +504,7 @@ static uint64_t wait_ns(uint64_t now, uint64_t next_period, uint64_t next_hook, 
 }
 
 int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hooks,
-		 const struct ksyms *kallsyms, struct recorder_summary *sum, struct notes *notes,
+		 const struct symtab *kallsyms, struct recorder_summary *sum, struct notes *notes,
 		 char *why, size_t whylen)
 {
 	struct recorder rc = { .opts = o, .sum = sum, .kallsyms = kallsyms };
@@ -672,7 +672,7 @@ out:
 	if (rc.w)
 		trace_writer__close(rc.w, 0);
 	record_probe__stop(rc.rp);
-	ksyms__free(rc.pending_syms);
+	symtab__free(rc.pending_syms);
 	u64map_free(rc.cache_tags);
 	u64map_free(rc.live);
 	u64map_free(rc.stacks_known);

@@ -12,7 +12,7 @@
 
 #include "bpf/record.h"
 
-struct ksyms;
+struct symtab;
 struct notes;
 
 struct recorder_opts {
@@ -123,7 +123,7 @@ struct recorder_summary {
  * -errno with one sentence in why (the trace may hold what was written
  * before the failure); summary is then empty but must still be released. */
 int recorder_run(const struct recorder_opts *opts, const struct recorder_hooks *hooks,
-		 const struct ksyms *kallsyms, struct recorder_summary *summary,
+		 const struct symtab *kallsyms, struct recorder_summary *summary,
 		 struct notes *notes, char *why, size_t whylen);
 void recorder_summary_release(struct recorder_summary *summary);
 

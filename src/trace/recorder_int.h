@@ -10,8 +10,8 @@
 #include "bpf/record.h"
 #include "trace/recorder.h"
 
-struct ksym;
-struct ksyms;
+struct symbol;
+struct symtab;
 struct u64map;
 struct trace_writer;
 
@@ -38,9 +38,9 @@ struct recorder {
 
 	/* The symbol subset: every address met is resolved once; each symbol
 	 * it lands in is stored once. */
-	const struct ksyms *kallsyms; /* borrowed; NULL when unreadable: stacks stay addresses */
+	const struct symtab *kallsyms; /* borrowed; NULL when unreadable: stacks stay addresses */
 	struct u64map *addrs_seen, *syms_stored;
-	struct ksyms *pending_syms;
+	struct symtab *pending_syms;
 	size_t npending;
 
 	struct tag_stat *tag_stats; /* by tag id */

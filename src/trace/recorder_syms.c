@@ -3,28 +3,28 @@
  * and each symbol it lands in is stored once, at the end of a period. */
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/recorder_int.h"
 #include "trace/trace.h"
 #include "util/hashmap.h"
 
-static void store_sym(struct recorder *rc, const struct ksym *sym)
+static void store_sym(struct recorder *rc, const struct symbol *sym)
 {
 	if (!rc->pending_syms)
-		rc->pending_syms = ksyms__new();
+		rc->pending_syms = symtab__new();
 	if (rc->pending_syms &&
-	    ksyms__add(rc->pending_syms, sym->addr, sym->name, sym->module) == 0)
+	    symtab__add(rc->pending_syms, sym->addr, sym->name, sym->module) == 0)
 		rc->npending++;
 }
 
 void recorder_note_addr(struct recorder *rc, uint64_t addr)
 {
-	const struct ksym *sym;
+	const struct symbol *sym;
 
 	if (!rc->kallsyms || !addr || u64map_find(rc->addrs_seen, addr))
 		return;
 	u64map_set(rc->addrs_seen, addr, 1);
-	sym = ksyms__resolve(rc->kallsyms, addr);
+	sym = symtab__resolve(rc->kallsyms, addr);
 	if (!sym || u64map_find(rc->syms_stored, sym->addr))
 		return;
 	u64map_set(rc->syms_stored, sym->addr, 1);
@@ -37,22 +37,22 @@ void recorder_note_addr(struct recorder *rc, uint64_t addr)
  * as it does live (to the first one listed), and each is stored once. */
 void recorder_note_kaslr_anchors(struct recorder *rc)
 {
-	size_t n = ksyms__count(rc->kallsyms);
+	size_t n = symtab__count(rc->kallsyms);
 
 	for (size_t i = 0; i < n; i++) {
-		const struct ksym *sym = ksyms__at(rc->kallsyms, i);
+		const struct symbol *sym = symtab__at(rc->kallsyms, i);
 		size_t first = i, last = i;
 
 		if (sym->module || (strcmp(sym->name, "_text") && strcmp(sym->name, "_stext")) ||
 		    u64map_find(rc->syms_stored, sym->addr))
 			continue;
-		while (first > 0 && ksyms__at(rc->kallsyms, first - 1)->addr == sym->addr)
+		while (first > 0 && symtab__at(rc->kallsyms, first - 1)->addr == sym->addr)
 			first--;
-		while (last + 1 < n && ksyms__at(rc->kallsyms, last + 1)->addr == sym->addr)
+		while (last + 1 < n && symtab__at(rc->kallsyms, last + 1)->addr == sym->addr)
 			last++;
 		u64map_set(rc->syms_stored, sym->addr, 1);
 		for (size_t j = first; j <= last; j++)
-			store_sym(rc, ksyms__at(rc->kallsyms, j));
+			store_sym(rc, symtab__at(rc->kallsyms, j));
 	}
 }
 
@@ -62,9 +62,9 @@ int recorder_write_pending_syms(struct recorder *rc)
 
 	if (!rc->npending)
 		return 0;
-	ksyms__finish(rc->pending_syms);
+	symtab__finish(rc->pending_syms);
 	err = trace_writer__ksyms(rc->w, rc->pending_syms);
-	ksyms__free(rc->pending_syms);
+	symtab__free(rc->pending_syms);
 	rc->pending_syms = NULL;
 	rc->npending = 0;
 	return err;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct ksyms;
+struct symtab;
 
 /* What kind of memory an event is about. Page frames (pfn) and slab
  * pointers live in separate key spaces: never match one against the other. */
@@ -135,7 +135,7 @@ int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const u
  * grows as the file is read: the recorder adds the symbols its stacks and
  * call sites need at the end of each period, so it is complete once the
  * reader has returned 0. */
-const struct ksyms *trace_reader__ksyms(const struct trace_reader *r);
+const struct symtab *trace_reader__ksyms(const struct trace_reader *r);
 void trace_reader__close(struct trace_reader *r);
 
 /* Writing a trace (used by `record`). Records are buffered into a chunk;
@@ -157,7 +157,7 @@ int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag);
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth);
 /* Symbol snapshot (may be a subset: the symbols the stacks need). May be
  * called several times: the reader's table is the union. */
-int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks);
+int trace_writer__ksyms(struct trace_writer *w, const struct symtab *ks);
 int trace_writer__alloc(struct trace_writer *w, const struct trace_alloc *a);
 int trace_writer__free(struct trace_writer *w, const struct trace_free *f);
 int trace_writer__lost(struct trace_writer *w, const struct trace_lost *l);

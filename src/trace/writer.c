@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/format.h"
 #include "trace/trace.h"
 #include "util/hashmap.h"
@@ -250,18 +250,18 @@ int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_
 	return 0;
 }
 
-int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks)
+int trace_writer__ksyms(struct trace_writer *w, const struct symtab *ks)
 {
 	if (!w || !ks)
 		return -EINVAL;
-	size_t total = ksyms__count(ks), i = 0;
+	size_t total = symtab__count(ks), i = 0;
 
 	while (i < total) {
 		size_t batch = total - i < TRACE_KSYMS_PER_RECORD ? total - i : TRACE_KSYMS_PER_RECORD;
 		size_t room = 32;
 
 		for (size_t j = i; j < i + batch; j++) {
-			const struct ksym *sym = ksyms__at(ks, j);
+			const struct symbol *sym = symtab__at(ks, j);
 
 			room += 30 + strnlen(sym->name, TRACE_MAX_STRING) +
 				(sym->module ? strnlen(sym->module, TRACE_MAX_STRING) : 0);
@@ -275,7 +275,7 @@ int trace_writer__ksyms(struct trace_writer *w, const struct ksyms *ks)
 		uint64_t prev = 0;
 
 		for (size_t j = i; j < i + batch; j++) {
-			const struct ksym *sym = ksyms__at(ks, j);
+			const struct symbol *sym = symtab__at(ks, j);
 			size_t nlen = strnlen(sym->name, TRACE_MAX_STRING);
 			size_t mlen = sym->module ? strnlen(sym->module, TRACE_MAX_STRING) : 0;
 

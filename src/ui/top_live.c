@@ -7,7 +7,7 @@
 #include "output/pool_render.h"
 #include "output/pool_table.h"
 #include "ui/top_screen.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
 
@@ -44,19 +44,18 @@ static int draw(struct top_screen *screen, const struct pool_sampler *sampler,
 	const char *header[POOL_HEADER_LINES];
 	struct pool_sampler_status status;
 	struct pool_header h = {pool_sampler_latest(sampler), &status, ctl->delay_ns};
-	struct table *t = pool_table_new();
-	int i;
+	struct table *t;
+	int i, n;
 
-	if (!t || pool_table_fill(t, h.snap, &view)) {
+	if (pool_table_make(h.snap, &view, &t)) {
 		ps_error("top: out of memory building the table");
-		table_free(t);
 		return -ENOMEM;
 	}
 	pool_sampler_status(sampler, &status);
-	pool_header_lines(&h, lines);
-	for (i = 0; i < POOL_HEADER_LINES; i++)
+	n = pool_header_lines(&h, lines);
+	for (i = 0; i < n; i++)
 		header[i] = lines[i];
-	top_screen_draw(screen, header, POOL_HEADER_LINES, t, ctl, NULL);
+	top_screen_draw(screen, header, n, t, ctl, NULL);
 	table_free(t);
 	return 0;
 }

@@ -11,10 +11,11 @@
 #include <unistd.h>
 
 #include "output/table.h"
-#include "util/err.h"
+#include "output/diag.h"
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/timeutil.h"
+#include "util/visible.h"
 
 struct top_screen {
 	SCREEN *term;  /* ours, from newterm() */
@@ -38,6 +39,7 @@ static const char *const help_lines[] = {
     "",
     "Allocs/Frees/Diff count events since poolscope started; +X columns are the",
     "change since the previous refresh. '-' means not known (see the header).",
+    "'~' right of Diff: frees not all traced; the diff sort uses Objs growth.",
     "",
     "Press any key to return.",
 };
@@ -130,15 +132,21 @@ void top_screen_close(struct top_screen *s)
 	free(s);
 }
 
+/* Every line goes through visible_escape: cache names are the kernel's and
+ * the filter the user's, but no byte of them may drive the terminal, and
+ * curses would show invalid UTF-8 as whatever the terminal makes of it. */
 static void draw_line(int y, const char *text, int attr)
 {
+	char shown[4096];
+
 	if (y >= LINES)
 		return;
+	visible_escape(text, strlen(text), shown, sizeof(shown));
 	move(y, 0);
 	clrtoeol();
 	if (attr)
 		attron(attr);
-	mvaddnstr(y, 0, text, COLS);
+	mvaddnstr(y, 0, shown, COLS);
 	if (attr)
 		attroff(attr);
 }
@@ -247,7 +255,10 @@ static bool prompt(const char *label, char *buf, size_t size)
 			curs_set(0);
 			return false;
 		}
-		if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
+		if (ch == 21) { /* Ctrl-U: erase the line, as in a shell */
+			len = 0;
+			buf[0] = '\0';
+		} else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len > 0)
 			buf[--len] = '\0';
 		else if (ch >= 32 && ch < 127 && len + 1 < size) {
 			buf[len++] = (char)ch;

@@ -118,8 +118,10 @@ for kind, prefix in [("thread", "threads of"), ("map", "mappings of"),
     expect(kind, lambda f: holder_pid(f) == pid and f["resource"].startswith(prefix),
            "'%s ...' held by %d" % (prefix, pid))
 # Held by no process: the holder is null, the evidence names the sender.
-expect("sysvmsg", lambda f: f["holder"] is None and "SysV" in f["object_type"],
-       "of SysV messages with a null holder")
+sender = int(facts["sysvmsg"]["allocator"])
+expect("sysvmsg", lambda f: f["holder"] is None and "SysV" in f["object_type"]
+       and f["allocator"] and f["allocator"]["pid"] == sender,
+       "of SysV messages with a null holder and the sender %d" % sender)
 expect("key", lambda f: f["holder"] is None and f["resource"].startswith("keys of uid"),
        "of keys with a null holder")
 # One process allocates, another holds.

@@ -3,40 +3,68 @@
 # is told, and frees all of it. Every kind runs at once for about 3 s, its
 # count sampled twice from /proc and /sys, as a test of `diagnose` will see
 # it: fds by type (/proc/PID/fd links, sockets by their inode in
-# /proc/net/unix and /proc/net/tcp), Threads in /proc/PID/status, lines of
-# /proc/PID/maps, /proc/sysvipc/msg rows by lspid, POSIX queues in an mqueue
-# mount, /proc/keys by description (and /proc/key-users), "inotify wd:"
-# lines in the inotify fd's fdinfo, the holder's fds for scm, the page cache
-# of the file (fincore), negative dentries (/proc/sys/fs/dentry-state).
+# /proc/net/unix and /proc/net/tcp), fds in flight (Recv-Q of `ss -x`),
+# Threads in /proc/PID/status, lines of /proc/PID/maps, /proc/sysvipc/msg
+# rows by lspid, POSIX queues in an mqueue mount, /proc/keys by description
+# (and /proc/key-users), "inotify wd:" lines in the inotify fd's fdinfo, the
+# holder's fds for scm and scmfork, the page cache of the file (fincore), negative
+# dentries (/proc/sys/fs/dentry-state). Each run's own words are checked
+# too: pid, allocator, holder (itself, the scm child, or none), unit.
+# scmfork's allocators must be gone.
 # A leak must grow at its rate (within 20 %) and only the thing it leaks;
 # a decoy must not grow any count of its own (the burst must come back to
 # its baseline in every cycle). After EOF on stdin (SIGTERM for two) each
 # exits 0 and nothing is left: no process, queue, key, temp dir or file.
 # Counts are the leaker's own wherever possible, so that the test holds on a
-# busy shared machine; the dentry and key-users checks are machine-wide and
-# ask only for a fraction of the growth. Also: bad arguments exit 2, a failed
-# syscall exits 1 with the reason, --max is kept. Skips (77) without root.
+# busy shared machine (other sessions run the zoo too); the two machine-wide
+# checks ask little: negative dentries grow by a quarter of the stat()s, and
+# /proc/key-users counts at least our keys. Also: bad arguments exit 2, a
+# failed syscall exits 1 with the reason, --max is kept, --comm names the
+# process. Skips (exit 77, with the reason) without root.
 set -u
 LEAKERS=${LEAKERS:-build/leakers}
 ZOO=$LEAKERS/leakzoo
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: leakers_zoo needs root (SysV queues, keys, /proc/PID of other processes)"; exit 77; }
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: leakers_zoo needs root (it mounts an mqueue fs to count POSIX queues; diagnose, whose zoo this is, runs as root)"; exit 77; }
 [ -x "$ZOO" ] || { echo "FAIL: $ZOO is not built"; exit 1; }
 tmp=$(mktemp -d -t poolscope-zoo.XXXXXX)
 mkdir "$tmp/mq"
 declare -A pid infd kindof rateof perof holder dir
 names=()
 
+# Whatever happened: EOF and SIGTERM first (the leakers free what they made),
+# SIGKILL after 3 s, then what a killed leaker leaves: SysV and POSIX
+# queues, userkey's keys, temp dirs.
 cleanup() {
-	local n p
+	local n p left
 	for n in "${names[@]+"${names[@]}"}"; do
 		[ -n "${infd[$n]:-}" ] && eval "exec ${infd[$n]}>&-"
-		p=${pid[$n]:-}
-		[ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+		kill -TERM "${pid[$n]}" 2>/dev/null
+	done
+	for _ in $(seq 30); do
+		left=
+		for n in "${names[@]+"${names[@]}"}"; do
+			kill -0 "${pid[$n]}" 2>/dev/null && left=1
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for n in "${names[@]+"${names[@]}"}"; do
+		p=${pid[$n]}
+		kill -KILL "$p" 2>/dev/null
 		[ -n "${holder[$n]:-}" ] && kill -KILL "${holder[$n]}" 2>/dev/null
-		[ -n "$p" ] && awk -v p="$p" 'NR > 1 && $6 == p { print $2 }' /proc/sysvipc/msg |
+		awk -v p="$p" 'NR > 1 && $6 == p { print $2 }' /proc/sysvipc/msg |
 			while read -r q; do ipcrm -q "$q"; done
-		[ -n "$p" ] && rm -f "$tmp/mq/leakzoo.$p."*
+		rm -f "$tmp/mq/leakzoo.$p."*
 		[ -n "${dir[$n]:-}" ] && rm -rf "${dir[$n]}"
+		grep -q " leakzoo\.$p\." /proc/keys && python3 - "$p" <<'PY'
+import ctypes, platform, sys
+keyctl = {"x86_64": 250, "aarch64": 219}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+for line in open("/proc/keys"):
+    f = line.split()
+    if len(f) > 8 and f[8].startswith("leakzoo.%s." % sys.argv[1]):
+        libc.syscall(keyctl, 21, int(f[0], 16))  # KEYCTL_INVALIDATE
+PY
 	done
 	wait 2>/dev/null
 	mountpoint -q "$tmp/mq" && umount "$tmp/mq"
@@ -67,6 +95,11 @@ if [ "$rc" -ne 1 ] || ! grep -q "eventfd: Too many open files" "$tmp/e.err"; the
 	bad "eventfd past a 40-fd limit: exit $rc (want 1 and the reason); stderr: $(cat "$tmp/e.err")"
 fi
 
+# A closed stdin is at EOF (no object takes fd 0 and waits forever).
+timeout 10 "$ZOO" eventfd <&- >"$tmp/c.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] && grep -q '^freed$' "$tmp/c.out" || bad "eventfd with stdin closed: exit $rc (want 0 at once); $(tail -2 "$tmp/c.out")"
+
 # ---- start: NAME KIND RATE PER_OBJECT ARGS...
 start() {
 	local n=$1 k=$2 r=$3 per=$4 fd
@@ -84,6 +117,9 @@ fact() { sed -n "s/^$2 //p" "$tmp/$1.out" | head -1; }
 start eventfd eventfd 40 1
 start timerfd timerfd 40 1
 start epoll epoll 40 1
+start signalfd signalfd 40 1
+start pidfd pidfd 40 1
+start mqueue mqueue 20 1 --size 256 --max 100
 start file file 40 1
 start memfd memfd 40 1 --size 8192
 start pipe pipe 40 2 --size 100
@@ -94,9 +130,12 @@ start map map 40 1 --size 12288
 start sysvmsg sysvmsg 40 1 --size 1024
 start posixmq posixmq 40 1 --size 128
 start key key 40 1
+start userkey userkey 40 1
 start inotify inotify 40 1
 start scm scm 40 1
+start inflight inflight 200 1
 start scmpipe scm 40 2 --pass pipe
+start scmfork scmfork 40 1
 start dentry dentry 2000 1
 start flatfds flatfds 200 0 --max 3000
 start burst burst 4000 0 --max 1000
@@ -115,10 +154,12 @@ for n in "${names[@]}"; do
 	[ "$(fact "$n" pid)" = "${pid[$n]}" ] || bad "$n: 'pid ${pid[$n]}' missing: $(head -3 "$tmp/$n.out")"
 	dir[$n]=$(fact "$n" dir)
 	h=$(fact "$n" holder)
-	[ "$(fact "$n" allocator)" = "${pid[$n]}" ] || bad "$n: 'allocator ${pid[$n]}' missing"
+	a=${pid[$n]}
+	[ "${kindof[$n]}" = scmfork ] && a="children ${pid[$n]}"
+	[ "$(fact "$n" allocator)" = "$a" ] || bad "$n: 'allocator $(fact "$n" allocator)', want 'allocator $a'"
 	case ${kindof[$n]} in
-	sysvmsg | posixmq | dentry | pagecache) [ "$h" = none ] || bad "$n: 'holder $h', want 'holder none'" ;;
-	scm)
+	sysvmsg | posixmq | userkey | dentry | pagecache) [ "$h" = none ] || bad "$n: 'holder $h', want 'holder none'" ;;
+	scm | scmfork)
 		if [ -z "$h" ] || [ "$h" = "${pid[$n]}" ] || [ "$(cat "/proc/$h/comm" 2>/dev/null)" != leakzoo-holder ]; then
 			bad "$n: 'holder $h' is not a process named leakzoo-holder"
 		else
@@ -126,6 +167,19 @@ for n in "${names[@]}"; do
 		fi ;;
 	*) [ "$h" = "${pid[$n]}" ] || bad "$n: 'holder $h', want itself (${pid[$n]})" ;;
 	esac
+	case ${kindof[$n]} in
+	thread) u=thread ;;
+	map) u=mapping ;;
+	sysvmsg) u=sysv_msg ;;
+	posixmq) u=posix_mq_msg ;;
+	key | userkey) u=key ;;
+	inotify) u=inotify_watch ;;
+	inflight) u=inflight_fd ;;
+	dentry) u=dentry ;;
+	pagecache) u=page ;;
+	*) u=fd ;;
+	esac
+	[ "$(fact "$n" unit)" = "$u ${perof[$n]}" ] || bad "$n: '$(fact "$n" unit)', want 'unit $u ${perof[$n]}'"
 done
 [ "$fail" -eq 0 ] || exit 1
 
@@ -144,6 +198,9 @@ count() {
 	eventfd | flatfds | burst) grep -c '^anon_inode:\[eventfd\]$' <<<"$snap_links" ;;
 	timerfd) grep -c '^anon_inode:\[timerfd\]$' <<<"$snap_links" ;;
 	epoll) grep -c '^anon_inode:\[eventpoll\]$' <<<"$snap_links" ;;
+	signalfd) grep -c '^anon_inode:\[signalfd\]$' <<<"$snap_links" ;;
+	pidfd) grep -c '^anon_inode:\[pidfd\]$' <<<"$snap_links" ;;
+	mqueue) grep -c "^/leakzoo\.$p\.fd[0-9]* (deleted)\$" <<<"$snap_links" ;;
 	file) grep -cxF "$(fact "$n" file)" <<<"$snap_links" ;;
 	memfd) grep -c '^/memfd:leakzoo (deleted)$' <<<"$snap_links" ;;
 	pipe) grep -c '^pipe:\[' <<<"$snap_links" ;;
@@ -155,11 +212,14 @@ count() {
 	posixmq)
 		cat "$tmp/mq/leakzoo.$p."* 2>/dev/null |
 			awk -v s=128 '{ sub(/^QSIZE:/, "", $1); n += $1 } END { print n / s }' ;;
-	key) grep -c " leakzoo\.$p\.[0-9]*: " /proc/keys ;;
+	key | userkey) grep -c " leakzoo\.$p\.[0-9]*: " /proc/keys ;;
+	inflight) # 1-byte messages queued on its sockets, one fd each
+		sed -n 's/^socket:\[\([0-9]*\)\]$/\1/p' <<<"$snap_links" |
+			awk 'NR == FNR { t[$1] = 1; next } $1 == "u_str" && ($6 in t) { n += $3 } END { print n + 0 }' - <(ss -xn) ;;
 	inotify)
 		f=$(find "/proc/$p/fd" -mindepth 1 -maxdepth 1 -lname 'anon_inode:inotify' -printf '%f\n' | head -1)
 		grep -c '^inotify wd:' "/proc/$p/fdinfo/$f" ;;
-	scm)
+	scm | scmfork)
 		if [ "$n" = scmpipe ]; then links "${holder[$n]}" | grep -c '^pipe:\['
 		else links "${holder[$n]}" | grep -c '^anon_inode:\[eventfd\]$'; fi ;;
 	dentry) awk '{ print $5 }' /proc/sys/fs/dentry-state ;;
@@ -180,6 +240,10 @@ sample() { # ROUND
 	local n a b v
 	for n in "${names[@]}"; do
 		case $n in maxed | term_*) continue ;; esac
+		if ! kill -0 "${pid[$n]}" 2>/dev/null; then
+			bad "$n: exited before the end: $(cat "$tmp/$n.err")"
+			continue
+		fi
 		a=$EPOCHREALTIME
 		own "${pid[$n]}"
 		v=$(count "$n")
@@ -189,10 +253,9 @@ sample() { # ROUND
 		O[$1,$n]="$(grep -c . <<<"$snap_links") $snap_threads $snap_maps"
 	done
 }
-keyusers() { awk '$1 == "0:" { split($4, a, "/"); print a[1] }' /proc/key-users; }
+keyusers() { awk -v u="$(id -u):" '$1 == u { split($4, a, "/"); print a[1] }' /proc/key-users; }
 
 sleep 0.3
-ku1=$(keyusers)
 sample 1
 # The burst: its eventfds every 0.1 s for two cycles and more (2.25 s each).
 (
@@ -204,10 +267,11 @@ sample 1
 sampler=$!
 sleep 2.5
 sample 2
-ku2=$(keyusers)
+ku=$(keyusers)
 
 for n in "${names[@]}"; do
 	case $n in maxed | term_*) continue ;; esac
+	[ -n "${C[1,$n]:-}" ] && [ -n "${C[2,$n]:-}" ] || continue # (said above)
 	k=${kindof[$n]} per=${perof[$n]}
 	dt_us=$((T[2,$n] - T[1,$n]))
 	grown=$((C[2,$n] - C[1,$n]))
@@ -249,14 +313,16 @@ for n in "${names[@]}"; do
 	read -r f2 th2 m2 <<<"${O[2,$n]}"
 	df=$((f2 - f1)) dth=$((th2 - th1)) dm=$((m2 - m1))
 	case $k in
-	eventfd | timerfd | epoll | file | memfd | pipe | unix | tcp)
+	eventfd | timerfd | epoll | signalfd | pidfd | mqueue | file | memfd | pipe | unix | tcp)
 		[ "$df" -eq "$grown" ] || bad "$n: its fds grew by $df, its ${k}s by $grown" ;;
 	map) dm=$((dm - grown)) ;;
 	thread) dth=$((dth - grown)) dm=0 ;; # each thread brings its stack's mappings
 	inotify) [ "$df" -eq 0 ] || bad "inotify: fds grew by $df (one inotify fd wanted)" ;;
+	inflight) # a socket pair when a queue is full: a few hundred messages each
+		[ "$df" -le $((2 * (grown / 100 + 1))) ] && df=0 ;;
 	esac
 	case $k in
-	eventfd | timerfd | epoll | file | memfd | pipe | unix | tcp | inotify) df=0 ;;
+	eventfd | timerfd | epoll | signalfd | pidfd | mqueue | file | memfd | pipe | unix | tcp | inotify) df=0 ;;
 	flatfds) [ "$df" -ge -1 ] && [ "$df" -le 1 ] && df=0 ;;
 	burst) df=0 ;;
 	esac
@@ -264,11 +330,18 @@ for n in "${names[@]}"; do
 		bad "$n: other counts moved: fds $f1->$f2, threads $th1->$th2, maps $m1->$m2"
 done
 # The allocator of scm holds none of what it made; the holder holds it all.
-for n in scm scmpipe; do
+for n in scm scmpipe scmfork; do
 	read -r f1 _ <<<"${O[1,$n]}"
 	read -r f2 _ <<<"${O[2,$n]}"
 	[ "$f1" -eq "$f2" ] || bad "$n: the allocator's fds went $f1 -> $f2 (it must close what it passed)"
 done
+# scmfork's allocators are gone: no child of it lives but the holder (and
+# the one allocating this moment).
+kids=$(pgrep -c -P "${pid[scmfork]}")
+[ "$kids" -le 2 ] || bad "scmfork: $kids children alive, want the holder and at most one allocator"
+# What is in flight is in no fd table.
+own "${pid[inflight]}"
+[ "$(grep -c '^anon_inode:\[eventfd\]$' <<<"$snap_links")" -eq 0 ] || bad "inflight: eventfds in its fd table"
 # SysV queues fill 16 KiB each before the next: 1024-byte messages, 16 a queue.
 # (Queues and messages from one read: the leaker goes on meanwhile.)
 read -r q m < <(awk -v p="${pid[sysvmsg]}" 'NR > 1 && $6 == p { q++; m += $5 } END { print q + 0, m + 0 }' /proc/sysvipc/msg)
@@ -279,7 +352,13 @@ m=$(cat "${mqs[@]}" | awk -v s=128 '{ sub(/^QSIZE:/, "", $1); n += $1 } END { pr
 [ "$q" -eq $(((m + 9) / 10)) ] || bad "posixmq: $m messages in $q queues, want $(((m + 9) / 10))"
 [ "$(find "/proc/${pid[posixmq]}/fd" -mindepth 1 -lname '/leakzoo*' | wc -l)" -eq 0 ] ||
 	bad "posixmq: the leaker holds a queue fd"
-[ "${C[1,key]}" -ge "$(fact key max)" ] || [ "$((ku2 - ku1))" -gt 0 ] || bad "key: root's keys in /proc/key-users did not grow ($ku1 -> $ku2)"
+# Machine-wide, and others add and drop keys meanwhile: it counts ours at least.
+[ "${ku:-0}" -ge $((C[2,key] + C[2,userkey])) ] ||
+	bad "key: /proc/key-users counts ${ku:-no} keys of root, fewer than our $((C[2,key] + C[2,userkey])) in /proc/keys"
+# The user keyring holds userkey's keys, the session keyring key's.
+ring=$(awk '$8 == "keyring" && $9 == "_uid.'"$(id -u)"':" { print $1 }' /proc/keys)
+[ -n "$ring" ] && [ "$(fact userkey keyring)" = "$((16#$ring))" ] ||
+	bad "userkey: 'keyring $(fact userkey keyring)' is not the user keyring _uid.$(id -u) (${ring:-not in /proc/keys})"
 ring=$(awk -v d="leakzoo.${pid[key]}:" '$8 == "keyring" && $9 == d { print $1 }' /proc/keys)
 [ -n "$ring" ] && [ "$(fact key keyring)" = "$((16#$ring))" ] ||
 	bad "key: the session keyring leakzoo.${pid[key]} is not the one it printed"
@@ -332,12 +411,14 @@ for n in "${names[@]}"; do
 	[ "$q" -eq 0 ] || bad "$n: $q POSIX queues left"
 done
 # Invalidated keys go at the key collector's next pass.
-for _ in $(seq 50); do
-	grep -q " leakzoo\.${pid[key]}[.:]" /proc/keys || break
-	sleep 0.1
+for n in key userkey; do
+	for _ in $(seq 50); do
+		grep -q " leakzoo\.${pid[$n]}[.:]" /proc/keys || break
+		sleep 0.1
+	done
+	left=$(grep -c " leakzoo\.${pid[$n]}[.:]" /proc/keys)
+	[ "$left" -eq 0 ] || bad "$n: $left keys or keyrings of leakzoo.${pid[$n]} left in /proc/keys"
 done
-left=$(grep -c " leakzoo\.${pid[key]}[.:]" /proc/keys)
-[ "$left" -eq 0 ] || bad "key: $left keys or keyrings of leakzoo.${pid[key]} left in /proc/keys"
 
 [ "$fail" -eq 0 ] && echo "leakers_zoo: ok (${#names[@]} runs)"
 exit $fail

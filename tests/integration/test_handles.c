@@ -5,6 +5,7 @@
  * own process group and killed with it at the end. */
 #include "test_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -352,14 +354,38 @@ static int csv_split(char *line, char **fields, int max)
 	return n;
 }
 
+/* The next CSV record at *cursor (ended by a newline outside quotes: a
+ * quoted comm may hold one), NUL-terminated in place; NULL at the end. */
+static char *csv_record(char **cursor)
+{
+	char *start = *cursor, *p;
+	bool quoted = false;
+
+	if (!start || !*start)
+		return NULL;
+	for (p = start; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '\n' && !quoted)
+			break;
+	}
+	if (*p) {
+		*p = '\0';
+		*cursor = p + 1;
+	} else {
+		*cursor = p;
+	}
+	return start;
+}
+
 /* The name of fd in the -a CSV output for pid, or NULL. */
 static const char *csv_name(char *csv, pid_t pid, int fd, char *type_out)
 {
 	static char name[1024];
-	char *copy = strdup(csv), *line, *save = NULL;
+	char *copy = strdup(csv), *line, *cursor = copy;
 	const char *found = NULL;
 
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	while ((line = csv_record(&cursor))) {
 		char *f[6];
 
 		if (csv_split(line, f, 6) != 6 || atoi(f[0]) != pid || atoi(f[2]) != fd)
@@ -727,6 +753,196 @@ static void test_non_root(void **state)
 	free(err);
 }
 
+/* Open fds of pid as a listing of /proc/PID/fd shows them. */
+static long listed_fds(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	long n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A process whose fd directory root may list but whose fd links it may not
+ * read (pid 1 on some machines): its fds are counted as "unknown" and said,
+ * not hidden. Made here by dropping CAP_SYS_PTRACE from poolscope and
+ * looking at a process of another user. */
+static void test_unnamed_fds(void **state)
+{
+	const char *drop = "ASAN_OPTIONS=detect_leaks=0 "
+			   "setpriv --bounding-set -sys_ptrace --inh-caps -sys_ptrace";
+	char cmd[768], want[96], *out, *err;
+	const char *row;
+	long n;
+	pid_t child;
+	int ready[2];
+	char c;
+
+	(void)state;
+	REQUIRE_ROOT();
+	if (access("/usr/bin/setpriv", X_OK) != 0) {
+		print_message("skipped: setpriv (util-linux) is missing\n");
+		skip();
+	}
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int i;
+
+		setpgid(0, 0);
+		for (i = 3; i < 1024; i++)
+			if (i != ready[1])
+				close(i);
+		if (setgid(65534) || setuid(65534))
+			_exit(1);
+		for (i = 0; i < 3; i++)
+			eventfd(0, 0);
+		close(ready[1]);
+		pause();
+		_exit(0);
+	}
+	setpgid(child, child);
+	spawned_add(child);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 0); /* closed: set up */
+	close(ready[0]);
+	n = listed_fds(child);
+	assert_true(n >= 3);
+
+	snprintf(cmd, sizeof(cmd), "%s %s handles -p %d --format json", drop, test_poolscope(),
+		 child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	row = json_row(out, child);
+	if (!row) {
+		print_error("pid %d not shown:\n%s%s\n", child, out, err);
+		fail();
+	}
+	assert_int_equal(json_row_num(row, "fds"), n);
+	snprintf(want, sizeof(want), "\"types\":{\"unknown\":%ld}", n);
+	assert_non_null(strstr(row, want));
+	snprintf(want, sizeof(want), "pid %d (", child);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "counted as type unknown"));
+	free(out);
+	free(err);
+
+	/* The summary's total counts them. */
+	snprintf(cmd, sizeof(cmd), "%s %s handles -s --no-bpf --format json", drop,
+		 test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_true(json_num(strstr(out, "{\"types\":{"), "unknown") >= n);
+	free(out);
+	free(err);
+
+	/* -a lists nothing for it, and says which detail could not be read. */
+	snprintf(cmd, sizeof(cmd), "%s %s handles -a -p %d", drop, test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(strstr(err, "cannot be named"));
+	free(out);
+	free(err);
+	spawned_kill(child);
+
+	/* Where pid 1 itself refuses its links to root (as on the machine this
+	 * was found on), `-p 1` shows it. */
+	{
+		char exe[8];
+
+		if (readlink("/proc/1/exe", exe, sizeof(exe)) >= 0 || errno != EACCES ||
+		    listed_fds(1) <= 0)
+			return;
+	}
+	snprintf(cmd, sizeof(cmd), "%s handles -p 1 --format json", test_poolscope());
+	assert_int_equal(run(cmd, &out, &err), 0);
+	row = json_row(out, 1);
+	assert_non_null(row);
+	assert_true(json_row_num(row, "fds") > 0);
+	free(out);
+	free(err);
+}
+
+/* A child named by prctl, holding a file (may be NULL) whose name may hold
+ * control bytes and nfds eventfds; returns its pid once all are in place.
+ * Killed with the other spawned processes by the teardown. */
+static pid_t start_odd_named(const char *name, const char *file, int nfds)
+{
+	int ready[2];
+	pid_t child;
+	char c;
+
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		setpgid(0, 0);
+		close(ready[0]);
+		if (file && open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600) < 0)
+			_exit(1);
+		while (nfds-- > 0)
+			if (eventfd(0, 0) < 0)
+				_exit(1);
+		if (prctl(PR_SET_NAME, name, 0, 0, 0))
+			_exit(1);
+		close(ready[1]);
+		pause();
+		_exit(0);
+	}
+	setpgid(child, child);
+	spawned_add(child);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 0);
+	close(ready[0]);
+	return child;
+}
+
+/* Names are anyone's: a process or file name with control bytes is shown
+ * escaped in text, so it can neither break the table nor drive the
+ * terminal; JSON escapes it as JSON does. */
+static void test_control_bytes_escaped(void **state)
+{
+	char cmd[512], file[128], want[160], *out, *err;
+	pid_t child;
+
+	(void)state;
+	REQUIRE_ROOT();
+	snprintf(file, sizeof(file), "/tmp/poolscope-evil-%d-\033]0;x\a\r", getpid());
+	child = start_odd_named("\033[31mEVIL\n", file, 0);
+
+	snprintf(cmd, sizeof(cmd), "%s handles -p %d", test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_null(strchr(out, '\033'));
+	assert_non_null(strstr(out, "\\x1b[31mEVIL\\n"));
+	free(out);
+	free(err);
+
+	snprintf(cmd, sizeof(cmd), "%s handles -a -p %d", test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_null(strchr(out, '\033'));
+	assert_null(strchr(out, '\r'));
+	assert_null(strchr(out, '\a'));
+	snprintf(want, sizeof(want), "/tmp/poolscope-evil-%d-\\x1b]0;x\\x07\\r", getpid());
+	assert_non_null(strstr(out, want));
+	free(out);
+	free(err);
+
+	snprintf(cmd, sizeof(cmd), "%s handles -p %d --format json", test_poolscope(), child);
+	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_non_null(strstr(out, "\"comm\":\"\\u001b[31mEVIL\\n\""));
+	free(out);
+	free(err);
+	spawned_kill(child);
+	unlink(file);
+}
+
 static void test_summary_json(void **state)
 {
 	struct holder h;
@@ -796,28 +1012,59 @@ static void test_sysv_objects_listed(void **state)
 	free(err);
 }
 
-static void test_posix_mqueue_listed(void **state)
+/* A POSIX queue named /poolscope-TAG-PID (into name) holding the n
+ * messages msgs; mq_close and mq_unlink it after. */
+static mqd_t mqueue_with(const char *tag, char *name, size_t len, const char *const *msgs, int n)
 {
 	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
-	char cmd[256], name[64], want[128], *out, *err;
 	mqd_t q;
+	int i;
+
+	snprintf(name, len, "/poolscope-%s-%d", tag, getpid());
+	q = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	assert_true(q != (mqd_t)-1);
+	for (i = 0; i < n; i++)
+		assert_int_equal(mq_send(q, msgs[i], strlen(msgs[i]), 0), 0);
+	return q;
+}
+
+static void test_posix_mqueue_listed(void **state)
+{
+	const char *two[] = { "hello", "abc" }, *one[] = { "hello" };
+	char cmd[256], name[64], name1[64], want[160], *out, *err, *csv;
+	const char *row;
+	mqd_t q, q1;
 
 	(void)state;
 	REQUIRE_ROOT();
 	/* No mqueue fs is mounted here: poolscope must find it anyway. */
-	snprintf(name, sizeof(name), "/poolscope-test-%d", getpid());
-	q = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
-	assert_true(q != (mqd_t)-1);
-	assert_int_equal(mq_send(q, "hello", 5, 0), 0);
-	assert_int_equal(mq_send(q, "abc", 3, 0), 0);
+	q = mqueue_with("test", name, sizeof(name), two, 2);
+	/* One message queued: Count says 1 (the queue file only has bytes). */
+	q1 = mqueue_with("count", name1, sizeof(name1), one, 1);
 	snprintf(cmd, sizeof(cmd), "%s handles -s --format json", test_poolscope());
 	assert_int_equal(run(cmd, &out, &err), 0);
+	assert_null(strstr(err, "message queues"));
+	free(err);
+	snprintf(cmd, sizeof(cmd), "%s handles -s --format csv", test_poolscope());
+	assert_int_equal(run(cmd, &csv, &err), 0);
 	mq_close(q);
 	mq_unlink(name);
+	mq_close(q1);
+	mq_unlink(name1);
 	snprintf(want, sizeof(want), "{\"kind\":\"mqueue\",\"key\":\"%s\",\"id\":null,", name);
-	assert_non_null(strstr(out, want));
-	assert_non_null(strstr(strstr(out, want), "\"bytes\":8,"));
-	assert_null(strstr(err, "message queues"));
+	row = strstr(out, want);
+	assert_non_null(row);
+	assert_non_null(strstr(row, "\"bytes\":8,\"count\":2}"));
+	snprintf(want, sizeof(want), "{\"kind\":\"mqueue\",\"key\":\"%s\",", name1);
+	row = strstr(out, want);
+	assert_non_null(row);
+	assert_non_null(strstr(row, "\"bytes\":5,\"count\":1}"));
+	snprintf(want, sizeof(want), "\nmqueue,%s,,root,root,,5,1\n", name1);
+	if (!strstr(csv, want)) {
+		print_error("no '%s' row with Count 1:\n%s\n", name1, csv);
+		fail();
+	}
+	free(csv);
 	free(out);
 	free(err);
 }
@@ -927,16 +1174,19 @@ static void test_interval_flat_total(void **state)
 static void test_sort_top_type(void **state)
 {
 	struct holder h;
-	char cmd[256], *out, *err, *line, *save = NULL;
+	char cmd[256], *out, *err, *line, *cursor;
 	long prev = -1;
 	int rows = 0;
 
 	(void)state;
 	REQUIRE_ROOT();
 	holder_start(&h, 2);
+	/* Other processes' names can hold anything: one with a newline and a
+	 * space, holding enough fds to be near the top, must not matter. */
+	start_odd_named("a\nb c", NULL, 3000);
 	snprintf(cmd, sizeof(cmd), "%s handles --top 4 --format csv", test_poolscope());
 	assert_int_equal(run(cmd, &out, &err), 0);
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (cursor = out; (line = csv_record(&cursor));) {
 		char *f[4];
 
 		if (rows++ == 0) {
@@ -981,7 +1231,7 @@ static void test_sort_top_type(void **state)
 static void test_user_sort_socket_filters(void **state)
 {
 	struct holder h;
-	char cmd[512], *out, *err, *line, *save = NULL;
+	char cmd[512], *out, *err, *line, *cursor;
 	const char *row;
 	pid_t sleeper;
 	long prev = -1, sockets;
@@ -990,6 +1240,7 @@ static void test_user_sort_socket_filters(void **state)
 	(void)state;
 	REQUIRE_ROOT();
 	holder_start(&h, 2);
+	start_odd_named("a\nb c", NULL, 100); /* odd names elsewhere must not matter */
 	/* A process of another user: -u selects it and nothing of root's. */
 	sleeper = fork();
 	assert_true(sleeper >= 0);
@@ -1042,7 +1293,7 @@ static void test_user_sort_socket_filters(void **state)
 	/* --sort maps: descending mappings. */
 	snprintf(cmd, sizeof(cmd), "%s handles --sort maps --format csv", test_poolscope());
 	assert_int_equal(run(cmd, &out, &err), 0);
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (cursor = out; (line = csv_record(&cursor));) {
 		char *f[7];
 
 		if (rows++ == 0 || csv_split(line, f, 7) != 7 || !f[6][0])
@@ -1112,6 +1363,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_lsof_agrees, teardown_spawned),
 		cmocka_unit_test_teardown(test_scan_during_fork_storm, teardown_spawned),
 		cmocka_unit_test_teardown(test_non_root, teardown_spawned),
+		cmocka_unit_test_teardown(test_unnamed_fds, teardown_spawned),
+		cmocka_unit_test_teardown(test_control_bytes_escaped, teardown_spawned),
 		cmocka_unit_test_teardown(test_summary_json, teardown_spawned),
 		cmocka_unit_test_teardown(test_sysv_objects_listed, teardown_spawned),
 		cmocka_unit_test_teardown(test_posix_mqueue_listed, teardown_spawned),

@@ -231,12 +231,12 @@ static void read_trace(struct trace_facts *tf,
 
 static bool stack_has(struct trace_reader *r, uint32_t stack_id, const char *needle)
 {
-	const struct ksyms *ks = trace_reader__ksyms(r);
+	const struct symtab *ks = trace_reader__ksyms(r);
 	const uint64_t *ips;
 	int depth = trace_reader__stack(r, stack_id, &ips);
 
 	for (int i = 0; i < depth; i++) {
-		const struct ksym *sym = ksyms__resolve(ks, ips[i]);
+		const struct symbol *sym = symtab__resolve(ks, ips[i]);
 
 		if (sym && strstr(sym->name, needle))
 			return true;
@@ -351,7 +351,7 @@ static void test_truth_events(void **state)
 	assert_true(h->stop_ns > h->start_ns);
 	assert_true(h->stacks && !h->aggregate);
 	assert_non_null(strstr(h->options, "--pid"));
-	assert_true(ksyms__count(trace_reader__ksyms(tf.r)) > 0);
+	assert_true(symtab__count(trace_reader__ksyms(tf.r)) > 0);
 
 	/* Every tag the leaker allocated once per eventfd from the eventfd2 path
 	 * (not one-offs such as the fd table growing): exactly KEEP outstanding
@@ -699,12 +699,12 @@ static void test_stack_buckets(void **state)
 }
 
 /* How often a core-kernel symbol named name is in ks; *addr gets its address. */
-static int count_sym(const struct ksyms *ks, const char *name, uint64_t *addr)
+static int count_sym(const struct symtab *ks, const char *name, uint64_t *addr)
 {
 	int found = 0;
 
-	for (size_t i = 0; i < ksyms__count(ks); i++) {
-		const struct ksym *k = ksyms__at(ks, i);
+	for (size_t i = 0; i < symtab__count(ks); i++) {
+		const struct symbol *k = symtab__at(ks, i);
 
 		if (!k->module && !strcmp(k->name, name)) {
 			*addr = k->addr;
@@ -721,7 +721,7 @@ static void test_kaslr_anchor_symbols(void **state)
 	(void)state;
 	REQUIRE_ROOT();
 	struct trace_facts tf;
-	struct ksyms *live = NULL;
+	struct symtab *live = NULL;
 	uint64_t live_addr = 0, trace_addr = 0;
 	const char *args[] = { "--duration", "300ms", NULL };
 	pid_t rec = record_start(args);
@@ -731,8 +731,8 @@ static void test_kaslr_anchor_symbols(void **state)
 	recording = 0;
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	read_trace(&tf, NULL, NULL);
-	assert_int_equal(ksyms__load(&live), 0);
-	const struct ksyms *ks = trace_reader__ksyms(tf.r);
+	assert_int_equal(ksyms__load(&live, NULL), 0);
+	const struct symtab *ks = trace_reader__ksyms(tf.r);
 
 	assert_int_equal(count_sym(live, "_text", &live_addr), 1);
 	assert_int_equal(count_sym(ks, "_text", &trace_addr), 1);
@@ -742,8 +742,8 @@ static void test_kaslr_anchor_symbols(void **state)
 		assert_true(trace_addr == live_addr);
 	}
 	print_message("_text at %#llx in the trace's %zu symbols\n", (unsigned long long)trace_addr,
-		      ksyms__count(ks));
-	ksyms__free(live);
+		      symtab__count(ks));
+	symtab__free(live);
 	trace_reader__close(tf.r);
 }
 

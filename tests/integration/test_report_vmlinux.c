@@ -10,7 +10,7 @@
 #include <inttypes.h>
 #include <sys/wait.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/trace.h"
 
 #define KASLR_BIAS 0x2a000000ULL
@@ -102,7 +102,7 @@ static int write_trace(const char *path, const char *release, enum variant v)
 			    sym_addr("ret_middle") + KASLR_BIAS + stray,
 			    sym_addr("ret_main") + KASLR_BIAS + stray };
 	struct trace_writer *w = NULL;
-	struct ksyms *ks = ksyms__new();
+	struct symtab *ks = symtab__new();
 	uint32_t tag, comm;
 	size_t i;
 	int err = ks ? 0 : -ENOMEM, k;
@@ -115,14 +115,14 @@ static int write_trace(const char *path, const char *release, enum variant v)
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s%s", v == V_FOREIGN ? "other_" : "", funcs[i]);
-		err = ksyms__add(ks, sym_addr(funcs[i]) + KASLR_BIAS + moved, name, NULL);
+		err = symtab__add(ks, sym_addr(funcs[i]) + KASLR_BIAS + moved, name, NULL);
 	}
 	/* Stray addresses still resolve to a symbol of the snapshot. */
 	if (!err && v == V_STRAY)
-		err = ksyms__add(ks, sym_addr("_text") + KASLR_BIAS + stray, "far_away", NULL);
+		err = symtab__add(ks, sym_addr("_text") + KASLR_BIAS + stray, "far_away", NULL);
 	if (err)
 		goto out;
-	ksyms__finish(ks);
+	symtab__finish(ks);
 	err = trace_writer__open(path, &hdr, &w);
 	if (err)
 		goto out;
@@ -145,7 +145,7 @@ static int write_trace(const char *path, const char *release, enum variant v)
 	}
 out:
 	trace_writer__close(w, 0);
-	ksyms__free(ks);
+	symtab__free(ks);
 	return err;
 }
 

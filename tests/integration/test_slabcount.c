@@ -64,14 +64,14 @@ static void only_this_process(void)
 static struct slab_counters *start_or_fail(void)
 {
 	struct slab_counters *sc = NULL;
-	struct ksyms *ks = NULL;
+	struct symtab *ks = NULL;
 	char why[256];
 	int err;
 
-	if (ksyms__load(&ks))
+	if (ksyms__load(&ks, NULL))
 		ks = NULL;
 	err = slab_counters__start(ks, &sc, why, sizeof(why));
-	ksyms__free(ks);
+	symtab__free(ks);
 	if (err)
 		print_message("slab_counters__start: %d: %s\n", err, why);
 	assert_int_equal(err, 0);

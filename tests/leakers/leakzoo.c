@@ -6,22 +6,27 @@
  *        leakzoo --list          one line per kind: NAME leak|decoy WHAT
  *
  *   --rate N      objects made per second (a decimal; default per kind,
- *                 mostly 50/s). The schedule is absolute: a late wakeup
- *                 catches up, so the count tracks N*t.
- *   --max N       objects in all; then it holds what it made (default per
- *                 kind, bounded so nothing exhausts this shared machine; a
- *                 cap per kind refuses more, see --list)
+ *                 mostly 50/s, 5/s for threads and POSIX messages). The
+ *                 schedule is absolute: a late wakeup catches up, so the
+ *                 count tracks N*t.
+ *   --max N       objects in all; then it holds what it made. The defaults
+ *                 keep a leak growing for 60 s or more (diagnose's longest
+ *                 watch) and stay far below this shared machine's limits
+ *                 (at most 8000 fds); a cap per kind refuses more (--list)
  *   --size BYTES  what each object carries, where the kind has a payload:
  *                 bytes left unread in a pipe or socket, mapping length,
  *                 thread stack, SysV/POSIX message size, key payload,
  *                 memfd length. Refused for kinds without one.
- *   --pass FDKIND scm only: the fd kind passed to the holder (default eventfd)
+ *   --pass FDKIND scm, scmfork: the fd kind passed to the holder (default
+ *                 eventfd)
  *   --comm NAME   the process's name (comm, 1..15 bytes, any bytes: a test
  *                 of odd or hostile names can use it); the holder of scm is
  *                 "leakzoo-holder" whatever it is
  *
  * Leaks (what grows, and where to see it):
- *   eventfd timerfd epoll file memfd   1 fd per object    /proc/PID/fd
+ *   eventfd timerfd epoll signalfd     1 fd per object    /proc/PID/fd
+ *   pidfd file memfd mqueue            (mqueue: a POSIX queue of one
+ *                                      message, unlinked: the fd holds it)
  *   pipe unix tcp                      2 fds per object   (both ends held;
  *                                      tcp: a loopback connection, the
  *                                      client and the accepted socket)
@@ -34,13 +39,26 @@
  *   posixmq  unread POSIX mqueue messages, 10 a queue, and no fd is kept
  *            open: no process holds them (/dev/mqueue/leakzoo.PID.*)
  *   key      user keys added to a new session keyring named leakzoo.PID,
- *            descriptions leakzoo.PID.N    /proc/keys, /proc/key-users
+ *            descriptions leakzoo.PID.N    /proc/keys, /proc/key-users.
+ *            The process holds them: its session keyring goes when it
+ *            exits, and they with it (even without the cleanup)
+ *   userkey  the same, into the uid's user keyring (_uid.UID), which
+ *            outlives every process: held by no process. A SIGKILL leaves
+ *            them there: keyctl invalidate those named leakzoo.PID.*
  *   inotify  one inotify fd, one watch per object on a directory made for
  *            it under a temp dir   /proc/PID/fdinfo/FD "inotify wd:" lines
  *   scm      this process (the allocator) makes fds and sends them over
  *            SCM_RIGHTS to a child "leakzoo-holder" (the holder) that never
  *            closes them; the allocator closes its copies, so only the
  *            holder's fd table grows
+ *   scmfork  the same, but each object is made and sent by a child of its
+ *            own, "leakzoo-alloc", that exits at once: the holder holds
+ *            files whose allocators are long gone ("allocator children P")
+ *   inflight eventfds sent over SCM_RIGHTS (one a 1-byte message) into a
+ *            UNIX stream socket whose other end is never read, then closed:
+ *            the files are in no fd table, only in the receive queue of a
+ *            socket this process holds (a new socket pair when a queue is
+ *            full, a few hundred messages). Recv-Q of `ss -x` by inode
  * Decoys (must not be called leaks):
  *   dentry   stat() of names that do not exist, in a temp dir: the dentry
  *            cache grows (negative dentries), reclaimable; no fd, thread or
@@ -58,20 +76,24 @@
  * leak|decoy", "rate R", "max M", "size S" (where it applies), facts some
  * kinds add ("pass FDKIND", "dir PATH", "keyring SERIAL", "tcp_listen
  * ADDR:PORT", "file PATH"), "allocator P" (the process that makes the
- * objects: this one), "holder P" (the process that keeps them: this one, the
- * child for scm) or "holder none" (sysvmsg, posixmq: no process holds them;
- * also dentry, pagecache), then "ready", and starts.
+ * objects: this one; "allocator children P" for scmfork), "holder P" (the process that keeps them: this one, the
+ * child for scm and scmfork) or "holder none" (sysvmsg, posixmq, userkey: no process
+ * holds them; also dentry, pagecache), "unit UNIT N": each object adds N of UNIT (fd,
+ * thread, mapping, sysv_msg, posix_mq_msg, key, inotify_watch, dentry, page;
+ * N 0 for flatfds and burst, whose count must stay level), then "ready",
+ * and starts.
  * "max reached" when --max objects are made (flatfds and burst never reach
  * it: they churn until told to stop). Until stdin reaches EOF (what it reads
  * is discarded) or SIGTERM/SIGINT/SIGHUP: then it frees everything it made,
  * also what outlives a process (SysV queues: IPC_RMID; POSIX queues:
- * mq_unlink; keys and the keyring: invalidated; temp dirs and files removed;
+ * mq_unlink; keys invalidated, and the session keyring; temp dirs and files removed;
  * the holder child killed and reaped), prints "freed" and exits 0.
  * Exit 2 on bad arguments (with a usage line), 1 when a syscall fails (the
  * reason on stderr; what was made so far is freed first). A SIGKILL leaves
- * SysV and POSIX queues behind: remove those with lspid = PID, and
- * /dev/mqueue/leakzoo.PID.*. Raises its soft RLIMIT_NOFILE to the hard
- * limit; run it under a lower `ulimit -n` to bring a near-limit case close. */
+ * SysV and POSIX queues behind (remove those with lspid = PID, and
+ * /dev/mqueue/leakzoo.PID.*) and userkey's keys. Raises its soft RLIMIT_NOFILE to the hard
+ * limit: to bring a near-limit case close, lower the hard limit (bash's
+ * `ulimit -n N` sets both). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,6 +117,7 @@
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -103,12 +126,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096L
 /* Key syscalls by number (no libkeyutils). */
 #define ZOO_KEYCTL_JOIN_SESSION_KEYRING 1
 #define ZOO_KEYCTL_CLEAR 7
 #define ZOO_KEYCTL_INVALIDATE 21
+#define ZOO_KEYCTL_GET_KEYRING_ID 0
 #define ZOO_KEY_SPEC_SESSION_KEYRING (-3)
+#define ZOO_KEY_SPEC_USER_KEYRING (-4)
 #define BURST_IDLE 2.0
 #define BURST_HOLD 0.5
 #define MQ_MSGS 10
@@ -121,7 +145,8 @@ struct kind {
 	long max, cap_max;   /* default and largest --max */
 	long size, min_size, cap_size; /* cap_size 0: no payload */
 	long cap_bytes;      /* largest --max * --size, 0 for none */
-	int fds_per_object;  /* for the fd kinds (scm --pass too); 0 otherwise */
+	const char *unit;    /* what grows, "unit UNIT PER": PER of it an object */
+	int per;             /* (0 for the decoys that keep it flat) */
 	const char *what;
 	void (*setup)(void);
 	void (*make)(long i);
@@ -133,6 +158,8 @@ static const struct kind *pass_kind;
 static double opt_rate;
 static long opt_max, opt_size;
 static volatile sig_atomic_t stop;
+static long PAGE; /* the page size, at run time */
+static pid_t owner; /* the process that made everything and frees it */
 
 /* Everything made, for the cleanup. */
 static int *fds;
@@ -151,6 +178,7 @@ static long nmq;
 static int32_t *keys;
 static long nkeys;
 static int32_t keyring = -1;
+static bool user_keyring;
 static char **maps;
 static long nmaps;
 static char *map_base;
@@ -164,6 +192,8 @@ static void die(const char *what)
 	int e = errno;
 
 	fprintf(stderr, "leakzoo %s: %s: %s\n", K ? K->name : "", what, strerror(e));
+	if (getpid() != owner)
+		_exit(1); /* an allocating child: the parent says it failed and frees */
 	cleanup();
 	exit(1);
 }
@@ -180,10 +210,15 @@ static void *xcalloc(size_t n, size_t sz)
 static void push_fd(int fd)
 {
 	if (nfds == fds_cap) {
-		fds_cap = fds_cap ? 2 * fds_cap : 1024;
-		fds = realloc(fds, fds_cap * sizeof(*fds));
-		if (!fds)
+		long cap = fds_cap ? 2 * fds_cap : 1024;
+		int *more = realloc(fds, cap * sizeof(*fds));
+
+		if (!more) {
+			close(fd);
 			die("realloc");
+		}
+		fds = more;
+		fds_cap = cap;
 	}
 	fds[nfds++] = fd;
 }
@@ -213,7 +248,7 @@ static void make_tmpdir(void)
 	printf("dir %s\n", tmpdir);
 }
 
-/* Write all of buf to fd (a pipe or socket with room for it). */
+/* Write n bytes of the payload to fd (a pipe, socket or file with room). */
 static void fill(int fd, long n, const char *what)
 {
 	while (n > 0) {
@@ -249,6 +284,39 @@ static int fd_timerfd(int out[2])
 static int fd_epoll(int out[2])
 {
 	out[0] = need(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
+	return 1;
+}
+
+static int fd_signalfd(int out[2])
+{
+	sigset_t usr1;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	out[0] = need(signalfd(-1, &usr1, SFD_CLOEXEC), "signalfd");
+	return 1;
+}
+
+static int fd_pidfd(int out[2])
+{
+	out[0] = need((int)syscall(SYS_pidfd_open, getpid(), 0), "pidfd_open");
+	return 1;
+}
+
+/* A POSIX queue with one message, unlinked at once: only the fd keeps it
+ * (as a memfd keeps its memory), so nothing of it outlives the process. */
+static int fd_mqueue(int out[2])
+{
+	static long n;
+	struct mq_attr at = { .mq_maxmsg = 1, .mq_msgsize = opt_size ? opt_size : 1 };
+	char name[64];
+
+	snprintf(name, sizeof(name), "/leakzoo.%d.fd%ld", (int)getpid(), n++);
+	out[0] = need(mq_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK, 0600, &at),
+		      "mq_open");
+	mq_unlink(name);
+	if (mq_send(out[0], payload, opt_size, 0))
+		die("mq_send");
 	return 1;
 }
 
@@ -340,6 +408,8 @@ static const struct fdkind fdkinds[] = {
 	{ "epoll", fd_epoll, NULL },     { "file", fd_file, setup_file },
 	{ "memfd", fd_memfd, NULL },     { "pipe", fd_pipe, NULL },
 	{ "unix", fd_unix, NULL },       { "tcp", fd_tcp, setup_tcp },
+	{ "signalfd", fd_signalfd, NULL }, { "pidfd", fd_pidfd, NULL },
+	{ "mqueue", fd_mqueue, NULL },
 };
 
 static const struct fdkind *fdkind(const char *name)
@@ -433,7 +503,9 @@ static void setup_scm(void)
 	printf("pass %s\n", f->name);
 }
 
-static void make_scm(long i)
+/* Make one object of the pass kind and send it to the holder: the fds sent
+ * are closed here, so only the holder keeps them. */
+static void send_object(void)
 {
 	int out[2], n = fdkind(pass_kind->name)->open(out);
 	char byte = 0;
@@ -443,7 +515,6 @@ static void make_scm(long i)
 			    .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
 	struct cmsghdr *c;
 
-	(void)i;
 	memset(ctl, 0, sizeof(ctl));
 	c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
@@ -455,6 +526,79 @@ static void make_scm(long i)
 			die("sendmsg SCM_RIGHTS to the holder");
 	for (int j = 0; j < n; j++)
 		close(out[j]);
+}
+
+static void make_scm(long i)
+{
+	(void)i;
+	send_object();
+}
+
+/* scmfork: each object is made by a child of its own that sends it and
+ * exits: the holder's fds were allocated by processes long gone. */
+static void make_scmfork(long i)
+{
+	pid_t child;
+	int st;
+
+	(void)i;
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		prctl(PR_SET_NAME, "leakzoo-alloc");
+		send_object(); /* (a failure says why and exits 1) */
+		_exit(0);
+	}
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		errno = ECHILD;
+		die("an allocating child failed");
+	}
+}
+
+/* ---- inflight: fds held by nobody's fd table, in a socket's queue */
+
+static int infl_sock = -1; /* the sending end of the current pair */
+
+static void make_inflight(long i)
+{
+	int fd = need(eventfd(0, EFD_CLOEXEC), "eventfd");
+	char byte = 0;
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &byte, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			    .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c;
+
+	(void)i;
+	memset(ctl, 0, sizeof(ctl));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	for (;;) {
+		if (infl_sock < 0) {
+			int sv[2];
+
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+				die("socketpair");
+			push_fd(sv[0]);
+			push_fd(sv[1]); /* the end that is never read */
+			infl_sock = sv[0];
+		}
+		if (sendmsg(infl_sock, &m, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			die("sendmsg SCM_RIGHTS");
+		infl_sock = -1; /* its queue is full: a new pair */
+	}
+	close(fd); /* now only the message in the queue holds the file */
 }
 
 /* ---- thread */
@@ -622,14 +766,25 @@ static void setup_key(void)
 	printf("keyring %d\n", (int)keyring);
 }
 
+/* The uid's user keyring: shared by all its processes, it outlives them. */
+static void setup_userkey(void)
+{
+	keyring = (int32_t)syscall(SYS_keyctl, ZOO_KEYCTL_GET_KEYRING_ID,
+				   (int32_t)ZOO_KEY_SPEC_USER_KEYRING, 1);
+	if (keyring < 0)
+		die("keyctl get user keyring");
+	user_keyring = true; /* not ours to clear */
+	keys = xcalloc(opt_max, sizeof(*keys));
+	printf("keyring %d\n", (int)keyring);
+}
+
 static void make_key(long i)
 {
 	char desc[64];
 	long k;
 
 	snprintf(desc, sizeof(desc), "leakzoo.%d.%ld", (int)getpid(), i);
-	k = syscall(SYS_add_key, "user", desc, payload, (size_t)opt_size,
-		    (int32_t)ZOO_KEY_SPEC_SESSION_KEYRING);
+	k = syscall(SYS_add_key, "user", desc, payload, (size_t)opt_size, keyring);
 	if (k < 0)
 		die("add_key");
 	keys[nkeys++] = (int32_t)k;
@@ -736,59 +891,96 @@ static void setup_pagecache(void)
 
 static void make_pagecache(long i)
 {
-	char buf[PAGE];
-
-	if (pread(data_fd, buf, PAGE, i * PAGE) != PAGE)
+	if (pread(data_fd, payload, PAGE, i * PAGE) != PAGE)
 		die("pread");
 }
 
 /* ---- the table */
 
-#define FDK(n, r, mx, cap, sz, cs, fpo, w)                                              \
-	{ n, false, false, r, mx, cap, sz, 0, cs, cs ? 64L << 20 : 0, fpo, w, setup_fd, \
-	  make_fd, NULL }
+/* The fd kinds: 1 or 2 fds an object, none of which the defaults exhaust. */
+#define FDK(n, mx, cap, sz, cs, nfd, w)                                                  \
+	{ .name = n, .rate = 50, .max = mx, .cap_max = cap, .size = sz, .cap_size = cs,  \
+	  .cap_bytes = cs ? 64L << 20 : 0, .unit = "fd", .per = nfd, .what = w,           \
+	  .setup = setup_fd, .make = make_fd }
 
 static const struct kind kinds[] = {
-	FDK("eventfd", 50, 1000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
-	FDK("timerfd", 50, 1000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
-	FDK("epoll", 50, 1000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
-	FDK("file", 50, 1000, 15000, 0, 0, 1, "one regular file opened again and again"),
-	FDK("memfd", 50, 1000, 15000, 4096, 1L << 20, 1,
-	    "memfds with --size bytes written (shmem)"),
-	FDK("pipe", 50, 1000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
-	FDK("unix", 50, 1000, 7000, 0, 32768, 2,
-	    "UNIX stream socket pairs; --size bytes left unread"),
-	FDK("tcp", 50, 1000, 5000, 0, 32768, 2,
+	FDK("eventfd", 4000, 15000, 0, 0, 1, "eventfds (anon_inode:[eventfd])"),
+	FDK("timerfd", 4000, 15000, 0, 0, 1, "armed timerfds (anon_inode:[timerfd])"),
+	FDK("epoll", 4000, 15000, 0, 0, 1, "epoll fds (anon_inode:[eventpoll])"),
+	FDK("signalfd", 4000, 15000, 0, 0, 1, "signalfds (anon_inode:[signalfd])"),
+	FDK("pidfd", 4000, 15000, 0, 0, 1, "pidfds of itself (anon_inode:[pidfd])"),
+	FDK("file", 4000, 15000, 0, 0, 1, "one regular file opened again and again"),
+	FDK("memfd", 4000, 15000, 4096, 1L << 20, 1, "memfds with --size bytes written (shmem)"),
+	/* Queues are few system-wide (fs.mqueue.queues_max, 256 here): 100 at most. */
+	FDK("mqueue", 50, 100, 64, 8192, 1,
+	    "POSIX queues of one --size message, unlinked: only the fd holds each"),
+	FDK("pipe", 3000, 7000, 0, 65536, 2, "pipes, both ends; --size bytes left unread"),
+	FDK("unix", 3000, 7000, 0, 32768, 2, "UNIX stream socket pairs; --size bytes left unread"),
+	FDK("tcp", 3000, 5000, 0, 32768, 2,
 	    "loopback TCP connections, both ends; --size bytes left unread"),
-	{ "thread", false, false, 50, 200, 2000, 65536, 16384, 8L << 20, 256L << 20, 0,
-	  "threads that never exit; --size stack bytes", NULL, make_thread, NULL },
-	{ "map", false, false, 50, 1000, 30000, 8192, PAGE, 1L << 20, 256L << 20, 0,
-	  "anonymous mappings, one VMA each; --size bytes, touched", setup_map, make_map, NULL },
-	{ "sysvmsg", false, false, 50, 1000, 100000, 64, 1, 8192, 8L << 20, 0,
-	  "unread SysV messages of --size bytes, held by no process", setup_sysvmsg,
-	  make_sysvmsg, NULL },
-	{ "posixmq", false, false, 50, 300, 500, 64, 1, 8192, 1L << 20, 0,
-	  "unread POSIX mqueue messages, 10 a queue, no fd kept: held by no process", NULL,
-	  make_posixmq, NULL },
-	{ "key", false, false, 50, 1000, 20000, 32, 1, 32767, 4L << 20, 0,
-	  "user keys in a new session keyring; --size payload bytes", setup_key, make_key, NULL },
-	{ "inotify", false, false, 50, 1000, 20000, 0, 0, 0, 0, 0,
-	  "inotify watches, one fd, a directory each", setup_inotify, make_inotify, NULL },
-	{ "scm", false, false, 50, 1000, 7000, 0, 0, 0, 0, 1,
-	  "fds sent over SCM_RIGHTS to a holder process that keeps them", setup_scm, make_scm,
-	  NULL },
-	{ "dentry", true, false, 2000, 100000, 1000000, 0, 0, 0, 0, 0,
-	  "stat() of missing names, negative dentries (reclaimable)", setup_dentry,
-	  make_dentry, NULL },
-	{ "flatfds", true, true, 200, 4000, 15000, 0, 0, 0, 0, 1,
-	  "--max eventfds held, one closed and reopened at the rate", setup_flatfds,
-	  make_flatfds, NULL },
-	{ "burst", true, true, 4000, 2000, 15000, 0, 0, 0, 0, 1,
-	  "--max eventfds opened at the rate, closed 0.5 s later, every cycle", NULL,
-	  make_burst, burst_due },
-	{ "pagecache", true, false, 2000, 8192, 65536, 0, 0, 0, 0, 0,
-	  "a file of --max pages read a page at the rate (page cache)",
-	  setup_pagecache, make_pagecache, NULL },
+	{ .name = "inflight", .rate = 50, .max = 4000, .cap_max = 15000,
+	  .unit = "inflight_fd", .per = 1,
+	  .what = "eventfds sent over SCM_RIGHTS into a UNIX socket no one reads, then "
+		  "closed: in no fd table, held by the queue of a socket this process holds",
+	  .make = make_inflight },
+	{ .name = "thread", .rate = 5, .max = 400, .cap_max = 2000,
+	  .size = 65536, .min_size = 16384, .cap_size = 8L << 20, .cap_bytes = 256L << 20,
+	  .unit = "thread", .per = 1, .what = "threads that never exit; --size stack bytes",
+	  .make = make_thread },
+	{ .name = "map", .rate = 50, .max = 4000, .cap_max = 30000,
+	  .size = 8192, .min_size = 4096, /* and rounded up to pages */ .cap_size = 1L << 20, .cap_bytes = 256L << 20,
+	  .unit = "mapping", .per = 1,
+	  .what = "anonymous mappings, one VMA each; --size bytes, touched",
+	  .setup = setup_map, .make = make_map },
+	{ .name = "sysvmsg", .rate = 50, .max = 4000, .cap_max = 100000,
+	  .size = 64, .min_size = 1, .cap_size = 8192, .cap_bytes = 8L << 20,
+	  .unit = "sysv_msg", .per = 1,
+	  .what = "unread SysV messages of --size bytes, held by no process",
+	  .setup = setup_sysvmsg, .make = make_sysvmsg },
+	{ .name = "posixmq", .rate = 5, .max = 400, .cap_max = 500,
+	  .size = 64, .min_size = 1, .cap_size = 8192, .cap_bytes = 1L << 20,
+	  .unit = "posix_mq_msg", .per = 1,
+	  .what = "unread POSIX mqueue messages, 10 a queue, no fd kept: held by no process",
+	  .make = make_posixmq },
+	{ .name = "key", .rate = 50, .max = 4000, .cap_max = 20000,
+	  .size = 32, .min_size = 1, .cap_size = 32767, .cap_bytes = 4L << 20,
+	  .unit = "key", .per = 1,
+	  .what = "user keys in a new session keyring; --size payload bytes",
+	  .setup = setup_key, .make = make_key },
+	{ .name = "userkey", .rate = 50, .max = 4000, .cap_max = 20000,
+	  .size = 32, .min_size = 1, .cap_size = 32767, .cap_bytes = 4L << 20,
+	  .unit = "key", .per = 1,
+	  .what = "user keys in the uid's user keyring, which outlives every process: "
+		  "held by no process",
+	  .setup = setup_userkey, .make = make_key },
+	{ .name = "inotify", .rate = 50, .max = 4000, .cap_max = 20000,
+	  .unit = "inotify_watch", .per = 1, .what = "inotify watches, one fd, a directory each",
+	  .setup = setup_inotify, .make = make_inotify },
+	{ .name = "scm", .rate = 50, .max = 3000, .cap_max = 7000,
+	  .unit = "fd", .per = 1, /* the holder's; 2 when --pass gives 2 an object */
+	  .what = "fds sent over SCM_RIGHTS to a holder process that keeps them",
+	  .setup = setup_scm, .make = make_scm },
+	{ .name = "scmfork", .rate = 20, .max = 2000, .cap_max = 7000,
+	  .unit = "fd", .per = 1,
+	  .what = "as scm, but each object made by a child \"leakzoo-alloc\" that sends it "
+		  "and exits: the allocators are gone",
+	  .setup = setup_scm, .make = make_scmfork },
+	{ .name = "dentry", .decoy = true, .rate = 2000, .max = 100000, .cap_max = 1000000,
+	  .unit = "dentry", .per = 1,
+	  .what = "stat() of missing names, negative dentries (reclaimable)",
+	  .setup = setup_dentry, .make = make_dentry },
+	{ .name = "flatfds", .decoy = true, .forever = true, .rate = 200, .max = 4000,
+	  .cap_max = 15000, .unit = "fd", .per = 0,
+	  .what = "--max eventfds held, one closed and reopened at the rate",
+	  .setup = setup_flatfds, .make = make_flatfds },
+	{ .name = "burst", .decoy = true, .forever = true, .rate = 4000, .max = 2000,
+	  .cap_max = 15000, .unit = "fd", .per = 0,
+	  .what = "--max eventfds opened at the rate, closed 0.5 s later, every cycle",
+	  .make = make_burst, .due = burst_due },
+	{ .name = "pagecache", .decoy = true, .rate = 128, .max = 8192, .cap_max = 65536,
+	  .unit = "page", .per = 1,
+	  .what = "a file of --max pages read a page at the rate (page cache)",
+	  .setup = setup_pagecache, .make = make_pagecache },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -797,7 +989,7 @@ static void cleanup(void)
 	static bool done;
 	char path[PATH_MAX];
 
-	if (done)
+	if (done || getpid() != owner) /* a child frees nothing of its parent's */
 		return;
 	done = true;
 	if (holder_sock >= 0)
@@ -822,7 +1014,7 @@ static void cleanup(void)
 	}
 	for (long i = 0; i < nkeys; i++)
 		syscall(SYS_keyctl, ZOO_KEYCTL_INVALIDATE, keys[i]);
-	if (keyring >= 0) {
+	if (keyring >= 0 && !user_keyring) {
 		syscall(SYS_keyctl, ZOO_KEYCTL_CLEAR, keyring);
 		syscall(SYS_keyctl, ZOO_KEYCTL_INVALIDATE, keyring);
 	}
@@ -863,8 +1055,8 @@ static void list_kinds(void)
 	for (size_t i = 0; i < NKINDS; i++) {
 		const struct kind *k = &kinds[i];
 
-		printf("%-9s %-5s %s (rate %g/s, max %ld, at most %ld", k->name,
-		       k->decoy ? "decoy" : "leak", k->what, k->rate, k->max, k->cap_max);
+		printf("%-9s %-5s %s (%s; rate %g/s, max %ld, at most %ld", k->name,
+		       k->decoy ? "decoy" : "leak", k->what, k->unit, k->rate, k->max, k->cap_max);
 		if (k->cap_size)
 			printf(", size %ld, %ld..%ld", k->size, k->min_size, k->cap_size);
 		printf(")\n");
@@ -907,7 +1099,15 @@ int main(int argc, char **argv)
 	long i = 0;
 	int c;
 
+	/* A closed std fd would be taken by the first object made (stdout an
+	 * eventfd, or a stdin that never reaches EOF): /dev/null in its place
+	 * (a closed stdin is at EOF, then, and it stops at once). */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			return 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	PAGE = sysconf(_SC_PAGESIZE);
+	owner = getpid();
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rate_s = optarg; break;
@@ -970,15 +1170,16 @@ int main(int argc, char **argv)
 		usage_exit(msg);
 	}
 	if (pass_s) {
-		if (strcmp(K->name, "scm"))
-			usage_exit("--pass is for scm only");
+		if (K->setup != setup_scm)
+			usage_exit("--pass is for scm and scmfork only");
 		if (!fdkind(pass_s)) {
-			snprintf(msg, sizeof(msg), "--pass wants an fd kind (eventfd timerfd epoll "
-						   "file memfd pipe unix tcp), not '%s'", pass_s);
+			snprintf(msg, sizeof(msg),
+				 "--pass wants an fd kind (eventfd timerfd epoll signalfd pidfd "
+				 "file memfd mqueue pipe unix tcp), not '%s'", pass_s);
 			usage_exit(msg);
 		}
 	}
-	if (K->make == make_scm) {
+	if (K->make == make_scm || K->make == make_scmfork) {
 		pass_kind = &kinds[0];
 		for (size_t j = 0; j < NKINDS && pass_s; j++)
 			if (strcmp(kinds[j].name, pass_s) == 0)
@@ -1022,15 +1223,21 @@ int main(int argc, char **argv)
 		K->setup();
 	/* Who allocates, and who holds what was made: the process whose fd
 	 * table, threads, mappings or session keyring keep it, or none. */
-	printf("allocator %d\n", (int)getpid());
+	if (K->make == make_scmfork)
+		printf("allocator children %d\n", (int)getpid());
+	else
+		printf("allocator %d\n", (int)getpid());
 	if (holder_pid > 0)
 		printf("holder %d\n", (int)holder_pid);
-	else if (K->make == make_sysvmsg || K->make == make_posixmq || K->make == make_dentry ||
-		 K->make == make_pagecache)
+	else if (K->make == make_sysvmsg || K->make == make_posixmq || K->setup == setup_userkey ||
+		 K->make == make_dentry || K->make == make_pagecache)
 		printf("holder none\n");
 	else
 		printf("holder %d\n", (int)getpid());
+	printf("unit %s %d\n", K->unit, pass_kind ? pass_kind->per : K->per);
 	printf("ready\n");
+	if (!K->forever && opt_max == 0)
+		printf("max reached\n");
 
 	start = now();
 	while (!stop) {
@@ -1066,9 +1273,7 @@ int main(int argc, char **argv)
 			ssize_t r = read(0, buf, sizeof(buf));
 
 			if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-				break; /* EOF (or stdin unusable): stop */
-			if (pfd.revents & POLLNVAL)
-				break;
+				break; /* EOF (or stdin closed or unusable): stop */
 		}
 	}
 	cleanup();

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/trace.h"
 
 #define RT_START 1000000000000ULL
@@ -53,14 +53,14 @@ static int rt_write(const char *path, int n_kept, int m_churn)
 				    .start_ns = RT_START, .stacks = true, .sample_every = 1,
 				    .options = "--stacks (test workload)" };
 	struct trace_writer *w = NULL;
-	struct ksyms *ks = NULL;
+	struct symtab *ks = NULL;
 	uint32_t t_eventfd, t_k64, t_page, c_leak, c_kworker;
 	int err;
 
 	strcpy(hdr.hostname, "testhost");
 	strcpy(hdr.kernel_release, "6.18.44-test");
 	strcpy(hdr.boot_id, "00000000-0000-0000-0000-000000000000");
-	err = ksyms__parse(rt_kallsyms, sizeof(rt_kallsyms) - 1, &ks);
+	err = symtab__parse(rt_kallsyms, sizeof(rt_kallsyms) - 1, &ks, NULL);
 	if (err)
 		return err;
 	err = trace_writer__open(path, &hdr, &w);
@@ -184,7 +184,7 @@ static int rt_write(const char *path, int n_kept, int m_churn)
 out:
 	if (w)
 		trace_writer__close(w, 0);
-	ksyms__free(ks);
+	symtab__free(ks);
 	return err;
 }
 

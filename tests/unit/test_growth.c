@@ -176,6 +176,43 @@ static void test_envelope(void **state)
 	assert_true(fit.envelope_per_s == 0);
 }
 
+/* Theil–Sen with Sen's interval: the slope equals growth_theil_sen's, the
+ * interval holds it and narrows with more samples, the intercept puts the
+ * line through the data; a perfect line has a zero-width interval. */
+static void test_theil_sen_fit(void **state)
+{
+	double t[N], y[N], slope;
+	struct growth_ts_fit fit, fit10;
+	uint64_t st = 7;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		t[i] = 10.0 * (double)i;
+		y[i] = 50 + 0.5 * t[i] + 20 * noise(&st);
+	}
+	assert_int_equal(growth_theil_sen_fit(t, y, N, 1.96, &fit), 0);
+	assert_int_equal(growth_theil_sen(t, y, N, &slope), 0);
+	assert_true(fit.slope == slope);
+	assert_true(fit.slope_lo < fit.slope && fit.slope < fit.slope_hi);
+	assert_true(fit.slope_lo < 0.5 && 0.5 < fit.slope_hi);
+	assert_true(fabs(fit.intercept - 50) < 10);
+	assert_int_equal(fit.pairs, N * (N - 1) / 2);
+	assert_int_equal(growth_theil_sen_fit(t, y, 10, 1.96, &fit10), 0);
+	assert_true(fit10.slope_hi - fit10.slope_lo > fit.slope_hi - fit.slope_lo);
+	for (i = 0; i < N; i++)
+		y[i] = 7 - 2 * t[i];
+	assert_int_equal(growth_theil_sen_fit(t, y, N, 2.58, &fit), 0);
+	assert_true(fit.slope == -2 && fit.slope_lo == -2 && fit.slope_hi == -2);
+	assert_true(fabs(fit.intercept - 7) < 1e-9);
+	/* too short: all zero; three samples: the interval is all pairs */
+	assert_int_equal(growth_theil_sen_fit(t, y, 1, 1.96, &fit), 0);
+	assert_true(fit.slope == 0 && fit.slope_lo == 0 && fit.slope_hi == 0 && fit.pairs == 0);
+	y[0] = 0, y[1] = 10, y[2] = 40;
+	assert_int_equal(growth_theil_sen_fit(t, y, 3, 1.96, &fit), 0);
+	assert_true(fit.slope_lo == 1 && fit.slope == 2 && fit.slope_hi == 3);
+}
+
 static void test_time_to_limit(void **state)
 {
 	(void)state;
@@ -196,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_slopes),
 		cmocka_unit_test(test_long_series),
 		cmocka_unit_test(test_envelope),
+		cmocka_unit_test(test_theil_sen_fit),
 		cmocka_unit_test(test_time_to_limit),
 	};
 

@@ -5,7 +5,7 @@
 #include <errno.h>
 
 #include "bpf/kmalloc_sites.h"
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 
 /* As on this 6.18 machine, with an alias, a module symbol and the last
  * symbol of the table (its end is unknown) among them. */
@@ -21,12 +21,12 @@ static const char kallsyms[] = "ffffffff81644600 T __kmalloc_large_noprof\n"
 
 static void test_ranges(void **state)
 {
-	struct ksyms *ks = NULL;
+	struct symtab *ks = NULL;
 	uint64_t lo[8], hi[8];
 	int n;
 
 	(void)state;
-	assert_int_equal(ksyms__parse(kallsyms, strlen(kallsyms), &ks), 0);
+	assert_int_equal(symtab__parse(kallsyms, strlen(kallsyms), &ks, NULL), 0);
 	n = kmalloc_entry_ranges(ks, lo, hi, 8);
 	/* __kmalloc_large_noprof, _node, and __kmalloc_noprof with its alias:
 	 * each ends at the next different address; not the module's, not the
@@ -38,7 +38,7 @@ static void test_ranges(void **state)
 	assert_true(lo[3] == 0xffffffff81648020ull && hi[3] == 0xffffffff81648400ull);
 	/* Bounded by max. */
 	assert_int_equal(kmalloc_entry_ranges(ks, lo, hi, 1), 1);
-	ksyms__free(ks);
+	symtab__free(ks);
 	/* kallsyms unreadable: the caller says what that costs. */
 	assert_int_equal(kmalloc_entry_ranges(NULL, lo, hi, 8), -ENOENT);
 }

@@ -1,8 +1,10 @@
 /* The output model: one table rendered as text, CSV and JSON; the JSON writer. */
 #include "test_util.h"
 
+#include "output/handle_tables.h"
 #include "output/json.h"
 #include "output/table.h"
+#include "util/user_names.h"
 
 static char *render(const struct table *t, enum output_format fmt,
 		    const struct table_render_opts *opts)
@@ -171,6 +173,69 @@ static void test_json_escapes_every_control_byte(void **state)
 	free(out);
 }
 
+/* A process or file name can hold any byte: the text renderer shows control
+ * bytes and invalid UTF-8 escaped, aligned by the escaped width; CSV and
+ * JSON keep escaping their own way. */
+static void test_text_escapes_control_bytes(void **state)
+{
+	struct table *t = table_new();
+	char *text, *csv, *json;
+	int r;
+
+	(void)state;
+	assert_int_equal(table_add_col(t, "Command", "comm", COL_STR, 0), 0);
+	assert_int_equal(table_add_col(t, "Name", "name", COL_STR, 0), 1);
+	assert_int_equal(table_add_col(t, "N", "n", COL_INT, 0), 2);
+	r = table_add_row(t);
+	table_set_str(t, r, 0, "\033[31mEVIL\n");
+	table_set_str(t, r, 1, "/tmp/a\rb\x9b\xff\xc2\x9b" "c");
+	table_set_int(t, r, 2, 1);
+	r = table_add_row(t);
+	table_set_str(t, r, 0, "caf\xc3\xa9");
+	table_set_str(t, r, 1, "x");
+	table_set_int(t, r, 2, 22);
+	text = render(t, FMT_TEXT, NULL);
+	assert_null(strchr(text, '\033'));
+	assert_null(strchr(text, '\r'));
+	assert_string_equal(text,
+			    "Command         Name                         N\n"
+			    "\\x1b[31mEVIL\\n  /tmp/a\\rb\\x9b\\xff\\xc2\\x9bc   1\n"
+			    "caf\xc3\xa9            x                           22\n");
+	csv = render(t, FMT_CSV, NULL);
+	assert_non_null(strstr(csv, "\"\033[31mEVIL\n\""));
+	json = render(t, FMT_JSON, NULL);
+	assert_non_null(strstr(json, "\"comm\":\"\\u001b[31mEVIL\\n\""));
+	free(text);
+	free(csv);
+	free(json);
+	table_free(t);
+}
+
+/* The handles process table: fd_pct and maps_pct both carry the digits the
+ * text shows (maps_pct was the unrounded 0.10071722875019075 beside them). */
+static void test_handles_json_percentages_rounded(void **state)
+{
+	struct proc_handles p = { .pid = 1, .uid = 0, .fds = 294, .threads = 13, .maps = 66,
+				  .fd_soft_limit = 32768 };
+	struct handles_snapshot snap = { .procs = &p, .count = 1 };
+	struct user_names users = USER_NAMES_INIT;
+	struct table *t;
+	char *json, *text;
+
+	(void)state;
+	strcpy(p.comm, "init");
+	p.kinds[FD_KIND_PIPE] = 294;
+	assert_int_equal(handle_process_table(&snap, NULL, &users, 65530, &t), 0);
+	json = render(t, FMT_JSON, NULL);
+	assert_non_null(strstr(json, "\"fd_limit\":32768,\"fd_pct\":0.9,\"maps_pct\":0.1}"));
+	text = render(t, FMT_TEXT, NULL);
+	assert_non_null(strstr(text, "32768  0.90   0.10\n"));
+	free(json);
+	free(text);
+	table_free(t);
+	user_names_release(&users);
+}
+
 static void test_format_parse(void **state)
 {
 	enum output_format f;
@@ -193,6 +258,8 @@ int main(void)
 		cmocka_unit_test(test_sort_stable_nulls_last),
 		cmocka_unit_test(test_squeeze_to_width),
 		cmocka_unit_test(test_json_escapes_every_control_byte),
+		cmocka_unit_test(test_text_escapes_control_bytes),
+		cmocka_unit_test(test_handles_json_percentages_rounded),
 		cmocka_unit_test(test_format_parse),
 	};
 

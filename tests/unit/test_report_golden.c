@@ -224,6 +224,31 @@ static void test_filtered_summary(void **state)
 	free(out);
 }
 
+/* -f folded honours --group: its dimensions above the frames (issue 9:
+ * -g was ignored without a word); pprof, always per tag and stack,
+ * refuses it in one line. */
+static void test_folded_group(void **state)
+{
+	int status;
+	char *out;
+
+	(void)state;
+	out = report("-f folded -g comm,tag known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "fdleak;eventfd_ctx;entry_SYSCALL_64_after_hwframe;do_syscall_64;"
+				 "__x64_sys_eventfd2;do_eventfd;eventfd_create;kmem_cache_alloc 12\n");
+	free(out);
+	out = report("-f folded -g comm known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_string_equal(out, "fdleak;entry_SYSCALL_64_after_hwframe;do_syscall_64;"
+				 "__x64_sys_eventfd2;do_eventfd;eventfd_create;kmem_cache_alloc 12\n");
+	free(out);
+	out = report("-f pprof -g comm -o /dev/null known.pstrace", &status);
+	assert_int_equal(WEXITSTATUS(status), 2);
+	assert_non_null(strstr(out, "--group does not apply to -f pprof"));
+	free(out);
+}
+
 static void test_filters(void **state)
 {
 	int status;
@@ -375,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_exact_counts),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_filtered_summary),
+		cmocka_unit_test(test_folded_group),
 		cmocka_unit_test(test_golden_text),
 		cmocka_unit_test(test_golden_group_text),
 		cmocka_unit_test(test_golden_csv),

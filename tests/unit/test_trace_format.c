@@ -8,7 +8,7 @@
 #include <fcntl.h>
 #include <zlib.h>
 
-#include "kernel/ksyms.h"
+#include "util/symtab.h"
 #include "trace/format.h"
 #include "trace/trace.h"
 
@@ -138,15 +138,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(trace_writer__stack(w, 77, stack_a, 4), 0);
 	assert_int_equal(trace_writer__stack(w, 78, NULL, 0), 0);
 
-	struct ksyms *ks = ksyms__new();
+	struct symtab *ks = symtab__new();
 
 	assert_non_null(ks);
-	assert_int_equal(ksyms__add(ks, 0xffffffff81234500ull, "do_eventfd", NULL), 0);
-	assert_int_equal(ksyms__add(ks, 0xffffffff81200000ull, "__x64_sys_eventfd2", NULL), 0);
-	assert_int_equal(ksyms__add(ks, 0xffffffffc0401000ull, "mod_fn", "somemod"), 0);
-	ksyms__finish(ks);
+	assert_int_equal(symtab__add(ks, 0xffffffff81234500ull, "do_eventfd", NULL), 0);
+	assert_int_equal(symtab__add(ks, 0xffffffff81200000ull, "__x64_sys_eventfd2", NULL), 0);
+	assert_int_equal(symtab__add(ks, 0xffffffffc0401000ull, "mod_fn", "somemod"), 0);
+	symtab__finish(ks);
 	assert_int_equal(trace_writer__ksyms(w, ks), 0);
-	ksyms__free(ks);
+	symtab__free(ks);
 
 	struct trace_alloc a1 = { .ts_ns = 5000000100ull, .ptr = 0xffff888012345678ull,
 				  .call_site = 0xffffffff81234567ull, .bytes_req = 232,
@@ -247,13 +247,13 @@ static void test_round_trip(void **state)
 	assert_int_equal(trace_reader__stack(r, 78, &ips), 0);
 	assert_int_equal(trace_reader__stack(r, 5, &ips), 0);
 
-	const struct ksyms *rks = trace_reader__ksyms(r);
+	const struct symtab *rks = trace_reader__ksyms(r);
 	char buf[128];
 
-	assert_int_equal(ksyms__count(rks), 3);
-	assert_string_equal(ksyms__format(rks, stack_a[0], buf, sizeof(buf)), "do_eventfd+0x67");
-	assert_string_equal(ksyms__resolve(rks, stack_a[1])->name, "__x64_sys_eventfd2");
-	assert_string_equal(ksyms__resolve(rks, stack_a[3])->module, "somemod");
+	assert_int_equal(symtab__count(rks), 3);
+	assert_string_equal(symtab__format(rks, stack_a[0], buf, sizeof(buf)), "do_eventfd+0x67");
+	assert_string_equal(symtab__resolve(rks, stack_a[1])->name, "__x64_sys_eventfd2");
+	assert_string_equal(symtab__resolve(rks, stack_a[3])->module, "somemod");
 	trace_reader__close(r);
 	trace_reader__close(NULL);
 }

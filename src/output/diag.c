@@ -1,4 +1,4 @@
-#include "util/err.h"
+#include "output/diag.h"
 
 #include <ctype.h>
 #include <getopt.h>

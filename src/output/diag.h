@@ -1,6 +1,6 @@
 /* One error path: every failure is said once, by the place that knows why. */
-#ifndef POOLSCOPE_UTIL_ERR_H
-#define POOLSCOPE_UTIL_ERR_H
+#ifndef POOLSCOPE_OUTPUT_DIAG_H
+#define POOLSCOPE_OUTPUT_DIAG_H
 
 #include <stdbool.h>
 

@@ -1,0 +1,106 @@
+/* alerts: one change per state change, never per sample; hysteresis at the
+ * levels and for a forecast that wavers; forgetting exited processes. */
+#include "test_util.h"
+
+#include "analysis/alerts.h"
+
+static bool feed(struct alerts *a, const char *key, double used, double limit, bool fv, double ex,
+		 double now, struct alert_change *ch)
+{
+	struct alert_input in = {.key = key, .used = used, .limit = limit, .forecast_valid = fv,
+				 .exhaustion_s = ex};
+	int err;
+	bool changed = alerts_update(a, &in, now, ch, &err);
+
+	assert_int_equal(err, 0);
+	return changed;
+}
+
+static void test_levels_and_hysteresis(void **state)
+{
+	struct alerts *a = alerts_new(48 * 3600.0);
+	struct alert_change ch;
+	char buf[64];
+	int i, changes = 0;
+
+	(void)state;
+	assert_false(feed(a, "sys/file handles", 10, 100, false, 0, 0, &ch));
+	assert_true(feed(a, "sys/file handles", 81, 100, false, 0, 10, &ch));
+	assert_int_equal(ch.before, 0);
+	assert_int_equal(ch.after, ALERT_PCT80);
+	assert_string_equal(alert_flags_text(ch.after, buf, sizeof(buf)), "80%");
+	/* Hovering around 80 % says nothing more. */
+	for (i = 0; i < 100; i++)
+		changes += feed(a, "sys/file handles", i % 2 ? 79 : 81, 100, false, 0, 20 + i, &ch);
+	assert_int_equal(changes, 0);
+	assert_true(feed(a, "sys/file handles", 96, 100, false, 0, 200, &ch));
+	assert_int_equal(ch.after, ALERT_PCT80 | ALERT_PCT95);
+	assert_true(feed(a, "sys/file handles", 70, 100, false, 0, 300, &ch));
+	assert_int_equal(ch.after, 0);
+	assert_true(ch.since_s == 200);
+	assert_int_equal(alerts_active(a), 0);
+	alerts_free(a);
+}
+
+static void test_forecast(void **state)
+{
+	struct alerts *a = alerts_new(3600);
+	struct alert_change ch;
+
+	(void)state;
+	assert_false(feed(a, "proc/1:2/fds", 10, 1024, true, 7200, 0, &ch));
+	assert_true(feed(a, "proc/1:2/fds", 10, 1024, true, 3000, 10, &ch));
+	assert_int_equal(ch.after, ALERT_FORECAST);
+	assert_int_equal(alerts_active(a), 1);
+	/* A forecast that wavers a little past the horizon holds. */
+	assert_false(feed(a, "proc/1:2/fds", 10, 1024, true, 4000, 20, &ch));
+	/* Two intervals without a forecast hold too; the third clears. */
+	assert_false(feed(a, "proc/1:2/fds", 10, 1024, false, 0, 30, &ch));
+	assert_false(feed(a, "proc/1:2/fds", 10, 1024, false, 0, 40, &ch));
+	assert_true(feed(a, "proc/1:2/fds", 10, 1024, false, 0, 50, &ch));
+	assert_int_equal(ch.after, 0);
+	/* Exited processes are forgotten without an alert. */
+	assert_true(feed(a, "proc/1:2/fds", 10, 1024, true, 60, 60, &ch));
+	alerts_forget(a, 100);
+	assert_int_equal(alerts_active(a), 0);
+	assert_false(feed(a, "proc/3:4/fds", 10, 1024, false, 0, 110, &ch));
+	alerts_free(a);
+	alerts_free(NULL);
+}
+
+static void test_many(void **state)
+{
+	struct alerts *a = alerts_new(3600);
+	struct alert_change ch;
+	char key[64];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "proc/%d:1/fds", i);
+		assert_true(feed(a, key, 900, 1000, false, 0, 1, &ch));
+	}
+	assert_int_equal(alerts_active(a), 3000);
+	for (i = 0; i < 3000; i += 2) {
+		snprintf(key, sizeof(key), "proc/%d:1/fds", i);
+		assert_false(feed(a, key, 900, 1000, false, 0, 2, &ch));
+	}
+	alerts_forget(a, 2);
+	assert_int_equal(alerts_active(a), 1500);
+	for (i = 0; i < 3000; i += 2) {
+		snprintf(key, sizeof(key), "proc/%d:1/fds", i);
+		assert_false(feed(a, key, 900, 1000, false, 0, 3, &ch));
+	}
+	alerts_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_levels_and_hysteresis),
+		cmocka_unit_test(test_forecast),
+		cmocka_unit_test(test_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
