@@ -36,7 +36,7 @@ CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS   += -fsanitize=address,undefined
 endif
 LIBS      := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lncursesw -lz -lm -ldw -lelf \
-             -lmicrohttpd -lsqlite3 -lsystemd
+             -lmicrohttpd -lsqlite3 -lsystemd -ljansson
 
 SRCS      := $(shell find src -name '*.c' ! -name '*.bpf.c' | sort)
 LIB_SRCS  := $(filter-out src/main.c,$(SRCS))
@@ -140,10 +140,12 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpoolscope.a
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libpoolscope.a $(LIBS) $(LDFLAGS)
 
 FUZZ_TIME ?= 60
-fuzz: $(BUILD)/fuzz/fuzz_trace_reader
-	$(Q)mkdir -p $(BUILD)/fuzz/new-corpus
+fuzz: $(BUILD)/fuzz/fuzz_trace_reader $(BUILD)/fuzz/fuzz_snapshot_read
+	$(Q)mkdir -p $(BUILD)/fuzz/new-corpus $(BUILD)/fuzz/new-corpus-snapshot
 	$(Q)$(BUILD)/fuzz/fuzz_trace_reader -max_total_time=$(FUZZ_TIME) -max_len=65536 \
 		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/new-corpus fuzz/corpus
+	$(Q)$(BUILD)/fuzz/fuzz_snapshot_read -max_total_time=$(FUZZ_TIME) -max_len=65536 \
+		-artifact_prefix=$(BUILD)/fuzz/snapshot- $(BUILD)/fuzz/new-corpus-snapshot fuzz/corpus-snapshot
 
 $(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c fuzz/fuzz_input.h src/trace/reader.c src/util/symtab.c src/util/notes.c \
 		src/output/diag.c src/util/hashmap.c src/util/strbuf.c src/util/procfs.c src/util/parse.c src/util/utf8.c src/output/json.c
@@ -152,3 +154,12 @@ $(BUILD)/fuzz/fuzz_trace_reader: fuzz/fuzz_trace_reader.c fuzz/fuzz_input.h src/
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Ifuzz \
 		-o $@ $(filter %.c,$^) -lz
 # --- end report ---
+
+# --- compare: the snapshot reader's fuzzer (run by `make fuzz` above) ---
+$(BUILD)/fuzz/fuzz_snapshot_read: fuzz/fuzz_snapshot_read.c src/model/snapshot_read.c src/analysis/fleet.c \
+		src/util/hashmap.c src/util/notes.c
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Ifuzz \
+		-o $@ $(filter %.c,$^) -ljansson -lm
+# --- end compare ---

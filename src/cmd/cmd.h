@@ -21,6 +21,7 @@ extern const struct command cmd_report;
 extern const struct command cmd_diagnose;
 extern const struct command cmd_watch;
 extern const struct command cmd_history;
+extern const struct command cmd_compare;
 
 /* The command table, NULL-terminated, in the order `--help` lists them. */
 extern const struct command *const commands[];

@@ -10,6 +10,7 @@ const struct command *const commands[] = {
 	&cmd_diagnose,
 	&cmd_watch,
 	&cmd_history,
+	&cmd_compare,
 	NULL,
 };
 
