@@ -9,20 +9,18 @@
 #include "analysis/findings.h"
 #include "output/findings_render.h"
 #include "output/json.h"
+#include "util/visible.h"
 
-/* Bytes a terminal or a log reader would act on, as \xNN. */
+/* Names escaped for a terminal or a log reader (util/visible), appended at
+ * off; returns the new end. */
 static size_t put_safe(char *buf, size_t len, size_t off, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
-	for (; *p && off + 5 < len; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			off += (size_t)snprintf(buf + off, len - off, "\\x%02x", *p);
-		else
-			buf[off++] = (char)*p;
-	}
-	buf[off < len ? off : len - 1] = '\0';
-	return off;
+	if (off >= len)
+		return len ? len - 1 : 0;
+	n = visible_escape(s, strlen(s), buf + off, len - off);
+	return off + n < len ? off + n : len - 1;
 }
 
 static const char *span(double s, char *buf, size_t len)

@@ -13,6 +13,7 @@
 #include "model/series.h"
 #include "output/html.h"
 #include "output/json.h"
+#include "util/visible.h"
 
 /* ---- JSON ---- */
 
@@ -134,17 +135,13 @@ void findings_render_json(const struct diagnosis *d, struct json_writer *w)
 
 /* ---- text ---- */
 
-/* Bytes a terminal would act on, shown as \xNN; the rest as is. */
+/* Names are anyone's to choose: shown escaped (util/visible). */
 static void put_safe(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	char buf[4 * 2 * FINDING_TEXT + 1];
 
-	for (; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else
-			fputc(*p, out);
-	}
+	visible_escape(s, strlen(s), buf, sizeof(buf));
+	fputs(buf, out);
 }
 
 /* "42 s", "5 min 12 s", "3 h 20 min", "4 d 2 h". */
