@@ -27,7 +27,7 @@ dpkg-query -W -f='${Status}' poolscope 2>/dev/null | grep -q 'install ok install
 # make install under a PREFIX, without root paths.
 make -s install PREFIX=/opt/ps DESTDIR="$work/inst" >/dev/null || fail "make install failed"
 for f in sbin/poolscope share/man/man8/poolscope-watch.8 share/bash-completion/completions/poolscope \
-	share/poolscope/poolscope.rules.yml lib/systemd/system/poolscope-watch.service; do
+	share/poolscope/poolscope.rules.yml share/poolscope/poolscope-dashboard.json lib/systemd/system/poolscope-watch.service; do
 	[ -f "$work/inst/opt/ps/$f" ] || fail "make install: $f missing"
 done
 grep -q '^ExecStart=/opt/ps/sbin/poolscope watch' "$work/inst/opt/ps/lib/systemd/system/poolscope-watch.service" ||
@@ -51,7 +51,7 @@ out=$(systemd-analyze verify /lib/systemd/system/poolscope-watch.service 2>&1) |
 [ -f /usr/share/bash-completion/completions/poolscope ] || fail "completion not installed"
 bash --norc -c 'source /usr/share/bash-completion/completions/poolscope; COMP_WORDS=(poolscope wa); COMP_CWORD=1
 	_poolscope; [ "${COMPREPLY[*]}" = watch ]' || fail "installed completion does not complete 'wa'"
-[ -f /usr/share/poolscope/poolscope.rules.yml ] || fail "rules not installed"
+for f in poolscope.rules.yml poolscope-dashboard.json; do [ -f /usr/share/poolscope/$f ] || fail "$f not installed"; done
 echo "deb_install: installed ${#owned[@]} files"
 
 dpkg --purge poolscope >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg --purge failed"; }
