@@ -27,7 +27,7 @@ mv "$out/src/"*.deb "$out/src/"*.buildinfo "$out/src/"*.changes "$out/"
 rm -rf "$out/src"
 if command -v lintian >/dev/null; then
 	lintian --fail-on error,warning "$out"/*.changes | tee "$out/lintian.log" ||
-		{ echo "deb: lintian findings (debian/poolscope.lintian-overrides explains the accepted ones)" >&2; exit 1; }
+		{ echo "deb: lintian findings: fix them, or override one in debian/poolscope.lintian-overrides with a comment saying why" >&2; exit 1; }
 fi
 echo "$digest" >"$out/source.sha256"
 echo "deb: built $deb"
