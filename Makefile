@@ -55,7 +55,7 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(INTEG_SRCS))
 HELPER_BINS := $(patsubst tests/leakers/%.c,$(BUILD)/leakers/%,$(HELPER_SRCS))
 MANS      := $(wildcard docs/man/*.8)
 
-.PHONY: all deps run check test test-asan install uninstall clean fuzz bench
+.PHONY: all deps run check test test-asan install uninstall clean fuzz bench deb
 all: $(BUILD)/poolscope
 
 deps:
@@ -115,13 +115,35 @@ tests: $(TEST_BINS) $(HELPER_BINS) $(BUILD)/poolscope
 test: all tests
 	$(Q)bash tests/run.sh $(BUILD)
 
+# The unit names the installed binary; under another PREFIX it is rewritten.
+# SYSTEMDUNITDIR: where the unit goes (Debian: /lib/systemd/system).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SHARE_FILES := packaging/poolscope.rules.yml packaging/poolscope.rules.test.yml \
+               $(wildcard packaging/poolscope-dashboard.json)
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/poolscope \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 $(BUILD)/poolscope $(DESTDIR)$(PREFIX)/sbin/poolscope
 	$(if $(MANS),install -m 0644 $(MANS) $(DESTDIR)$(PREFIX)/share/man/man8/)
+	install -m 0644 packaging/poolscope.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/poolscope
+	install -m 0644 $(SHARE_FILES) $(DESTDIR)$(PREFIX)/share/poolscope/
+	sed 's|/usr/sbin/poolscope |$(PREFIX)/sbin/poolscope |' packaging/poolscope-watch.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/poolscope-watch.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/poolscope-watch.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/poolscope $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS)))
+	rm -f $(DESTDIR)$(PREFIX)/sbin/poolscope $(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(MANS))) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/poolscope \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/poolscope/,$(notdir $(SHARE_FILES))) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/poolscope-watch.service
+	-rmdir $(DESTDIR)$(PREFIX)/share/poolscope 2>/dev/null
+
+# The Debian package, built by dpkg-buildpackage in a clean export of the
+# tracked files (git archive of the work tree's files), so build/ leftovers
+# never reach it. The .deb lands in $(BUILD)/deb/.
+deb:
+	$(Q)bash packaging/build-deb.sh $(BUILD)/deb
 
 clean:
 	rm -rf build
