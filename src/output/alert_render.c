@@ -9,6 +9,7 @@
 #include "analysis/findings.h"
 #include "output/findings_render.h"
 #include "output/json.h"
+#include "util/timeutil.h"
 #include "util/visible.h"
 
 /* Names escaped for a terminal or a log reader (util/visible), appended at
@@ -21,23 +22,6 @@ static size_t put_safe(char *buf, size_t len, size_t off, const char *s)
 		return len ? len - 1 : 0;
 	n = visible_escape(s, strlen(s), buf + off, len - off);
 	return off + n < len ? off + n : len - 1;
-}
-
-static const char *span(double s, char *buf, size_t len)
-{
-	uint64_t v = s < 0 ? 0 : (uint64_t)(s + 0.5);
-
-	if (!isfinite(s))
-		snprintf(buf, len, "never");
-	else if (v < 60)
-		snprintf(buf, len, "%" PRIu64 " s", v);
-	else if (v < 3600)
-		snprintf(buf, len, "%" PRIu64 " min %" PRIu64 " s", v / 60, v % 60);
-	else if (v < 86400)
-		snprintf(buf, len, "%" PRIu64 " h %" PRIu64 " min", v / 3600, v / 60 % 60);
-	else
-		snprintf(buf, len, "%" PRIu64 " d %" PRIu64 " h", v / 86400, v / 3600 % 24);
-	return buf;
 }
 
 const char *alert_render_line(const struct alert_event *a, char *buf, size_t len)
@@ -56,9 +40,9 @@ const char *alert_render_line(const struct alert_event *a, char *buf, size_t len
 		off += (size_t)snprintf(buf + off, len - off, ", %+.3g/s", a->rate_per_s);
 	if (a->forecast_valid && off < len)
 		off += (size_t)snprintf(buf + off, len - off, ", runs out in %s (%s to %s)",
-					span(a->exhaustion_s, x, sizeof(x)),
-					span(a->exhaustion_lo_s, lo, sizeof(lo)),
-					span(a->exhaustion_hi_s, hi, sizeof(hi)));
+					format_span(a->exhaustion_s, x, sizeof(x)),
+					format_span(a->exhaustion_lo_s, lo, sizeof(lo)),
+					format_span(a->exhaustion_hi_s, hi, sizeof(hi)));
 	if (a->top[0] && off + 8 < len) {
 		off += (size_t)snprintf(buf + off, len - off, "; top: ");
 		put_safe(buf, len, off, a->top);

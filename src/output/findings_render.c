@@ -13,6 +13,7 @@
 #include "model/series.h"
 #include "output/html.h"
 #include "output/json.h"
+#include "util/timeutil.h"
 #include "util/visible.h"
 
 /* ---- JSON ---- */
@@ -144,22 +145,6 @@ static void put_safe(FILE *out, const char *s)
 	fputs(buf, out);
 }
 
-/* "42 s", "5 min 12 s", "3 h 20 min", "4 d 2 h". */
-static const char *span(double s, char *buf, size_t len)
-{
-	uint64_t v = s < 0 ? 0 : (uint64_t)(s + 0.5);
-
-	if (v < 60)
-		snprintf(buf, len, "%" PRIu64 " s", v);
-	else if (v < 3600)
-		snprintf(buf, len, "%" PRIu64 " min %" PRIu64 " s", v / 60, v % 60);
-	else if (v < 86400)
-		snprintf(buf, len, "%" PRIu64 " h %" PRIu64 " min", v / 3600, v / 60 % 60);
-	else
-		snprintf(buf, len, "%" PRIu64 " d %" PRIu64 " h", v / 86400, v / 3600 % 24);
-	return buf;
-}
-
 static void text_process(FILE *out, const char *label, const struct finding_process *p)
 {
 	fprintf(out, "  %-11s", label);
@@ -184,7 +169,7 @@ static void text_finding(const struct finding *f, FILE *out)
 	if (f->rate_per_s > 0)
 		fprintf(out, ": %+.3g %s/s", f->rate_per_s, f->unit);
 	if (f->exhaustion_s >= 0)
-		fprintf(out, ", runs out in %s", span(f->exhaustion_s, a, sizeof(a)));
+		fprintf(out, ", runs out in %s", format_span(f->exhaustion_s, a, sizeof(a)));
 	if (f->limit >= 0)
 		fprintf(out, " (%.0f of %.0f, %s)", f->used, f->limit, f->limit_name);
 	fputc('\n', out);
@@ -335,7 +320,7 @@ int findings_render_html(const struct diagnosis *d, const struct series_set *set
 		if (f->exhaustion_s >= 0) {
 			char a[32];
 
-			snprintf(when, sizeof(when), ", runs out in %s", span(f->exhaustion_s, a, sizeof(a)));
+			snprintf(when, sizeof(when), ", runs out in %s", format_span(f->exhaustion_s, a, sizeof(a)));
 		}
 		LINE("%s %s: %+.3g %s/s%s", label[f->kind], f->resource, f->rate_per_s, f->unit, when);
 		if (f->holder.known)

@@ -1,6 +1,8 @@
 #include "util/timeutil.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +105,21 @@ void sleep_ns_interruptible(uint64_t ns)
 
 	/* A signal ends the sleep early (EINTR): the caller checks its flags. */
 	nanosleep(&ts, NULL);
+}
+
+const char *format_span(double s, char *buf, size_t len)
+{
+	uint64_t v = s < 0 ? 0 : (uint64_t)(s + 0.5);
+
+	if (!isfinite(s))
+		snprintf(buf, len, "never");
+	else if (v < 60)
+		snprintf(buf, len, "%" PRIu64 " s", v);
+	else if (v < 3600)
+		snprintf(buf, len, "%" PRIu64 " min %" PRIu64 " s", v / 60, v % 60);
+	else if (v < 86400)
+		snprintf(buf, len, "%" PRIu64 " h %" PRIu64 " min", v / 3600, v / 60 % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 " d %" PRIu64 " h", v / 86400, v / 3600 % 24);
+	return buf;
 }

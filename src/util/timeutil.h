@@ -2,6 +2,7 @@
 #ifndef POOLSCOPE_UTIL_TIMEUTIL_H
 #define POOLSCOPE_UTIL_TIMEUTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 uint64_t monotonic_ns(void);
@@ -22,5 +23,9 @@ int parse_recording_time(const char *s, uint64_t start_ns, uint64_t start_realti
 			 uint64_t *abs_ns);
 /* Sleep until `ns` from now or until a signal; returns early on a signal. */
 void sleep_ns_interruptible(uint64_t ns);
+
+/* A span for a person: "42 s", "5 min 12 s", "3 h 20 min", "4 d 2 h",
+ * "never" when not finite (negative reads as 0). Into buf; returns buf. */
+const char *format_span(double s, char *buf, size_t len);
 
 #endif
