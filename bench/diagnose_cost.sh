@@ -23,6 +23,10 @@ tmp=$(mktemp -d -t poolscope-dcost.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
+# The flat holders' stdin: a FIFO this shell holds open and never writes, so
+# they wait in ppoll (never EOF, never data: /dev/zero made them spin).
+mkfifo "$tmp/hold"
+exec {hold}<>"$tmp/hold"
 gcc -O2 -o "$tmp/evloop" bench/evloop.c
 cpu_of() { # CMD...: prints "cpu_s wall_s"
 	/usr/bin/time -f '%U %S %e' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
@@ -51,7 +55,7 @@ done
 
 echo "== 2. 500 processes x 2,000 fds"
 for i in $(seq 500); do
-	"$LZ" flatfds --max 2000 --rate 0.1 </dev/zero >/dev/null 2>&1 &
+	"$LZ" flatfds --max 2000 --rate 0.1 <"$tmp/hold" >/dev/null 2>&1 &
 	pids+=($!)
 done
 sleep 20

@@ -15,8 +15,12 @@ tmp=$(mktemp -d -t poolscope-wcost.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]+"${pids[@]}"}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
+# The flat holders' stdin: a FIFO this shell holds open and never writes, so
+# they wait in ppoll (never EOF, never data: /dev/zero made them spin).
+mkfifo "$tmp/hold"
+exec {hold}<>"$tmp/hold"
 for i in $(seq 1000); do
-	"$BUILD/leakers/leakzoo" flatfds --max 100 --rate 0.01 </dev/zero >/dev/null 2>&1 &
+	"$BUILD/leakers/leakzoo" flatfds --max 100 --rate 0.01 <"$tmp/hold" >/dev/null 2>&1 &
 	pids+=($!)
 done
 sleep 15

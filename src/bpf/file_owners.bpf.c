@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/file_owners_abi.h"
+#include "bpf/task_file_once.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -33,6 +34,8 @@ int find_owners(struct bpf_iter__task_file *ctx)
 	/* Threads sharing their leader's files table are visited once, as
 	 * the leader; a thread with a table of its own is its own holder. */
 	if (task->pid != task->tgid)
+		return 0;
+	if (task_file_seen_again(task, ctx->fd))
 		return 0;
 	key = (__u64)(unsigned long)file;
 	slot = bpf_map_lookup_elem(&wanted, &key);

@@ -2,6 +2,7 @@
  * with the addresses, run the iterator to its end, read who holds each. The
  * link and maps are fds of this process, closed before returning. */
 #include "bpf/file_owners.h"
+#include "bpf/iter_read.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -36,10 +37,8 @@ int file_owners_find(const uint64_t *files, size_t n, struct file_owner *owners)
 	struct file_owners_bpf *skel = NULL;
 	struct bpf_link *link = NULL;
 	struct file_owner_slot slot;
-	char buf[4096];
-	int iter_fd = -1, map_fd, err = 0;
+	int map_fd, err = 0;
 	size_t i;
-	ssize_t r;
 
 	for (i = 0; i < n; i++)
 		owners[i] = (struct file_owner){.file = files[i]};
@@ -73,17 +72,9 @@ int file_owners_find(const uint64_t *files, size_t n, struct file_owner *owners)
 		err = -errno;
 		goto out;
 	}
-	iter_fd = bpf_iter_create(bpf_link__fd(link));
-	if (iter_fd < 0) {
-		err = -errno;
+	err = bpf_iter_read_all(bpf_link__fd(link));
+	if (err)
 		goto out;
-	}
-	while ((r = read(iter_fd, buf, sizeof(buf))) > 0)
-		;
-	if (r < 0) {
-		err = -errno;
-		goto out;
-	}
 	for (i = 0; i < n; i++) {
 		__u64 key = files[i];
 
@@ -94,8 +85,6 @@ int file_owners_find(const uint64_t *files, size_t n, struct file_owner *owners)
 		owners[i].holders = slot.holders;
 	}
 out:
-	if (iter_fd >= 0)
-		close(iter_fd);
 	bpf_link__destroy(link);
 	file_owners_bpf__destroy(skel);
 	libbpf_set_print(old_print);

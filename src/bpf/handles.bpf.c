@@ -11,6 +11,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "bpf/handles_abi.h"
+#include "bpf/task_file_once.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -188,6 +189,8 @@ int count_files(struct bpf_iter__task_file *ctx)
 	/* A thread reaches here only when its files table is not its
 	 * leader's (CLONE_FILES unset): /proc/PID/fd shows the leader's. */
 	if (task->pid != task->tgid)
+		return 0;
+	if (task_file_seen_again(task, ctx->fd))
 		return 0;
 	tgid = task->tgid;
 	c = bpf_map_lookup_elem(&counts, &tgid);

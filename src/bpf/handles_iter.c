@@ -3,6 +3,7 @@
  * the per-tgid map into procfd_counts. The link and every map are fds of
  * this process, closed before returning: nothing outlives the call. */
 #include "bpf/handles_iter.h"
+#include "bpf/iter_read.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -154,20 +155,11 @@ static void clear_counts(int map_fd, uint32_t max)
 
 int handles_iter_run(struct handles_iter *it, struct handles_iter_result *out)
 {
-	char buf[4096];
-	int iter_fd, err = 0;
-	ssize_t n;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	it->skel->bss->missed = 0;
-	iter_fd = bpf_iter_create(bpf_link__fd(it->link));
-	if (iter_fd < 0)
-		return -errno;
-	while ((n = read(iter_fd, buf, sizeof(buf))) > 0)
-		;
-	if (n < 0)
-		err = -errno;
-	close(iter_fd);
+	err = bpf_iter_read_all(bpf_link__fd(it->link));
 	if (!err) {
 		out->missed = it->skel->bss->missed;
 		err = fold_map(bpf_map__fd(it->skel->maps.counts), it->max, out);
