@@ -197,6 +197,11 @@ void machine_sampler_status(const struct machine_sampler *ms, struct machine_sam
 	out->counter_misses = snap ? snap->missed_events : 0;
 }
 
+void machine_sampler_stop_counters(struct machine_sampler *ms, const char *why)
+{
+	pool_sampler_stop_counters(ms->pool, why);
+}
+
 void machine_sampler_stop(struct machine_sampler *ms)
 {
 	if (!ms)

@@ -67,6 +67,8 @@ const struct handle_resources *machine_sampler_resources(const struct machine_sa
  * loaded or unreadable): a recorder started alongside borrows them. */
 const struct symtab *machine_sampler_ksyms(const struct machine_sampler *ms);
 void machine_sampler_status(const struct machine_sampler *ms, struct machine_sampler_status *out);
+/* pool_sampler_stop_counters of the run's slab sampler. */
+void machine_sampler_stop_counters(struct machine_sampler *ms, const char *why);
 void machine_sampler_stop(struct machine_sampler *ms); /* accepts NULL */
 
 #endif

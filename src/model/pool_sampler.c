@@ -253,6 +253,12 @@ const struct symtab *pool_sampler_ksyms(const struct pool_sampler *s)
 	return s ? s->ksyms : NULL;
 }
 
+void pool_sampler_stop_counters(struct pool_sampler *s, const char *why)
+{
+	if (s->counters)
+		counters_stop(s, why);
+}
+
 void pool_sampler_stop(struct pool_sampler *s)
 {
 	if (!s)

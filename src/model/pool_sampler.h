@@ -69,6 +69,11 @@ void pool_sampler_status(const struct pool_sampler *s, struct pool_sampler_statu
  * counters or when /proc/kallsyms is unreadable): borrowed, so a recorder
  * run beside the sampler parses /proc/kallsyms no second time. */
 const struct symtab *pool_sampler_ksyms(const struct pool_sampler *s);
+/* Detach the counters and sample on without them, saying why in the status
+ * (diagnose, while its recorder traces the same allocations: two programs
+ * on each event would slow the machine down twice). Their kernel symbols
+ * stay loaded. No-op when they do not run. */
+void pool_sampler_stop_counters(struct pool_sampler *s, const char *why);
 /* Detach the counters, free everything. Accepts NULL. */
 void pool_sampler_stop(struct pool_sampler *s);
 
