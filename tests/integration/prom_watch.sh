@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # poolscope watch against a real Prometheus (Debian's prometheus package) on
-# loopback: it scrapes `poolscope watch --interval 1s --no-db --listen` every
+# loopback, with 1,000 extra processes holding fds (the export stays within
+# 1,500 series whatever the process count): it scrapes
+# `poolscope watch --interval 1s --no-db --listen` every
 # second with packaging/poolscope.rules.yml loaded, and answers PromQL
 # through its HTTP API: count(poolscope_slab_bytes) equals the series /metrics
 # serves, poolscope_resource_used has series, and the alerting rules are
@@ -22,8 +24,10 @@ done
 
 work=$(mktemp -d /tmp/poolscope-prom-watch.XXXXXX)
 prom_pid= watch_pid=
+crowd=()
 cleanup() {
 	local pid i
+	for pid in "${crowd[@]+"${crowd[@]}"}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in $prom_pid $watch_pid; do
 		kill -TERM "$pid" 2>/dev/null || continue
 		for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -71,7 +75,16 @@ free_port() {
 	done
 }
 
-# 1. watch, serving.
+# 1. watch, serving, on a machine with 1,000 more processes holding fds of
+# their own: the exposition must stay within node_exporter's order (at
+# most 1,500 series) whatever the process count (issue #11): only the top
+# processes get series.
+mkfifo "$work/hold"
+exec {hold}<>"$work/hold"
+for _ in $(seq 1000); do
+	"${LEAKERS:-build/leakers}/leakzoo" flatfds --max 5 --rate 0.001 <"$work/hold" >/dev/null 2>&1 &
+	crowd+=($!)
+done
 port=$(free_port)
 "$POOLSCOPE" watch --interval 1s --no-db --no-diagnose --listen "127.0.0.1:$port" >/dev/null 2>"$work/watch.err" &
 watch_pid=$!
@@ -82,6 +95,11 @@ for _ in $(seq 100); do
 done
 http_get "$port" /metrics >"$work/metrics"
 want=$(grep -c '^poolscope_slab_bytes{' "$work/metrics") || fail "watch serves no poolscope_slab_bytes"
+procs=$(ls /proc | grep -c '^[0-9]')
+series=$(grep -vc '^#' "$work/metrics")
+echo "prom_watch: $series series with $procs processes on the machine"
+[ "$procs" -gt 1000 ] || fail "the crowd of 1,000 processes did not start ($procs processes)"
+[ "$series" -le 1500 ] || fail "$series series exported with $procs processes: more than 1,500"
 
 # 2. Prometheus scraping it, with the alerting rules.
 cp packaging/poolscope.rules.yml "$work/"
