@@ -29,7 +29,8 @@ secs=$((MINUTES * 60))
 for rep in $(seq "$REPS"); do
 	/usr/bin/time -f '%U %S %e %M' -o "$tmp/time" timeout -s TERM "$secs" \
 		"$PS" watch --db "$tmp/h$rep.db" --no-diagnose >/dev/null 2>"$tmp/err" || true
-	read -r u s e m <"$tmp/time"
+	# time(1) puts "Command exited with non-zero status 124" first (timeout).
+	read -r u s e m < <(tail -1 "$tmp/time")
 	awk -v u="$u" -v s="$s" -v e="$e" -v m="$m" -v r="$rep" -v db="$(stat -c %s "$tmp/h$rep.db")" \
 		'BEGIN { printf "rep %d: cpu %.2f s in %.0f s = %.2f %% of a core; max RSS %d KiB; db %d bytes\n", r, u + s, e, (u + s) * 100 / e, m, db }'
 done

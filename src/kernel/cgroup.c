@@ -79,3 +79,24 @@ int cgroup_unit_of_pid(int pid, char *buf, size_t len)
 	strbuf_release(&text);
 	return err;
 }
+
+static bool controllers_list_memory(const char *path)
+{
+	char buf[512], *tok, *save = NULL;
+	FILE *f = fopen(path, "re");
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		for (tok = strtok_r(buf, " \n", &save); tok && !found; tok = strtok_r(NULL, " \n", &save))
+			found = strcmp(tok, "memory") == 0;
+	fclose(f);
+	return found;
+}
+
+bool cgroup_v2_has_memory(void)
+{
+	return controllers_list_memory("/sys/fs/cgroup/cgroup.controllers") ||
+	       controllers_list_memory("/sys/fs/cgroup/unified/cgroup.controllers");
+}

@@ -4,6 +4,7 @@
 #ifndef POOLSCOPE_KERNEL_CGROUP_H
 #define POOLSCOPE_KERNEL_CGROUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* From /proc/PID/cgroup text (modified in place): the unified (v2,
@@ -18,5 +19,10 @@ const char *cgroup_unit(const char *path, char *buf, size_t len);
 /* Both for a live process: the unit (or cgroup path) of pid into buf.
  * 0 or -errno (the process is gone, or its cgroup file unreadable). */
 int cgroup_unit_of_pid(int pid, char *buf, size_t len);
+/* Whether a cgroup v2 hierarchy (at /sys/fs/cgroup, or /sys/fs/cgroup/unified
+ * on a hybrid system) has the memory controller: its cgroup.controllers
+ * lists "memory". On a v1 or hybrid machine the memory controller is in
+ * v1 and there is no v2 memory.stat to read. */
+bool cgroup_v2_has_memory(void);
 
 #endif

@@ -609,8 +609,12 @@ static void say_sources(struct run *r)
 	else if (geteuid() != 0 && !r->ntargets)
 		diagnosis_checked_skip(r->out, "kernel stacks: recording needs root (CAP_BPF and "
 					       "CAP_PERFMON)");
-	diagnosis_checked_skip(r->out, "memory cgroups' kernel memory: cgroup v2 memory "
-				       "controller not sampled yet");
+	if (cgroup_v2_has_memory())
+		diagnosis_checked_skip(r->out, "memory cgroups' kernel memory: cgroup v2 "
+					       "memory.stat is not sampled yet");
+	else
+		diagnosis_checked_skip(r->out, "memory cgroups' kernel memory: no cgroup v2 memory "
+					       "controller here (memory is a cgroup v1 controller)");
 }
 
 static void release(struct run *r)
