@@ -82,6 +82,17 @@ int stacktree__build(const struct grouping *g, const struct group_opts *opts,
 			n->count += r->count;
 			n->bytes += r->bytes;
 		}
+		/* Recorded on the stack budget, this stack also stands for its
+		 * path's unwalked allocations: a pseudo-frame below the innermost
+		 * one says so in every tree view (folded, HTML flame graph), as
+		 * an ordinary frame flame graph tools parse (issue 12). */
+		if (depth > 0 && trace_names__stack_estimated(opts->names, r->site->stack_id)) {
+			n = child_findnew(t, n, STACKTREE_ESTIMATE_FRAME);
+			if (!n)
+				goto out;
+			n->count += r->count;
+			n->bytes += r->bytes;
+		}
 		n->self_count += r->count;
 		n->self_bytes += r->bytes;
 	}

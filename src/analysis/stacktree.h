@@ -13,6 +13,10 @@
 
 #include "analysis/group.h"
 
+/* The leaf pseudo-frame of a stack whose figures are estimates within an
+ * exactly counted path (recorded on the stack budget). */
+#define STACKTREE_ESTIMATE_FRAME "[estimate]"
+
 struct stack_node {
 	char *name;		       /* owned */
 	uint64_t count, bytes;	       /* this node and everything below it */

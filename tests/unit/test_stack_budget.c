@@ -251,6 +251,32 @@ static void test_labels_every_format(void **state)
 	assert_non_null(strstr(out, "stacks on a budget"));
 	free(out);
 
+	/* Folded: stack 1's line ends in the [estimate] pseudo-frame (an
+	 * ordinary frame to flamegraph.pl, inferno, speedscope); stack 2's
+	 * does not, and every line still reads "frames count". */
+	out = report("-f folded");
+	print_message("%s", out);
+	{
+		int lines = 0, estimated = 0;
+
+		for (char *l = out, *nl; *l; l = nl + 1) {
+			char *sp;
+
+			nl = strchr(l, '\n');
+			assert_non_null(nl);
+			*nl = '\0';
+			sp = strrchr(l, ' ');
+			assert_non_null(sp);
+			assert_true(atoi(sp + 1) > 0);
+			lines++;
+			if (sp - l > 11 && !strncmp(sp - 11, ";[estimate]", 11))
+				estimated++;
+		}
+		assert_true(lines >= 2);
+		assert_int_equal(estimated, 1);
+	}
+	free(out);
+
 	/* pprof: a stack_estimate label (go tool pprof -raw shows it on stack 1). */
 	char cmd[3 * PATH_MAX];
 	int status;
