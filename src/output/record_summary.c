@@ -108,6 +108,9 @@ void record_summary_print(FILE *out, const char *path, bool aggregate, bool flig
 			"%llu carry their path's stack (counts per path stay exact)\n",
 			s->stack_rate, (unsigned long long)(s->allocs - s->path_stacks),
 			(unsigned long long)s->path_stacks);
+	if (s->past_limit)
+		fprintf(out, "  %llu events after the size limit not written\n",
+			(unsigned long long)s->past_limit);
 	fprintf(out, "  %s\n", s->note);
 	print_tags(out, aggregate, s);
 }

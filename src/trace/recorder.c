@@ -275,7 +275,13 @@ static int on_event(void *ctx, const void *rec, size_t size)
 			rc->flight_head = (rc->flight_head + 1) % rc->flight_slots;
 		return 0;
 	}
+	if (rc->at_limit) {
+		rc->sum->past_limit++;
+		return 0;
+	}
 	rc->err = write_event(rc, rec, size);
+	if (!rc->err && rc->opts->max_size && trace_writer__bytes(rc->w) >= rc->opts->max_size)
+		rc->at_limit = true;
 	return rc->err ? 1 : 0;
 }
 
@@ -644,7 +650,7 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 			if (err)
 				goto write_failed;
 		}
-		if (o->max_size && trace_writer__bytes(rc.w) >= o->max_size) {
+		if (rc.at_limit || (o->max_size && trace_writer__bytes(rc.w) >= o->max_size)) {
 			sum->stop_reason = "size limit reached";
 			break;
 		}

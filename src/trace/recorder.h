@@ -117,6 +117,7 @@ struct recorder_summary {
 	/* Events mode, stack budget: allocations written with their path's stack
 	 * instead of a walk of their own. */
 	uint64_t path_stacks;
+	uint64_t past_limit; /* events read after --max-size was reached, not written */
 	uint32_t stack_rate; /* the budget in effect; 0 = none (all, --sample, --no-stacks) */
 	uint64_t bytes_written, snapshots, flight_dumps;
 	uint64_t elapsed_ns;

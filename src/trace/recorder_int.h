@@ -29,6 +29,10 @@ struct recorder {
 	struct record_probe *rp;
 	struct recorder_summary *sum;
 	int err; /* first failure inside the ring buffer callback */
+	/* --max-size reached inside the callback: one poll drains a whole ring
+	 * (16 MiB, ~10x a small limit), so the limit is checked per event and
+	 * what follows is counted in sum->past_limit, not written. */
+	bool at_limit;
 
 	struct u64map *cache_tags; /* kmem_cache pointer → tag id */
 	struct u64map *live;	   /* events: live_key → tag id << 32 | bytes, for the summary */

@@ -930,7 +930,11 @@ static void test_max_size_and_duration(void **state)
 		fail_msg("expected the size limit to stop the recording: %s", out);
 	free(out);
 	assert_int_equal(stat(trace_path, &st), 0);
-	assert_true(st.st_size >= 64 * 1024 && st.st_size < 8 * 1024 * 1024);
+	print_message("--max-size 64K: %lld bytes written\n", (long long)st.st_size);
+	/* Checked per event, the limit is overshot by the last checkpoint only
+	 * (a whole ring drained in one poll once wrote 10x the limit, 8 MiB+
+	 * under ASan on a loaded machine). */
+	assert_true(st.st_size >= 64 * 1024 && st.st_size < 256 * 1024);
 
 	/* --duration stops on time. */
 	snprintf(cmd, sizeof(cmd), "%s record -o %s --duration 300ms --kinds percpu",
