@@ -8,6 +8,7 @@
  *
  *   forecast_accuracy [--seeds N] [--first-seed S] [--step SECONDS] [--eval SECONDS]
  *                     [--buckets B]   (B: forecast_params.buckets, to try others)
+ *                     [--raw]         (3 days of raw samples, not watch's folded window)
  *
  * Per scenario, over the seeds: when the first forecast came (after the
  * leak began; earliest and latest seed), the worst relative error (the
@@ -32,6 +33,7 @@
 #include <time.h>
 
 #include "analysis/forecast.h"
+#include "model/series.h"
 #include "util/parse.h"
 
 #define DAY 86400.0
@@ -39,8 +41,10 @@
 #define MONTH (30 * DAY)
 #define LIMIT 1e6
 #define ALERT_S (48 * HOUR)
-/* History handed to the forecaster: the longest window and two days more
- * for its "been this high before" check (what watch keeps raw). */
+/* History handed to the forecaster with --raw: the longest window and two
+ * days more for its "been this high before" check. By default it gets what
+ * watch keeps: the same three days folded by series_watch_window, folded
+ * at every sample as watch does. */
 #define HISTORY_S (3 * DAY)
 
 enum shape {
@@ -195,9 +199,31 @@ static void print_alert(const struct scenario *s, double now, size_t n, const st
 	}
 }
 
+static bool raw_history; /* --raw */
+
+/* The folded history (watch's): restarted when the series is (pid reuse). */
+static int fold_add(struct series_set **set, bool restart, bool upper, double now, double v)
+{
+	int err;
+
+	if (restart || !*set) {
+		series_set_free(*set);
+		*set = series_set_new();
+		if (!*set)
+			return -ENOMEM;
+	}
+	err = series_set_add(*set, "x", now, v);
+	if (!err && upper)
+		series_set_upper_envelope(*set, "x");
+	if (!err)
+		err = series_set_fold(*set, now, &series_watch_window);
+	return err;
+}
+
 static int run_one(const struct scenario *s, uint64_t seed, double step, double eval_every,
 		   const struct forecast_params *fp, struct result *r)
 {
+	struct series_set *set = NULL;
 	size_t cap = (size_t)(MONTH / step) + 2, n = 0, first = 0;
 	double *t = malloc(cap * sizeof(*t)), *v = malloc(cap * sizeof(*v));
 	double tte = true_exhaustion(s), end = fmin(MONTH, tte), now, next_eval = 0;
@@ -217,21 +243,34 @@ static int run_one(const struct scenario *s, uint64_t seed, double step, double 
 		double since, total, remaining;
 		bool alert;
 
+		const struct series *fs;
+		bool restart = n && series_start(s, now) > t[0];
+
 		/* A new series (pid reuse) drops the old samples. */
-		if (n && series_start(s, now) > t[0]) {
+		if (restart) {
 			n = 0;
 			first = 0;
 		}
 		t[n] = now;
 		v[n] = round(signal_at(s, now) + LIMIT * s->noise * gauss(&st));
 		n++;
+		if (!raw_history) {
+			err = fold_add(&set, restart, dir == FORECAST_FALLING, now, v[n - 1]);
+			if (err)
+				goto out;
+		}
 		if (now < next_eval)
 			continue;
 		next_eval = now + eval_every;
 		while (t[first] < now - HISTORY_S)
 			first++;
-		err = forecast_exhaustion(t + first, v + first, n - first, limit, now, dir, fp,
-					  &fc);
+		fs = raw_history ? NULL : series_set_find(set, "x");
+		if (fs)
+			err = forecast_exhaustion_folded(fs->t, fs->v, fs->peak, fs->n, limit, now,
+							 dir, fp, &fc);
+		else
+			err = forecast_exhaustion(t + first, v + first, n - first, limit, now, dir,
+						  fp, &fc);
 		r->calls++;
 		if (err)
 			goto out;
@@ -277,6 +316,7 @@ static int run_one(const struct scenario *s, uint64_t seed, double step, double 
 		r->worst_err = fmax(r->worst_err, fabs(fc.seconds - remaining) / remaining);
 	}
 out:
+	series_set_free(set);
 	free(t);
 	free(v);
 	return err;
@@ -297,7 +337,7 @@ static void format_duration(double s, char *buf, size_t len)
 static int usage(void)
 {
 	fprintf(stderr, "usage: forecast_accuracy [--seeds N] [--first-seed S] [--step SECONDS] "
-			"[--eval SECONDS] [--buckets B]\n");
+			"[--eval SECONDS] [--buckets B] [--raw]\n");
 	return 2;
 }
 
@@ -309,6 +349,7 @@ int main(int argc, char **argv)
 		{ "step", required_argument, NULL, 't' },
 		{ "eval", required_argument, NULL, 'e' },
 		{ "buckets", required_argument, NULL, 'b' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t seeds = 5, first_seed = 1, step = 30, eval_every = 300, buckets = 0, seed;
@@ -318,6 +359,10 @@ int main(int argc, char **argv)
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'r') {
+			raw_history = true;
+			continue;
+		}
 		uint64_t *dst = opt == 'n' ? &seeds : opt == 's' ? &first_seed :
 				opt == 't' ? &step : opt == 'e' ? &eval_every :
 				opt == 'b' ? &buckets : NULL;
@@ -329,9 +374,10 @@ int main(int argc, char **argv)
 	if (buckets)
 		fp.buckets = (size_t)buckets;
 	printf("forecast accuracy: %llu seeds from %llu, %llu s samples, forecast every %llu s, "
-	       "alert under 48 h\n",
+	       "alert under 48 h, %s\n",
 	       (unsigned long long)seeds, (unsigned long long)first_seed,
-	       (unsigned long long)step, (unsigned long long)eval_every);
+	       (unsigned long long)step, (unsigned long long)eval_every,
+	       raw_history ? "3 days of raw history (--raw)" : "history folded as watch keeps it");
 	printf("%-20s %9s %12s %12s %14s %9s %7s %7s\n", "scenario", "true tte", "first fc min",
 	       "first fc max", "worst err", "coverage", "alerts", "day-1");
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {

@@ -44,6 +44,7 @@ void forecast_params_init(struct forecast_params *p)
  * sign × limit) and the envelope scratch buffers. */
 struct forecast_ctx {
 	const double *t, *v;
+	const double *peak; /* the buckets' other extremes of a folded history; NULL: v */
 	size_t n;
 	double sign, limit, now;
 	const struct forecast_params *p;
@@ -132,7 +133,7 @@ static bool been_this_high(const struct forecast_ctx *c, size_t from, double lev
 	size_t i;
 
 	for (i = 0; i < from; i++)
-		if (c->sign * c->v[i] >= level)
+		if (c->sign * (c->peak ? c->peak[i] : c->v[i]) >= level)
 			return true;
 	return false;
 }
@@ -185,6 +186,19 @@ static int judge_window(struct forecast_ctx *c, struct forecast_window *wins, co
 	return 0;
 }
 
+/* Every value from `from` on the same: the common case of an always-on
+ * watch (most processes' fds, most limits' use stay put for hours), told
+ * in one pass instead of four fits. */
+static bool flat_from(const struct forecast_ctx *c, size_t from)
+{
+	size_t i;
+
+	for (i = from + 1; i < c->n; i++)
+		if (c->v[i] != c->v[from])
+			return false;
+	return true;
+}
+
 static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 {
 	const struct forecast_params *p = c->p;
@@ -194,6 +208,8 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 	double best_width = INFINITY;
 	unsigned mask = 0;
 	int chosen = -1, err;
+	bool flat = p->nwindows &&
+		    flat_from(c, first_at_or_after(c->t, c->n, c->now - p->windows_s[p->nwindows - 1]));
 
 	for (k = 0; k < p->nwindows; k++) {
 		size_t i = first_at_or_after(c->t, c->n, c->now - p->windows_s[k]);
@@ -203,15 +219,27 @@ static int forecast_run(struct forecast_ctx *c, struct forecast *out)
 		if (c->n - i < p->min_samples || c->now - c->t[i] < p->min_span_s)
 			continue;
 		*w = (struct forecast_window){ .window_s = p->windows_s[k] };
-		err = fit_envelope(c, i, w, &levels[nw]);
-		if (err)
-			return err;
+		if (flat) {
+			/* What the fit of a constant gives, without the fit. */
+			w->samples = c->n - i;
+			w->span_s = c->now - c->t[i];
+			w->seconds = INFINITY;
+			levels[nw] = c->sign * c->v[c->n - 1];
+		} else {
+			err = fit_envelope(c, i, w, &levels[nw]);
+			if (err)
+				return err;
+		}
 		from[nw++] = i;
 		/* Longer windows would hold the same samples. */
 		if (all)
 			break;
 	}
 	out->nwindows = nw;
+	if (flat) {
+		out->reason = nw ? FORECAST_NOT_GROWING : FORECAST_TOO_LITTLE_DATA;
+		return 0;
+	}
 	/* Of the windows that pass, the one whose slope is surest (narrowest
 	 * interval against its slope) carries the forecast: on a steady leak
 	 * the longest, on a leak that began within a window the windows that
@@ -275,8 +303,15 @@ int forecast_exhaustion(const double *t_s, const double *v, size_t n, double lim
 			enum forecast_direction dir, const struct forecast_params *p,
 			struct forecast *out)
 {
+	return forecast_exhaustion_folded(t_s, v, NULL, n, limit, now, dir, p, out);
+}
+
+int forecast_exhaustion_folded(const double *t_s, const double *v, const double *peak, size_t n,
+			       double limit, double now, enum forecast_direction dir,
+			       const struct forecast_params *p, struct forecast *out)
+{
 	struct forecast_params defaults;
-	struct forecast_ctx c = { .t = t_s, .v = v, .n = n, .now = now };
+	struct forecast_ctx c = { .t = t_s, .v = v, .peak = peak, .n = n, .now = now };
 	int err;
 
 	*out = (struct forecast){ .reason = FORECAST_TOO_LITTLE_DATA, .judge = -1,

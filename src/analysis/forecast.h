@@ -44,8 +44,13 @@
  * the defaults (4 windows of 40 buckets, ~780 pairwise slopes each, plus
  * the recent half of a candidate) ~80 µs measured on 3 days of 30 s samples
  * (bench/forecast_accuracy): 300 series every 10 s cost ~0.25 % of a core.
+ * A series whose values in the longest window are all equal is not_growing
+ * after one pass, without a fit (most of an always-on watch's series).
  * Pass at least the longest window's history; older samples only feed the
- * "been this high before" check (watch: its raw 24 h and two more days). */
+ * "been this high before" check. watch passes its folded window
+ * (model/series.h series_watch_window: ~2 points per envelope bucket of each
+ * window, and two more days of 36-minute extremes), which bench/
+ * forecast_accuracy feeds too. */
 #ifndef POOLSCOPE_ANALYSIS_FORECAST_H
 #define POOLSCOPE_ANALYSIS_FORECAST_H
 
@@ -132,5 +137,12 @@ struct forecast {
 int forecast_exhaustion(const double *t_s, const double *v, size_t n, double limit, double now,
 			enum forecast_direction dir, const struct forecast_params *p,
 			struct forecast *out);
+/* The same on a folded history (model/series.h): v holds each bucket's
+ * envelope extreme (what the fits read) and peak its other extreme, read by
+ * the "been this high before" check — last night's burst is gone from the
+ * lower envelope but not from the peaks. peak NULL: v. */
+int forecast_exhaustion_folded(const double *t_s, const double *v, const double *peak, size_t n,
+			       double limit, double now, enum forecast_direction dir,
+			       const struct forecast_params *p, struct forecast *out);
 
 #endif

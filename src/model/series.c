@@ -15,6 +15,7 @@ struct series_set {
 	struct series *v;
 	size_t n, cap;
 	struct u64map *by_hash; /* hash(name) → index + 1 of the chain's head */
+	size_t reserve;		/* points allocated (and touched) per new series */
 };
 
 struct series_set *series_set_new(void)
@@ -41,6 +42,7 @@ void series_set_free(struct series_set *set)
 		free(set->v[i].name);
 		free(set->v[i].t);
 		free(set->v[i].v);
+		free(set->v[i].peak);
 	}
 	free(set->v);
 	u64map_free(set->by_hash);
@@ -78,10 +80,30 @@ static struct series *create(struct series_set *set, const char *name, uint64_t 
 	if (!s->name)
 		return NULL;
 	s->limit = SERIES_NO_LIMIT;
+	if (set->reserve) {
+		s->t = malloc(set->reserve * sizeof(*s->t));
+		s->v = malloc(set->reserve * sizeof(*s->v));
+		s->peak = malloc(set->reserve * sizeof(*s->peak));
+		if (!s->t || !s->v || !s->peak) {
+			free(s->t);
+			free(s->v);
+			free(s->peak);
+			free(s->name);
+			return NULL;
+		}
+		/* Touched now: the footprint is taken at once (series.h). */
+		memset(s->t, 0, set->reserve * sizeof(*s->t));
+		memset(s->v, 0, set->reserve * sizeof(*s->v));
+		memset(s->peak, 0, set->reserve * sizeof(*s->peak));
+		s->cap = set->reserve;
+	}
 	head = u64map_find(set->by_hash, h);
 	s->next = head ? (size_t)*head - 1 : NO_NEXT;
 	if (u64map_set(set->by_hash, h, (uint64_t)set->n + 1)) {
 		free(s->name);
+		free(s->t);
+		free(s->v);
+		free(s->peak);
 		return NULL;
 	}
 	set->n++;
@@ -110,10 +132,19 @@ int series_set_add(struct series_set *set, const char *name, double t, double v)
 		if (!nv)
 			return -ENOMEM;
 		s->v = nv;
+		if (s->peak) {
+			double *np = realloc(s->peak, cap * sizeof(*np));
+
+			if (!np)
+				return -ENOMEM;
+			s->peak = np;
+		}
 		s->cap = cap;
 	}
 	s->t[s->n] = t;
 	s->v[s->n] = v;
+	if (s->peak)
+		s->peak[s->n] = v;
 	s->n++;
 	return 0;
 }
@@ -146,55 +177,129 @@ double series_last(const struct series *s)
 	return s && s->n ? s->v[s->n - 1] : NAN;
 }
 
+void series_set_upper_envelope(struct series_set *set, const char *name)
+{
+	struct series *s = find(set, name, hash_bytes(name, strlen(name)));
+
+	if (s)
+		s->upper = true;
+}
+
+void series_set_reserve(struct series_set *set, size_t points)
+{
+	set->reserve = points;
+}
+
+/* Each width a multiple of the one before (3, 6, 4, 2): see series.h. */
+static const struct series_tier watch_tiers[] = {
+	{ 120, 15 },	 /* the 10 min window: 15 s buckets */
+	{ 600, 45 },	 /* the 1 h window: 90 s */
+	{ 3600, 270 },	 /* the 6 h window: 540 s */
+	{ 21600, 1080 }, /* the 24 h window: 2160 s */
+	{ 86400, 2160 }, /* older: "been this high before" */
+};
+
+const struct series_window series_watch_window = {
+	.tiers = watch_tiers,
+	.ntiers = sizeof(watch_tiers) / sizeof(watch_tiers[0]),
+	.keep_s = 3 * 86400.0,
+	.stale_s = 600,
+};
+
+size_t series_window_points(const struct series_window *w, double interval_s)
+{
+	double n, raw_until = w->ntiers ? w->tiers[0].after_s : w->keep_s;
+	size_t k;
+
+	if (!(interval_s > 0))
+		interval_s = 1;
+	n = ceil(raw_until / interval_s) + 1;
+	for (k = 0; k < w->ntiers; k++) {
+		double until = k + 1 < w->ntiers ? w->tiers[k + 1].after_s : w->keep_s;
+		double width = w->tiers[k].bucket_s > interval_s ? w->tiers[k].bucket_s : interval_s;
+
+		/* +2: a bucket cut at each end of the tier. */
+		if (until > w->tiers[k].after_s)
+			n += ceil((until - w->tiers[k].after_s) / width) + 2;
+	}
+	return (size_t)n;
+}
+
+/* The tier a point of this age folds into; -1: still raw. */
+static int tier_of(const struct series_window *w, double age)
+{
+	int k;
+
+	for (k = (int)w->ntiers - 1; k >= 0; k--)
+		if (age > w->tiers[k].after_s)
+			return k;
+	return -1;
+}
+
 /* Fold one series in place; returns its new length. */
-static size_t compact_one(struct series *s, double raw_from, double bucket_s, double keep_from)
+static size_t fold_one(struct series *s, double now, const struct series_window *w)
 {
 	size_t i, out = 0;
-	double bucket = -1;
+	double bucket = NAN, width = 0;
 
 	for (i = 0; i < s->n; i++) {
-		double t = s->t[i], v = s->v[i];
+		double t = s->t[i], v = s->v[i], pk = s->peak[i];
+		int k = tier_of(w, now - t);
 
-		if (t < keep_from)
+		if (t < now - w->keep_s)
 			continue;
-		if (t < raw_from && bucket_s > 0) {
-			/* Aligned to absolute time: folding again moves nothing. */
-			double b = bucket_s * floor(t / bucket_s);
+		if (k >= 0) {
+			double bw = w->tiers[k].bucket_s, b = bw * floor(t / bw);
 
-			/* The oldest bucket is cut at keep_from: a point is
-			 * never moved out of what is kept. */
-			if (b < keep_from)
-				b = keep_from;
-
-			if (out && bucket == b) {
-				if (v < s->v[out - 1])
+			if (out && b == bucket && bw == width) {
+				/* The bucket keeps its extreme, at its own time,
+				 * and its other extreme as the peak. */
+				if (s->upper ? v > s->v[out - 1] : v < s->v[out - 1]) {
+					s->t[out - 1] = t;
 					s->v[out - 1] = v;
+				}
+				if (s->upper ? pk < s->peak[out - 1] : pk > s->peak[out - 1])
+					s->peak[out - 1] = pk;
 				continue;
 			}
 			bucket = b;
-			s->t[out] = b;
-			s->v[out++] = v;
-			continue;
+			width = bw;
+		} else {
+			bucket = NAN;
 		}
 		s->t[out] = t;
+		s->peak[out] = pk;
 		s->v[out++] = v;
 	}
 	return out;
 }
 
-int series_set_compact(struct series_set *set, double now, double raw_s, double bucket_s,
-		       double keep_s)
+int series_set_fold(struct series_set *set, double now, const struct series_window *w)
 {
 	struct u64map *by_hash;
 	size_t i, kept = 0;
 
-	for (i = 0; i < set->n; i++)
-		set->v[i].n = compact_one(&set->v[i], now - raw_s, bucket_s, now - keep_s);
+	for (i = 0; i < set->n; i++) {
+		struct series *s = &set->v[i];
+
+		if (w->stale_s > 0 && s->n && s->t[s->n - 1] < now - w->stale_s) {
+			s->n = 0;
+			continue;
+		}
+		if (!s->peak && s->cap) {
+			s->peak = malloc(s->cap * sizeof(*s->peak));
+			if (!s->peak)
+				return -ENOMEM;
+			memcpy(s->peak, s->v, s->n * sizeof(*s->peak));
+		}
+		s->n = fold_one(s, now, w);
+	}
 	for (i = 0; i < set->n; i++) {
 		if (!set->v[i].n) {
 			free(set->v[i].name);
 			free(set->v[i].t);
 			free(set->v[i].v);
+			free(set->v[i].peak);
 			continue;
 		}
 		set->v[kept++] = set->v[i];

@@ -18,8 +18,13 @@ struct series {
 	char *name; /* owned */
 	double *t;  /* seconds since the set's origin, non-decreasing */
 	double *v;
+	/* Folded sets (series_set_fold): each point's bucket's other extreme —
+	 * its maximum, the minimum of an upper-envelope series; a raw point's
+	 * value. NULL until the first fold. */
+	double *peak;
 	size_t n, cap;
 	double limit; /* the value at which it runs out; SERIES_NO_LIMIT */
+	bool upper;   /* folded to maxima (series_set_upper_envelope) */
 	size_t next;  /* internal: hash chain */
 };
 
@@ -41,14 +46,47 @@ const struct series *series_set_at(const struct series_set *set, size_t i);
 /* The last value (NaN when empty). */
 double series_last(const struct series *s);
 
-/* Bound a long-running set (watch): in every series, points older than
- * now - raw_s are folded into buckets of bucket_s seconds keeping each
- * bucket's minimum (its lower envelope: what forecasts read, so a burst
- * does not survive the folding), points older than now - keep_s are
- * dropped, and series with no point left are removed. Memory then stays
- * within raw_s / interval + keep_s / bucket_s points per series. 0 or
- * -ENOMEM (the set is left consistent either way). */
-int series_set_compact(struct series_set *set, double now, double raw_s, double bucket_s,
-		       double keep_s);
+/* Folding keeps each bucket's maximum for this series instead of its
+ * minimum: a resource that runs out by falling (MemAvailable), whose
+ * forecaster reads the upper envelope. The series must exist. */
+void series_set_upper_envelope(struct series_set *set, const char *name);
+
+/* Bounding a long-running set (watch). A point older than now - after_s of
+ * a tier is folded into that tier's buckets of bucket_s seconds, keeping the
+ * bucket's lower envelope (the minimum, or the maximum for an upper-envelope
+ * series) at the time it was sampled: what the forecaster reads, so a burst
+ * does not survive. Buckets are aligned to absolute time and each tier's
+ * width is a multiple of the one before, so a bucket folds whole into the
+ * next tier's and folding again changes nothing. */
+struct series_tier {
+	double after_s, bucket_s;
+};
+
+struct series_window {
+	const struct series_tier *tiers; /* ascending after_s; see above */
+	size_t ntiers;
+	double keep_s;	/* points older than now - keep_s are dropped */
+	double stale_s; /* a series without a point that recent is removed (a
+			 * process that exited, a cache destroyed); 0: never */
+};
+
+/* watch's window, shaped by the forecaster's (analysis/forecast.h: 10 min,
+ * 1 h, 6 h and 24 h, 40 envelope buckets each): about two folded points per
+ * envelope bucket of each window, and two more days of 36-minute points
+ * for its "been this high before" check. */
+extern const struct series_window series_watch_window;
+
+/* The most points one series holds under w when sampled every interval_s. */
+size_t series_window_points(const struct series_window *w, double interval_s);
+
+/* Fold every series under w (above). Series with no point left, or stale,
+ * are removed. 0 or -ENOMEM (the set is left consistent either way). */
+int series_set_fold(struct series_set *set, double now, const struct series_window *w);
+
+/* Series created from now on get room for this many points at once, and
+ * the memory is touched: a set bounded by series_set_fold then takes its
+ * whole footprint at the first sample, not over days (watch's RSS is flat
+ * from the start; what it costs is seen at once). 0: grow as needed. */
+void series_set_reserve(struct series_set *set, size_t points);
 
 #endif

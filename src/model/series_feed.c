@@ -61,6 +61,9 @@ int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *
 			continue;
 		err = add(set, series_name_mem(name, sizeof(name), meminfo_field_name((enum meminfo_field)f)),
 			  t, (double)mem->bytes[f], of_total ? total : -1);
+		/* It runs out by falling: folded, it keeps what its forecast reads. */
+		if (!err && f == MI_MEM_AVAILABLE)
+			series_set_upper_envelope(set, name);
 	}
 	return err;
 }

@@ -23,7 +23,8 @@ int series_feed_pool(struct series_set *set, double t, const struct pool_snapsho
 /* /proc/meminfo: mem/FIELD in bytes for every field read (meminfo's own
  * names, "MemAvailable"), with the limits that make them finite resources:
  * SUnreclaim and Slab against MemTotal. MemAvailable runs out by falling to
- * 0: its series has no limit; the forecaster is told the direction. */
+ * 0: its series has no limit and folds to its upper envelope; the
+ * forecaster is told the direction. */
 int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *mem);
 /* Per process: fds (limit: its soft RLIMIT_NOFILE when read), fds by kind
  * (kinds it holds, or held before: a kind that drops to 0 keeps its series

@@ -36,12 +36,6 @@
 #include "util/strbuf.h"
 #include "util/timeutil.h"
 
-/* The in-memory window: raw points for an hour, then minute minima (the
- * lower envelope the forecaster reads) for the 24 h its longest window
- * needs, plus a little. */
-#define RAW_S 3600.0
-#define BUCKET_S 60.0
-#define KEEP_S (25 * 3600.0)
 /* The forecasts in force go to the history this often (a post-mortem reads
  * what was forecast before a hang). */
 #define FORECASTS_EVERY_S 600.0
@@ -92,6 +86,7 @@ struct watch {
 	struct history_sample *hs;
 	size_t nhs, hs_cap;
 	struct diag_job diag;
+	struct series_window window;
 	atomic_bool stopping;
 };
 
@@ -115,6 +110,21 @@ static bool stop_requested_by_hook(struct watch *w)
 	if (w->hooks && w->hooks->should_stop && w->hooks->should_stop(w->hooks->ctx))
 		atomic_store(&w->stopping, true);
 	return atomic_load(&w->stopping);
+}
+
+/* Bound the series (series_watch_window). A process scan that runs only
+ * every Nth interval (machine_sampler's budget) leaves its series without a
+ * point for N intervals: they are stale after a few such scans only. */
+static int fold(struct watch *w, double now)
+{
+	struct machine_sampler_status st;
+	double every;
+
+	machine_sampler_status(w->ms, &st);
+	every = (double)(st.process_every ? st.process_every : 1) * (double)w->opts->interval_ns / 1e9;
+	w->window.stale_s = series_watch_window.stale_s > 3 * every ? series_watch_window.stale_s
+								     : 3 * every;
+	return series_set_fold(w->set, now, &w->window);
 }
 
 /* ---- which processes count: the top of each resource ---- */
@@ -304,7 +314,8 @@ static int forecast_all(struct watch *w, double now)
 		/* meminfo is in kB: its values move by 1024 bytes at least. */
 		if (e->name.subject == SERIES_MEM)
 			fp.quantum = 1024;
-		err = forecast_exhaustion(s->t, s->v, s->n, limit, now, dir, &fp, &e->fc);
+		err = forecast_exhaustion_folded(s->t, s->v, s->peak, s->n, limit, now, dir, &fp,
+						 &e->fc);
 	}
 	return err;
 }
@@ -752,6 +763,11 @@ int watch_run(const struct watch_opts *opts, const struct watch_hooks *hooks, st
 	err = open_outputs(&w, why, whylen);
 	if (err)
 		goto out;
+	/* The in-memory window (series_watch_window): what the forecaster
+	 * reads, each series at its full size from the start. A process
+	 * scanned only every Nth interval is not stale between its scans. */
+	w.window = series_watch_window;
+	series_set_reserve(w.set, series_window_points(&w.window, (double)opts->interval_ns / 1e9));
 	w.t0_ns = next = monotonic_ns();
 	w.last_forecasts_event = -FORECASTS_EVERY_S;
 	while (!stop_requested_by_hook(&w)) {
@@ -760,7 +776,7 @@ int watch_run(const struct watch_opts *opts, const struct watch_hooks *hooks, st
 
 		err = machine_sampler_sample(w.ms, now, w.set, notes);
 		if (!err)
-			err = series_set_compact(w.set, now, RAW_S, BUCKET_S, KEEP_S);
+			err = fold(&w, now);
 		if (!err)
 			err = forecast_all(&w, now);
 		if (!err)

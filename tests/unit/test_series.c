@@ -114,51 +114,117 @@ static void test_names_round_trip(void **state)
 	assert_int_equal(series_name_parse("other/1", &p), -EINVAL);
 }
 
-static void test_compact(void **state)
+/* A ramp with a burst every 10 min, sampled every 10 s. */
+static double ramp(int i)
 {
-	struct series_set *set = series_set_new();
-	const struct series *s;
-	char name[64];
-	int i, k;
+	return i / 10.0 + (i % 60 == 30 ? 1000 : 0);
+}
+
+static bool near_boundary(const struct series_window *w, double age)
+{
+	size_t k;
+
+	if (age > w->keep_s - 2 * 2160)
+		return true;
+	for (k = 0; k < w->ntiers; k++)
+		if (fabs(age - w->tiers[k].after_s) < 2 * w->tiers[k].bucket_s)
+			return true;
+	return false;
+}
+
+static void test_fold(void **state)
+{
+	const struct series_window *w = &series_watch_window;
+	size_t most = series_window_points(w, 10);
+	struct series_set *inc = series_set_new(), *once = series_set_new();
+	const struct series *a, *b, *s;
+	const int n = 4 * 86400 / 10; /* four days: past keep_s */
+	double now = (n - 1) * 10.0;
+	size_t j;
+	int i;
 
 	(void)state;
-	/* 3 h of 10 s samples: a slow ramp with a burst every 10 min. */
-	for (k = 0; k < 50; k++) {
-		snprintf(name, sizeof(name), "proc/%d:1/fds", k + 1);
-		for (i = 0; i < 1080; i++)
-			assert_int_equal(series_set_add(set, name, i * 10.0,
-							 i + (i % 60 == 30 ? 1000 : 0)), 0);
+	assert_true(most > 300 && most < 360);
+	series_set_reserve(inc, most);
+	/* Folded as watch does, every interval, and once at the end: the same
+	 * points (buckets are aligned to absolute time). */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(series_set_add(inc, "proc/1:1/fds", i * 10.0, ramp(i)), 0);
+		assert_int_equal(series_set_add(inc, "mem/MemAvailable", i * 10.0, 1e9 - ramp(i)), 0);
+		if (i == 0)
+			series_set_upper_envelope(inc, "mem/MemAvailable");
+		assert_int_equal(series_set_add(once, "proc/1:1/fds", i * 10.0, ramp(i)), 0);
+		{
+			assert_int_equal(series_set_fold(inc, i * 10.0, w), 0);
+			s = series_set_find(inc, "proc/1:1/fds");
+			/* Within its reserve: never grown. */
+			assert_true(s->n <= most);
+			assert_int_equal(s->cap, most);
+		}
 	}
-	/* One that died 2 h ago. */
-	assert_int_equal(series_set_add(set, "proc/999:1/fds", 10, 5), 0);
-	assert_int_equal(series_set_compact(set, 10790, 3600, 60, 7200), 0);
-	assert_int_equal(series_set_count(set), 50);
-	assert_null(series_set_find(set, "proc/999:1/fds"));
-	s = series_set_find(set, "proc/50:1/fds");
-	assert_non_null(s);
-	/* 1 h raw (360) + 1 h in 60 buckets of a minute. */
-	assert_true(s->n >= 415 && s->n <= 422);
-	for (i = 1; i < (int)s->n; i++)
-		assert_true(s->t[i] > s->t[i - 1]);
-	/* The folded part keeps the lower envelope: no burst survives. */
-	for (i = 0; i < (int)s->n && s->t[i] < 10790 - 3600; i++)
-		assert_true(s->v[i] < 1000);
-	/* Folding again (as watch does every interval) changes nothing. */
+	/* One that died 20 min ago: stale. */
+	assert_int_equal(series_set_add(inc, "proc/999:1/fds", now - 1200, 5), 0);
+	assert_int_equal(series_set_fold(inc, now, w), 0);
+	assert_null(series_set_find(inc, "proc/999:1/fds"));
+	assert_int_equal(series_set_count(inc), 2);
+	assert_int_equal(series_set_fold(once, now, w), 0);
+	a = series_set_find(inc, "proc/1:1/fds");
+	b = series_set_find(once, "proc/1:1/fds");
+	assert_true(a->n <= most && b->n <= most && a->n > 300);
+	/* Away from the tiers' boundaries (where a bucket folded earlier stays
+	 * whole while the one-shot fold splits it by age) and from the cut at
+	 * keep_s, the same points. */
 	{
-		size_t n = s->n;
+		size_t ia = 0, ib = 0, compared = 0;
 
-		assert_int_equal(series_set_compact(set, 10790, 3600, 60, 7200), 0);
-		s = series_set_find(set, "proc/50:1/fds");
-		assert_int_equal(s->n, n);
+		for (;;) {
+			while (ia < a->n && near_boundary(w, now - a->t[ia]))
+				ia++;
+			while (ib < b->n && near_boundary(w, now - b->t[ib]))
+				ib++;
+			if (ia == a->n || ib == b->n)
+				break;
+			assert_true(a->t[ia] == b->t[ib]);
+			assert_true(a->v[ia] == b->v[ib]);
+			ia++, ib++, compared++;
+		}
+		assert_int_equal(ia, a->n);
+		assert_int_equal(ib, b->n);
+		assert_true(compared > 250);
 	}
-	/* Found by name after the move, and still appendable. */
-	for (k = 0; k < 50; k++) {
-		snprintf(name, sizeof(name), "proc/%d:1/fds", k + 1);
-		assert_non_null(series_set_find(set, name));
-		assert_int_equal(series_set_add(set, name, 10800, 1), 0);
+	for (j = 1; j < a->n; j++)
+		assert_true(a->t[j] > a->t[j - 1]);
+	/* The lower envelope: no burst survives the folding, and each point is
+	 * a sample at its own time. */
+	for (j = 0; j < a->n && a->t[j] < now - 120; j++) {
+		int at = (int)(a->t[j] / 10);
+
+		assert_true(at % 60 != 30);
+		assert_true(a->v[j] == ramp(at));
 	}
-	assert_int_equal(series_set_count(set), 50);
-	series_set_free(set);
+	/* Its peaks keep the bursts: every bucket of 18 min or more held one. */
+	for (j = 0; j < a->n; j++) {
+		double age = now - a->t[j];
+
+		if (age > 21600 + 2 * 1080 && !near_boundary(w, age))
+			assert_true(a->peak[j] >= a->v[j] + 999);
+		assert_true(a->peak[j] >= a->v[j]);
+	}
+	/* A falling resource keeps its upper envelope: no dip survives. */
+	s = series_set_find(inc, "mem/MemAvailable");
+	for (j = 0; j < s->n && s->t[j] < now - 120; j++)
+		assert_true(s->v[j] == 1e9 - ramp((int)(s->t[j] / 10)) && ((int)(s->t[j] / 10)) % 60 != 30);
+	/* Folding again changes nothing; still found and appendable. */
+	{
+		size_t before = a->n;
+
+		assert_int_equal(series_set_fold(inc, now, w), 0);
+		a = series_set_find(inc, "proc/1:1/fds");
+		assert_int_equal(a->n, before);
+		assert_int_equal(series_set_add(inc, "proc/1:1/fds", now + 10, 1), 0);
+	}
+	series_set_free(inc);
+	series_set_free(once);
 }
 
 int main(void)
@@ -167,7 +233,7 @@ int main(void)
 		cmocka_unit_test(test_add_find_order),
 		cmocka_unit_test(test_notes),
 		cmocka_unit_test(test_names_round_trip),
-		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_fold),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
