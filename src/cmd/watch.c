@@ -24,6 +24,7 @@
 #include "util/parse.h"
 #include "util/signals.h"
 #include "util/spawn.h"
+#include "util/timeutil.h"
 
 #define DEFAULT_DB "/var/lib/poolscope/history.db"
 #define MIN_INTERVAL_NS 1000000000ull
@@ -33,6 +34,9 @@ struct watch_cli {
 	const char *exec_cmd;
 	bool no_db;
 	struct notes said; /* the note keys said while their condition lasts */
+	/* systemd's WatchdogSec (WATCHDOG_USEC), 0: none. Pinged at half of it,
+	 * whatever --interval is: a 5 min interval under a 60 s watchdog. */
+	uint64_t watchdog_usec, last_ping_ns;
 };
 
 static void watch_help(FILE *out)
@@ -212,10 +216,23 @@ static void hook_ready(void *ctx)
 
 static void hook_tick(void *ctx, unsigned long samples, size_t active)
 {
-	(void)ctx;
+	struct watch_cli *o = ctx;
+
 	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%lu samples, %zu alert%s active", samples, active,
 		   active == 1 ? "" : "s");
+	o->last_ping_ns = monotonic_ns();
 	spawn_reap();
+}
+
+static void hook_waiting(void *ctx)
+{
+	struct watch_cli *o = ctx;
+	uint64_t now = monotonic_ns();
+
+	if (o->watchdog_usec && now - o->last_ping_ns >= o->watchdog_usec * 1000 / 2) {
+		sd_notify(0, "WATCHDOG=1");
+		o->last_ping_ns = now;
+	}
 }
 
 /* Say a note when its condition appears; again if it clears and returns. */
@@ -314,7 +331,8 @@ static int watch_cmd(int argc, char **argv)
 	struct watch_cli o = {.said = NOTES_INIT};
 	struct watch_hooks hooks = {.should_stop = hook_stop, .ready = hook_ready,
 				    .alert = hook_alert, .diagnosed = hook_diagnosed,
-				    .notes = hook_notes, .tick = hook_tick, .ctx = &o};
+				    .notes = hook_notes, .tick = hook_tick,
+				    .waiting = hook_waiting, .ctx = &o};
 	struct notes notes = NOTES_INIT;
 	char why[512];
 	bool help = false;
@@ -345,6 +363,9 @@ static int watch_cmd(int argc, char **argv)
 	if (geteuid() != 0)
 		ps_warn("watch: not root: slab objects (/proc/slabinfo) and other users' handles "
 			"are not watched");
+	if (sd_watchdog_enabled(0, &o.watchdog_usec) <= 0)
+		o.watchdog_usec = 0;
+	o.last_ping_ns = monotonic_ns();
 	err = watch_run(&o.run, &hooks, &notes, why, sizeof(why));
 	if (err) {
 		ps_error("watch: %s", why[0] ? why : strerror(-err));

@@ -807,6 +807,8 @@ int watch_run(const struct watch_opts *opts, const struct watch_hooks *hooks, st
 
 			if (t >= next)
 				break;
+			if (hooks && hooks->waiting)
+				hooks->waiting(hooks->ctx);
 			sleep_ns_interruptible(next - t < 200000000ull ? next - t : 200000000ull);
 		}
 		/* A machine that slept or a sample that overran: no catch-up burst. */

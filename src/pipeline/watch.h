@@ -48,6 +48,10 @@ struct watch_hooks {
 	void (*notes)(void *ctx, const struct notes *ns);
 	/* Each interval's end (sd_notify STATUS/WATCHDOG). */
 	void (*tick)(void *ctx, unsigned long samples, size_t alerts_active);
+	/* While waiting for the next interval, at least every 200 ms: a
+	 * service manager's watchdog shorter than the interval is pinged from
+	 * here. NULL: none. */
+	void (*waiting)(void *ctx);
 	void *ctx;
 };
 
