@@ -99,6 +99,13 @@ $(BUILD)/leakers/%: tests/leakers/%.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $< -lpthread
 
+# record --user-stacks walks user stacks by frame pointers: this leaker keeps
+# them (and its functions as written: -O1, noinline in the source).
+$(BUILD)/leakers/ustack_leak: tests/leakers/ustack_leak.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $<
+
 # The main job: a short diagnose of this machine (RUN_ARGS replaces its options).
 RUN_ARGS ?= --duration 15s
 run: deps all

@@ -211,6 +211,16 @@ int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uin
 	return depth;
 }
 
+int trace_names__user_stack(const struct trace_names *n, uint32_t stack_id,
+			    const struct user_frame **frames, const char **what)
+{
+	*frames = NULL;
+	*what = NULL;
+	if (stack_id == TRACE_NO_STACK || !n || !n->user_stack)
+		return 0;
+	return n->user_stack(n->ctx, stack_id, frames, what);
+}
+
 bool trace_names__stack_estimated(const struct trace_names *n, uint32_t stack_id)
 {
 	return n && n->stack_estimated && n->stack_estimated(n->ctx, stack_id);

@@ -15,6 +15,15 @@
 
 struct symtab;
 
+/* A user-space frame of a stack (record --user-stacks), named: "conn_open+0x1a
+ * [u:ustack_leak]" and "conn_open [u:ustack_leak]" (the function alone, as
+ * flame graphs merge frames); "0x7f12... [u:libc.so.6]" when the file has no
+ * symbol there, "0x7f12... [u]" when no stored mapping covers it. */
+struct user_frame {
+	uint64_t ip;
+	const char *frame, *function;
+};
+
 /* How ids in a trace become text. Borrowed; the callbacks may be NULL. */
 struct trace_names {
 	const char *(*string)(const void *ctx, uint32_t id);
@@ -31,6 +40,12 @@ struct trace_names {
 	/* The trace was recorded on the stack budget: tables with a stack show
 	 * which per-stack figures are estimates ("Est" ~, JSON stack_estimate). */
 	bool stack_budget;
+	/* Optional (traces recorded with --user-stacks): the user frames below a
+	 * stack's kernel frames, innermost first, and what that user stack is
+	 * ("frame pointers", "frame pointers, truncated", "kernel thread (no user
+	 * stack)", "not recorded"). NULL: stacks have kernel frames only. */
+	int (*user_stack)(const void *ctx, uint32_t stack_id, const struct user_frame **frames,
+			  const char **what);
 };
 
 /* The string for id ("?" when unknown, "(aggregate)" for SITE_AGGREGATE_COMM;
@@ -40,6 +55,10 @@ const char *trace_names__string(const struct trace_names *n, uint32_t id);
  * the tracing machinery (BPF program, bpf_trace_runN, __traceiter_*) are
  * skipped when symbols are known. */
 int trace_names__stack(const struct trace_names *n, uint32_t stack_id, const uint64_t **ips);
+/* The user frames of a stack (see struct trace_names); 0 and *what NULL
+ * when the trace has no user stacks. */
+int trace_names__user_stack(const struct trace_names *n, uint32_t stack_id,
+			    const struct user_frame **frames, const char **what);
 /* Whether per-stack figures of stack_id are estimates within an exactly
  * counted path (the stack budget); false when unknown. */
 bool trace_names__stack_estimated(const struct trace_names *n, uint32_t stack_id);

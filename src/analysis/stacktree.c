@@ -67,7 +67,20 @@ int stacktree__build(const struct grouping *g, const struct group_opts *opts,
 			n->count += r->count;
 			n->bytes += r->bytes;
 		}
-		if (depth <= 0) {
+		const struct user_frame *uf;
+		const char *what;
+		int udepth = trace_names__user_stack(opts->names, r->site->stack_id, &uf, &what);
+
+		/* --user-stacks: one merged stack, the user frames (outermost first
+		 * from the root) above the kernel ones, each marked [u:FILE]. */
+		for (f = udepth - 1; f >= 0; f--) {
+			n = child_findnew(t, n, uf[f].function);
+			if (!n)
+				goto out;
+			n->count += r->count;
+			n->bytes += r->bytes;
+		}
+		if (depth <= 0 && udepth <= 0) {
 			n = child_findnew(t, n, "[no stack]");
 			if (!n)
 				goto out;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/userstacks.h"
 #include "util/timeutil.h"
 
 void trace_analysis_opts_init(struct trace_analysis_opts *o)
@@ -14,19 +15,36 @@ void trace_analysis_opts_init(struct trace_analysis_opts *o)
 	group_opts_init(&o->filter);
 }
 
+/* The names' ctx is the analysis: with user stacks, a stack id is a joined
+ * one (userstacks.h), whose kernel part the reader knows by its own id. */
+static uint32_t kernel_stack(const struct trace_analysis *ta, uint32_t id)
+{
+	return ta->ustacks ? userstacks__kernel(ta->ustacks, id) : id;
+}
+
 static const char *names_string(const void *ctx, uint32_t id)
 {
-	return trace_reader__string(ctx, id);
+	return trace_reader__string(((const struct trace_analysis *)ctx)->reader, id);
 }
 
 static int names_stack(const void *ctx, uint32_t id, const uint64_t **ips)
 {
-	return trace_reader__stack(ctx, id, ips);
+	const struct trace_analysis *ta = ctx;
+
+	return trace_reader__stack(ta->reader, kernel_stack(ta, id), ips);
 }
 
 static bool names_stack_estimated(const void *ctx, uint32_t id)
 {
-	return trace_reader__stack_estimated(ctx, id);
+	const struct trace_analysis *ta = ctx;
+
+	return trace_reader__stack_estimated(ta->reader, kernel_stack(ta, id));
+}
+
+static int names_user_stack(const void *ctx, uint32_t id, const struct user_frame **frames,
+			    const char **what)
+{
+	return userstacks__frames(((const struct trace_analysis *)ctx)->ustacks, id, frames, what);
 }
 
 /* The reader's reason, prefixed with the path unless it names it already. */
@@ -62,9 +80,18 @@ int trace_analysis__open(const char *path, struct trace_analysis **out, char *er
 	trace_analysis_opts_init(&ta->opts);
 	ta->names = (struct trace_names){ .string = names_string, .stack = names_stack,
 					  .ksyms = trace_reader__ksyms(ta->reader),
-					  .ctx = ta->reader,
+					  .ctx = ta,
 					  .stack_estimated = names_stack_estimated,
 					  .stack_budget = ta->hdr->stack_rate > 0 };
+	if (ta->hdr->user_stacks) {
+		ta->ustacks = userstacks__new(ta->reader);
+		if (!ta->ustacks) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			trace_analysis__free(ta);
+			return -ENOMEM;
+		}
+		ta->names.user_stack = names_user_stack;
+	}
 	*out = ta;
 	return 0;
 }
@@ -79,6 +106,7 @@ void trace_analysis__free(struct trace_analysis *ta)
 	notes_release(&ta->notes);
 	trend__free(ta->trend);
 	outstanding__free(ta->outstanding);
+	userstacks__free(ta->ustacks);
 	trace_reader__close(ta->reader);
 	free(ta);
 }
@@ -360,6 +388,9 @@ static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
 	int rc;
 
 	while ((rc = trace_reader__next(ta->reader, &rec, reason, sizeof(reason))) == 1) {
+		if (ta->ustacks && rec.type == TR_ALLOC &&
+		    userstacks__join(ta->ustacks, &rec.alloc, &rec.alloc.stack_id))
+			return -ENOMEM;
 		rc = outstanding__add_record(ta->outstanding, &rec);
 		if (rc < 0)
 			return rc;
@@ -378,6 +409,9 @@ static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
 		say_reason(err, errlen, ta->path, reason);
 		return -EINVAL;
 	}
+	/* Every mapping is known now: name the user frames. */
+	if (ta->ustacks && userstacks__name(ta->ustacks))
+		return -ENOMEM;
 	return trend__error(ta->trend);
 }
 

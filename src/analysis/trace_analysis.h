@@ -24,6 +24,8 @@
 #include "trace/trace.h"
 #include "util/notes.h"
 
+struct userstacks;
+
 struct trace_analysis_opts {
 	uint64_t from_ns; /* absolute CLOCK_MONOTONIC; 0 = the trace's start */
 	uint64_t to_ns;	  /* UINT64_MAX = the trace's end */
@@ -87,6 +89,9 @@ struct trace_analysis {
 	struct notes notes;
 	trace_merged_names_fn merged_names; /* see trace_analysis__set_merged_names */
 	void *merged_names_ctx;
+	/* Traces with user stacks: every allocation's stack id is a joined
+	 * kernel + user stack (userstacks.h); NULL otherwise. */
+	struct userstacks *ustacks;
 	struct leak_suspect *held; /* held since long, most first (suspects__held) */
 	size_t nheld;
 };

@@ -24,6 +24,9 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool aggregate = false;
 const volatile bool stacks = true;
+/* --user-stacks: with every kernel stack walked, the user-space call chain
+ * too (frame pointers), into ustack_traces. */
+const volatile bool user_stacks = false;
 const volatile __u32 sample_every = 1;	   /* stacks for every Nth alloc per CPU */
 /* Stacks per second per allocating path per CPU after its first (the
  * budget); 0 = a stack for every allocation (--stacks all, --sample). */
@@ -68,6 +71,13 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, REC_MAX_DEPTH * sizeof(__u64));
 } stack_traces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 1); /* set by the loader */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, REC_MAX_DEPTH * sizeof(__u64));
+} ustack_traces SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -176,6 +186,28 @@ static __always_inline __s32 walk_stack(void *ctx)
 	return (__s32)id;
 }
 
+/* The user-space call chain, walked by frame pointers (the kernel's
+ * perf callchain code from the saved user registers). Kernel threads have
+ * none: -1 with REC_EF_KTHREAD. An allocation in interrupt context gets the
+ * user stack of the task it interrupted. */
+static __always_inline __s32 walk_ustack(void *ctx, struct task_struct *task, __u8 *flags)
+{
+	long id;
+
+	if (!user_stacks)
+		return -1;
+	if (task->flags & 0x00200000 /* PF_KTHREAD */) {
+		*flags |= REC_EF_KTHREAD;
+		return -1;
+	}
+	id = bpf_get_stackid(ctx, &ustack_traces, BPF_F_USER_STACK);
+	if (id < 0) {
+		count_lost(LOST_STACK);
+		return -1;
+	}
+	return (__s32)id;
+}
+
 /* The syscall the current task is in, from its saved user registers: nearly
  * free (two loads) and what tells alloc_empty_file via eventfd2 from the same
  * call site via openat (every struct file has that one call site). -1 for
@@ -205,11 +237,13 @@ static __always_inline __s32 current_syscall(struct task_struct *task)
  * REC_EF_PATH_STACK, so counts per path stay exact and only the split of a
  * path between its stacks is estimated. */
 static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u8 kind,
-					__u64 call_site, __u8 order, __u64 now, __u8 *flags)
+					__u64 call_site, __u8 order, __u64 now, __u8 *flags,
+					__s32 *ustack)
 {
 	__u32 zero = 0;
 	__u64 *n;
 
+	*ustack = -1;
 	if (!stacks)
 		return -1;
 	if (stack_rate) {
@@ -218,12 +252,16 @@ static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u
 		__s32 id;
 
 		key.syscall_nr = current_syscall(task);
+		if (user_stacks)
+			key.tgid = task->tgid;
 		path = bpf_map_lookup_elem(&paths, &key);
 		if (!path) {
 			struct rec_path fresh = { .window_ns = now, .taken = 1 };
 
 			id = walk_stack(ctx);
+			*ustack = walk_ustack(ctx, task, flags);
 			fresh.stack_ref = id >= 0 ? (__u32)id + 1 : 0;
+			fresh.ustack_ref = *ustack >= 0 ? (__u32)*ustack + 1 : 0;
 			bpf_map_update_elem(&paths, &key, &fresh, BPF_ANY);
 			return id;
 		}
@@ -234,12 +272,18 @@ static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u
 		}
 		if (path->taken >= stack_rate && path->stack_ref) {
 			*flags |= REC_EF_PATH_STACK;
+			if (user_stacks && (task->flags & 0x00200000 /* PF_KTHREAD */))
+				*flags |= REC_EF_KTHREAD;
+			*ustack = (__s32)path->ustack_ref - 1;
 			return (__s32)(path->stack_ref - 1);
 		}
 		path->taken++;
 		id = walk_stack(ctx);
-		if (!path->stack_ref && id >= 0)
+		*ustack = walk_ustack(ctx, task, flags);
+		if (!path->stack_ref && id >= 0) {
 			path->stack_ref = (__u32)id + 1; /* the first walk that worked */
+			path->ustack_ref = *ustack >= 0 ? (__u32)*ustack + 1 : 0;
+		}
 		return id;
 	}
 	if (sample_every > 1) {
@@ -250,6 +294,7 @@ static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u
 		if (*n % sample_every)
 			return -1;
 	}
+	*ustack = walk_ustack(ctx, task, flags);
 	return walk_stack(ctx);
 }
 
@@ -289,10 +334,11 @@ static __always_inline void track_alloc(void *ctx, struct task_struct *task, __u
 	struct rec_origin_key okey = { .cache = cache, .tgid = tgid, .kind = kind, .order = order };
 	struct rec_origin one = { .allocs = 1 }, *origin;
 	__u8 flags = 0;
+	__s32 ustack; /* aggregate mode takes no user stacks (refused by the options) */
 
 	/* Under the budget an unwalked allocation counts on its path's stack:
 	 * the origins' counts stay exact per path. */
-	obj.stack_id = take_stack(ctx, task, kind, call_site, order, obj.ts, &flags);
+	obj.stack_id = take_stack(ctx, task, kind, call_site, order, obj.ts, &flags, &ustack);
 	okey.stack_id = obj.stack_id;
 	if (bpf_map_update_elem(&outstanding, &key, &obj, BPF_ANY))
 		count_lost(LOST_MAP_FULL);
@@ -369,7 +415,9 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	e->bytes_req = req;
 	e->bytes_alloc = bytes;
 	e->gfp_flags = gfp;
-	e->stack_id = take_stack(ctx, task, kind, call_site, order, e->ev.ts, &e->ev.flags);
+	e->stack_id = take_stack(ctx, task, kind, call_site, order, e->ev.ts, &e->ev.flags,
+				 &e->ustack_id);
+	e->pad = 0;
 	/* As the comm helper reads it (no lock: a rename may race either way);
 	 * the kernel keeps the last byte NUL, we make sure of it. */
 	for (int i = 0; i < REC_COMM_LEN - 1; i++)

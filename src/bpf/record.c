@@ -374,6 +374,7 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 
 	ro->aggregate = o->aggregate;
 	ro->stacks = o->stacks;
+	ro->user_stacks = o->stacks && o->user_stacks && !o->aggregate;
 	ro->sample_every = o->sample_every ? o->sample_every : 1;
 	ro->stack_rate = o->stacks ? o->stack_rate : 0;
 	ro->filter_pids = o->npids > 0;
@@ -403,6 +404,8 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 	bpf_map__set_max_entries(rp->skel->maps.events, o->aggregate ? 4096 : (__u32)ring);
 	bpf_map__set_max_entries(rp->skel->maps.stack_traces,
 				 o->stacks ? (o->max_stacks ? o->max_stacks : REC_DEFAULT_STACKS) : 1);
+	bpf_map__set_max_entries(rp->skel->maps.ustack_traces,
+				 ro->user_stacks ? (o->max_stacks ? o->max_stacks : REC_DEFAULT_STACKS) : 1);
 	bpf_map__set_max_entries(rp->skel->maps.outstanding,
 				 o->aggregate ? (o->max_outstanding ? o->max_outstanding
 								    : REC_DEFAULT_OUTSTANDING)
@@ -516,18 +519,28 @@ int record_probe__poll(struct record_probe *rp, int timeout_ms)
 	return more < 0 ? more : n + more;
 }
 
-int record_probe__stack(struct record_probe *rp, uint32_t stack_id, uint64_t *ips, int max)
+static int stack_frames(int map_fd, uint32_t stack_id, uint64_t *ips, int max)
 {
 	__u64 frames[REC_MAX_DEPTH] = { 0 };
 	int depth = 0;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(rp->skel->maps.stack_traces), &stack_id, frames))
+	if (bpf_map_lookup_elem(map_fd, &stack_id, frames))
 		return -errno;
 	while (depth < REC_MAX_DEPTH && depth < max && frames[depth]) {
 		ips[depth] = frames[depth];
 		depth++;
 	}
 	return depth;
+}
+
+int record_probe__stack(struct record_probe *rp, uint32_t stack_id, uint64_t *ips, int max)
+{
+	return stack_frames(bpf_map__fd(rp->skel->maps.stack_traces), stack_id, ips, max);
+}
+
+int record_probe__ustack(struct record_probe *rp, uint32_t ustack_id, uint64_t *ips, int max)
+{
+	return stack_frames(bpf_map__fd(rp->skel->maps.ustack_traces), ustack_id, ips, max);
 }
 
 int record_probe__ncpus(const struct record_probe *rp)

@@ -19,6 +19,9 @@ struct notes;
 struct record_probe_opts {
 	bool aggregate;
 	bool stacks;
+	/* With every kernel stack walked, the user-space stack too (frame
+	 * pointers), into a second stack map of max_stacks entries. Events mode. */
+	bool user_stacks;
 	uint32_t sample_every; /* stacks for 1 alloc in N per CPU; 0 or 1 = all */
 	/* The stack budget: stacks per second per allocating path (call site,
 	 * syscall, kind, order) per CPU after the path's first; the others carry
@@ -81,6 +84,8 @@ int record_probe__poll(struct record_probe *rp, int timeout_ms);
 int record_probe__cache_names(struct record_probe *rp, struct rec_cache_name **names, size_t *n);
 /* Frames of a stack id (innermost first) into ips; returns the depth or -errno. */
 int record_probe__stack(struct record_probe *rp, uint32_t stack_id, uint64_t *ips, int max);
+/* The same for a user stack id (rec_alloc_event.ustack_id). */
+int record_probe__ustack(struct record_probe *rp, uint32_t ustack_id, uint64_t *ips, int max);
 int record_probe__ncpus(const struct record_probe *rp);
 /* Per-CPU loss counters: counts[cpu * LOST_NR + slot], ncpus × LOST_NR. */
 int record_probe__lost(struct record_probe *rp, uint64_t *counts);

@@ -42,6 +42,7 @@ struct rec_event {
 
 /* rec_event.flags of an allocation. */
 #define REC_EF_PATH_STACK 1 /* stack_id is its path's stack, not its own walk (budget) */
+#define REC_EF_KTHREAD 2    /* --user-stacks: a kernel thread, no user stack to take */
 
 /* Stack budget (the default): an allocating path is what is nearly free to
  * read at the tracepoint: the call site the tracepoint gives, the current
@@ -53,6 +54,9 @@ struct rec_path_key {
 	__u8 kind;
 	__u8 order;
 	__u8 pad[2];
+	/* --user-stacks: the process too (its user stack is its own); 0 otherwise. */
+	__u32 tgid;
+	__u32 pad2;
 };
 
 struct rec_path {
@@ -62,6 +66,8 @@ struct rec_path {
 	 * 0 = none yet (a CPU's slot starts zeroed when another CPU inserted
 	 * the path, and stack id 0 is a valid id). */
 	__u32 stack_ref;
+	__u32 ustack_ref; /* --user-stacks: the user stack of that walk + 1; 0 = none */
+	__u32 pad;
 };
 
 struct rec_alloc_event {
@@ -70,6 +76,8 @@ struct rec_alloc_event {
 	__u32 gfp_flags;
 	__s32 stack_id; /* < 0: none (off, not sampled, or lost: counted) */
 	char comm[REC_COMM_LEN];
+	__s32 ustack_id; /* --user-stacks: < 0 none (REC_EF_KTHREAD, or lost: counted) */
+	__u32 pad;
 };
 
 /* Aggregate mode: one outstanding allocation, keyed by key space and

@@ -43,6 +43,9 @@ static void record_help(FILE *out)
 		"                        'all': a stack walk for every allocation\n"
 		"      --stack-rate N    stacks per second per path per CPU (default 4)\n"
 		"      --no-stacks       no stacks: the cheapest recording\n"
+		"      --user-stacks     with each kernel stack, the user-space call chain\n"
+		"                        of the allocating process (frame pointers; the\n"
+		"                        process's mappings are stored for report)\n"
 		"      --sample N        stacks for every Nth allocation per CPU only\n"
 		"                        (instead of the budget)\n"
 		"      --events          every event into the file (default)\n"
@@ -75,6 +78,7 @@ enum {
 	OPT_STACKS,
 	OPT_STACK_RATE,
 	OPT_NO_STACKS,
+	OPT_USER_STACKS,
 	OPT_SAMPLE,
 	OPT_EVENTS,
 	OPT_AGGREGATE,
@@ -97,6 +101,7 @@ static const struct option record_options[] = {
 	{ "stacks", optional_argument, NULL, OPT_STACKS },
 	{ "stack-rate", required_argument, NULL, OPT_STACK_RATE },
 	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+	{ "user-stacks", no_argument, NULL, OPT_USER_STACKS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "events", no_argument, NULL, OPT_EVENTS },
 	{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
@@ -245,6 +250,9 @@ static int record_run(int argc, char **argv)
 		}
 		case OPT_NO_STACKS:
 			o.probe.stacks = false;
+			break;
+		case OPT_USER_STACKS:
+			o.probe.user_stacks = true;
 			break;
 		case OPT_SAMPLE: {
 			uint64_t n;

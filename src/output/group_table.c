@@ -25,6 +25,9 @@ static int add_dim_cols(struct table *t, const struct group_opts *opts, bool fra
 			if (!frames_only && opts->names && opts->names->stack_budget)
 				table_add_col(t, "Est", "stack_estimate", COL_JSON, 0);
 			table_add_col(t, "Frames", "stack", COL_STRLIST, COL_TEXT_HIDDEN);
+			/* --user-stacks: what the user part of each stack is. */
+			if (!frames_only && opts->names && opts->names->user_stack)
+				table_add_col(t, "User stack", "user_stack", COL_STR, COL_TEXT_HIDDEN);
 			/* --diff: text shows the frames from where rows differ. */
 			if (frames_only)
 				table_add_col(t, "Frames", "frames_shown", COL_STR,
@@ -46,23 +49,34 @@ int group_table__set_frames(struct table *t, int row, int col, const struct trac
 			    uint32_t stack_id)
 {
 	const uint64_t *ips;
+	const struct user_frame *uf;
+	const char *what;
 	int depth = trace_names__stack(names, stack_id, &ips), i, err = 0;
+	/* Traces with user stacks: the user frames follow the kernel ones
+	 * (innermost first all along), each marked [u:FILE]. */
+	int udepth = trace_names__user_stack(names, stack_id, &uf, &what);
 	const char **items;
 	char *text;
 
-	if (depth <= 0) {
+	if (depth < 0)
+		depth = 0;
+	if (udepth < 0)
+		udepth = 0;
+	if (depth + udepth == 0) {
 		table_set_null(t, row, col);
 		return 0;
 	}
-	items = calloc((size_t)depth, sizeof(*items));
-	text = malloc((size_t)depth * 256);
+	items = calloc((size_t)(depth + udepth), sizeof(*items));
+	text = malloc((size_t)(depth ? depth : 1) * 256);
 	if (!items || !text) {
 		err = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < depth; i++)
 		items[i] = trace_names__frame(names, ips[i], text + (size_t)i * 256, 256);
-	err = table_set_list(t, row, col, items, depth);
+	for (i = 0; i < udepth; i++)
+		items[depth + i] = uf[i].frame;
+	err = table_set_list(t, row, col, items, depth + udepth);
 out:
 	free(items);
 	free(text);
@@ -103,6 +117,17 @@ static int fill_dims(struct table *t, int row, const struct group_row *r,
 					break;
 			}
 			err = group_table__set_frames(t, row, col++, opts->names, s->stack_id);
+			if (!err && !frames_only && opts->names && opts->names->user_stack) {
+				const struct user_frame *uf;
+				const char *what = NULL;
+
+				trace_names__user_stack(opts->names, s->stack_id, &uf, &what);
+				if (what)
+					err = table_set_str(t, row, col, what);
+				else
+					table_set_null(t, row, col);
+				col++;
+			}
 			if (frames_only)
 				col++; /* frames_shown: set_frames_shown, over all rows */
 			break;

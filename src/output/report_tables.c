@@ -355,7 +355,17 @@ void report_print_frames(FILE *out, const struct trace_analysis *ta, const struc
 			fprintf(out, "Stack %u:\n", id);
 		for (f = 0; f < depth; f++)
 			fprintf(out, "    %s\n", trace_names__frame(&ta->names, ips[f], buf, sizeof(buf)));
-		if (depth == 0)
+		const struct user_frame *uf;
+		const char *what;
+		int udepth = trace_names__user_stack(&ta->names, id, &uf, &what);
+
+		/* --user-stacks: the user frames below the kernel ones, after a
+		 * line that says what they are. */
+		if (what)
+			fprintf(out, "    -- user space: %s --\n", what);
+		for (f = 0; f < udepth; f++)
+			fprintf(out, "    %s\n", uf[f].frame);
+		if (depth == 0 && udepth <= 0)
 			fprintf(out, "    (frames not in the trace)\n");
 	}
 }

@@ -21,6 +21,11 @@
 #define TRACE_MAGIC "PSTRACE"	     /* 8 bytes with its NUL */
 #define TRACE_MAGIC_LEN 8
 #define TRACE_FORMAT_VERSION 1
+/* Version 2: the trace carries user-space stacks and process mappings
+ * (record --user-stacks): records USTACK, MAPS and ALLOC_U, which a version-1
+ * reader would reject as unknown. Written only then; every other trace stays
+ * version 1, so earlier readers keep reading it. The reader reads both. */
+#define TRACE_FORMAT_VERSION_USER_STACKS 2
 #define TRACE_CHUNK_MAGIC 0x4b435350u   /* "PSCK" */
 #define TRACE_TRAILER_MAGIC 0x4e455350u /* "PSEN" */
 #define TRACE_CHUNK_HDR_LEN 12
@@ -35,6 +40,8 @@
 #define TRACE_MAX_DEPTH 256u
 #define TRACE_MAX_CHUNK_TABLE 65536u /* sites or actors per chunk */
 #define TRACE_KSYMS_PER_RECORD 4096u
+#define TRACE_MAX_MAPPINGS 65536u /* per MAPS record */
+#define TRACE_MAX_BUILD_ID 64u
 
 /* The writer ends a chunk once it holds this much, or its tables are full. */
 #define TRACE_CHUNK_TARGET (1u << 20)
@@ -46,10 +53,13 @@ enum trace_rec_byte {
 	REC_KSYMS = 3,	   /* varint n, n × {zigzag addr delta, str name, str module} */
 	REC_SITE = 4,	   /* per chunk: call_site, tag_id, u8 kind, gfp, u8 order */
 	REC_ACTOR = 5,	   /* per chunk: tgid, tid, comm_id, cpu */
+	REC_USTACK = 6,	   /* v2: varint ustack_id, u8 flags, varint depth, ip0, zigzag deltas */
+	REC_MAPS = 7,	   /* v2: tgid, n, n × {start, len, offset, str path, str build_id} */
 	REC_ALLOC = 16,	   /* ts_d, site, actor, ptr_d, req, zz(alloc-req), stack+1 */
 	REC_FREE = 17,	   /* ts_d, site, actor, ptr_d */
 	REC_LOST = 18,	   /* ts_d, cpu, ringbuf_full, map_full, bpf_misses */
 	REC_SNAPSHOT = 19, /* ts_d, n, n × entry (docs/FORMAT.md) */
+	REC_ALLOC_U = 20,  /* v2: REC_ALLOC's fields, then ustack: 0 lost, 1 kernel thread, id + 2 */
 };
 
 /* Annotation strings (format 1, revision 1; docs/FORMAT.md): a STRING no
@@ -69,6 +79,7 @@ enum trace_rec_byte {
 /* Header body flag bits. */
 #define TRACE_HF_AGGREGATE 1u
 #define TRACE_HF_STACKS 2u
+#define TRACE_HF_USER_STACKS 4u /* version 2 */
 
 static inline void fmt_put_u32(uint8_t *p, uint32_t v)
 {

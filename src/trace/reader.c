@@ -33,6 +33,14 @@ struct reader_actor {
 struct reader_stack {
 	uint64_t *ips;
 	int depth;
+	unsigned int flags; /* user stacks: TRACE_USTACK_* */
+};
+
+/* One MAPS record: the mappings and the bytes their strings point into. */
+struct reader_maps {
+	struct trace_process_maps pm;
+	struct trace_mapping *maps;
+	uint8_t *bytes;
 };
 
 struct trace_reader {
@@ -55,6 +63,13 @@ struct trace_reader {
 	struct reader_stack *stacks;
 	size_t nstacks, stacks_cap;
 	struct symtab *ks;
+	/* Version 2: user stacks (ustack_id → index into ustacks) and the
+	 * processes' mappings (tgid → index into maps, the last record wins). */
+	struct u64map *ustack_index, *maps_index;
+	struct reader_stack *ustacks;
+	size_t nustacks, ustacks_cap;
+	struct reader_maps *maps;
+	size_t nmaps, maps_cap;
 
 	struct reader_site *sites;
 	struct reader_actor *actors;
@@ -189,10 +204,12 @@ static int parse_header(struct trace_reader *r, char *err, size_t errlen)
 	if ((size_t)got < sizeof(pre))
 		return fail(err, errlen, "%s: truncated header: file ends at offset %zd", r->path, got);
 	r->hdr.version = fmt_get_u32(pre + TRACE_MAGIC_LEN);
-	if (r->hdr.version != TRACE_FORMAT_VERSION)
+	if (r->hdr.version != TRACE_FORMAT_VERSION &&
+	    r->hdr.version != TRACE_FORMAT_VERSION_USER_STACKS)
 		return fail(err, errlen,
-			    "%s: unsupported trace format version %u at offset %d (this poolscope reads version %d)",
-			    r->path, r->hdr.version, TRACE_MAGIC_LEN, TRACE_FORMAT_VERSION);
+			    "%s: unsupported trace format version %u at offset %d (this poolscope reads versions %d and %d)",
+			    r->path, r->hdr.version, TRACE_MAGIC_LEN, TRACE_FORMAT_VERSION,
+			    TRACE_FORMAT_VERSION_USER_STACKS);
 	uint32_t body_len = fmt_get_u32(pre + TRACE_MAGIC_LEN + 4);
 
 	if (body_len > TRACE_MAX_HEADER_BODY)
@@ -245,6 +262,8 @@ static int parse_header(struct trace_reader *r, char *err, size_t errlen)
 
 	r->hdr.aggregate = flags & TRACE_HF_AGGREGATE;
 	r->hdr.stacks = flags & TRACE_HF_STACKS;
+	r->hdr.user_stacks = r->hdr.version >= TRACE_FORMAT_VERSION_USER_STACKS &&
+			     (flags & TRACE_HF_USER_STACKS);
 	r->hdr.sample_every = (uint32_t)cur_varint_max(&c, UINT32_MAX);
 	s = cur_bytes(&c, TRACE_MAX_STRING, &n);
 	if (c.bad) {
@@ -306,8 +325,11 @@ int trace_reader__open(const char *path, struct trace_reader **out, char *err, s
 	r->path = strdup(path);
 	r->stack_index = u64map_new(256);
 	r->stacks_estimated = u64map_new(64);
+	r->ustack_index = u64map_new(64);
+	r->maps_index = u64map_new(16);
 	r->ks = symtab__new();
-	if (!r->path || !r->stack_index || !r->stacks_estimated || !r->ks) {
+	if (!r->path || !r->stack_index || !r->stacks_estimated || !r->ks || !r->ustack_index ||
+	    !r->maps_index) {
 		fail(err, errlen, "out of memory");
 		goto out;
 	}
@@ -472,10 +494,16 @@ static int add_string(struct trace_reader *r, const uint8_t *s, size_t n)
 	return note_estimated_stack(r, r->strings[r->nstrings - 1]);
 }
 
-static int decode_stack(struct trace_reader *r, struct cursor *c)
+/* A STACK (user: a USTACK, with its flags byte) into its table. */
+static int decode_stack(struct trace_reader *r, struct cursor *c, bool user)
 {
 	uint32_t id = (uint32_t)cur_varint_max(c, UINT32_MAX - 1);
+	unsigned int flags = user ? cur_byte(c) : 0;
 	int depth = (int)cur_varint_max(c, TRACE_MAX_DEPTH);
+	struct u64map *index = user ? r->ustack_index : r->stack_index;
+	struct reader_stack **stacks = user ? &r->ustacks : &r->stacks;
+	size_t *nstacks = user ? &r->nustacks : &r->nstacks;
+	size_t *stacks_cap = user ? &r->ustacks_cap : &r->stacks_cap;
 
 	/* Each frame takes at least one byte: check before allocating. */
 	if (c->bad || (size_t)(c->end - c->p) < (size_t)depth)
@@ -489,30 +517,104 @@ static int decode_stack(struct trace_reader *r, struct cursor *c)
 		prev += (uint64_t)fmt_unzigzag(cur_varint(c));
 		ips[i] = prev;
 	}
-	if (c->bad || u64map_find(r->stack_index, id)) {
+	if (c->bad || u64map_find(index, id)) {
 		/* Malformed, or a redefinition (the first definition stands). */
 		free(ips);
 		return c->bad ? -EINVAL : 0;
 	}
-	if (r->nstacks == r->stacks_cap) {
-		size_t cap = r->stacks_cap ? r->stacks_cap * 2 : 256;
-		struct reader_stack *grown = realloc(r->stacks, cap * sizeof(*grown));
+	if (*nstacks == *stacks_cap) {
+		size_t cap = *stacks_cap ? *stacks_cap * 2 : 256;
+		struct reader_stack *grown = realloc(*stacks, cap * sizeof(*grown));
 
 		if (!grown) {
 			free(ips);
 			return -ENOMEM;
 		}
-		r->stacks = grown;
-		r->stacks_cap = cap;
+		*stacks = grown;
+		*stacks_cap = cap;
 	}
-	if (u64map_set(r->stack_index, id, r->nstacks)) {
+	if (u64map_set(index, id, *nstacks)) {
 		free(ips);
 		return -ENOMEM;
 	}
-	r->stacks[r->nstacks].ips = ips;
-	r->stacks[r->nstacks].depth = depth;
-	r->nstacks++;
+	(*stacks)[*nstacks].ips = ips;
+	(*stacks)[*nstacks].depth = depth;
+	(*stacks)[*nstacks].flags = flags;
+	(*nstacks)++;
 	return 0;
+}
+
+static int cmp_mapping(const void *a, const void *b)
+{
+	const struct trace_mapping *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* A MAPS record: the strings are copied into one block per record. */
+static int decode_maps(struct trace_reader *r, struct cursor *c)
+{
+	uint32_t tgid = (uint32_t)cur_varint_max(c, UINT32_MAX);
+	/* A mapping takes at least 5 bytes. */
+	uint32_t n = (uint32_t)cur_varint_max(c, (uint64_t)(c->end - c->p) / 5);
+	struct reader_maps rm = { 0 };
+	size_t used = 0;
+
+	if (c->bad || n > TRACE_MAX_MAPPINGS)
+		return -EINVAL;
+	rm.maps = calloc(n ? n : 1, sizeof(*rm.maps));
+	rm.bytes = malloc((size_t)(c->end - c->p) + n + 1);
+	if (!rm.maps || !rm.bytes)
+		goto nomem;
+	for (uint32_t i = 0; i < n && !c->bad; i++) {
+		struct trace_mapping *m = &rm.maps[i];
+		const uint8_t *path, *bid;
+		size_t plen = 0, blen = 0;
+
+		m->start = cur_varint(c);
+		m->end = m->start + cur_varint(c);
+		m->offset = cur_varint(c);
+		path = cur_bytes(c, TRACE_MAX_STRING, &plen);
+		bid = cur_bytes(c, TRACE_MAX_BUILD_ID, &blen);
+		if (c->bad || m->end < m->start || (plen && memchr(path, 0, plen))) {
+			c->bad = true;
+			break;
+		}
+		memcpy(rm.bytes + used, path, plen);
+		rm.bytes[used + plen] = '\0';
+		m->path = (const char *)rm.bytes + used;
+		used += plen + 1;
+		if (blen) {
+			memcpy(rm.bytes + used, bid, blen);
+			m->build_id = rm.bytes + used;
+			m->build_id_len = (uint32_t)blen;
+			used += blen;
+		}
+	}
+	if (c->bad) {
+		free(rm.maps);
+		free(rm.bytes);
+		return -EINVAL;
+	}
+	qsort(rm.maps, n, sizeof(*rm.maps), cmp_mapping);
+	rm.pm = (struct trace_process_maps){ .tgid = tgid, .n = n, .maps = rm.maps };
+	if (r->nmaps == r->maps_cap) {
+		size_t cap = r->maps_cap ? r->maps_cap * 2 : 16;
+		struct reader_maps *grown = realloc(r->maps, cap * sizeof(*grown));
+
+		if (!grown)
+			goto nomem;
+		r->maps = grown;
+		r->maps_cap = cap;
+	}
+	if (u64map_set(r->maps_index, tgid, r->nmaps))
+		goto nomem;
+	r->maps[r->nmaps++] = rm;
+	return 0;
+nomem:
+	free(rm.maps);
+	free(rm.bytes);
+	return -ENOMEM;
 }
 
 static int decode_ksyms(struct trace_reader *r, struct cursor *c)
@@ -629,6 +731,23 @@ static int decode_alloc(struct trace_reader *r, struct cursor *c, struct trace_a
 	return c->bad ? -EINVAL : 0;
 }
 
+/* ALLOC_U: an ALLOC and its user stack (0 lost, 1 kernel thread, id + 2). */
+static int decode_alloc_u(struct trace_reader *r, struct cursor *c, struct trace_alloc *a)
+{
+	int ret = decode_alloc(r, c, a);
+	uint64_t v = cur_varint_max(c, (uint64_t)UINT32_MAX + 1);
+
+	if (ret || c->bad)
+		return -EINVAL;
+	a->ustack_state = v == 0 ? TUS_LOST : v == 1 ? TUS_KTHREAD : TUS_STACK;
+	if (v >= 2) {
+		a->ustack_id = (uint32_t)(v - 2);
+		if (!u64map_find(r->ustack_index, a->ustack_id))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static int decode_free(struct trace_reader *r, struct cursor *c, struct trace_free *f)
 {
 	f->ts_ns = cur_ts(r, c);
@@ -706,6 +825,9 @@ static const char *record_name(uint8_t type)
 	case REC_KSYMS: return "symbol";
 	case REC_SITE: return "site";
 	case REC_ACTOR: return "actor";
+	case REC_USTACK: return "user stack";
+	case REC_MAPS: return "maps";
+	case REC_ALLOC_U: return "alloc";
 	case REC_ALLOC: return "alloc";
 	case REC_FREE: return "free";
 	case REC_LOST: return "lost";
@@ -745,7 +867,25 @@ int trace_reader__next(struct trace_reader *r, struct trace_record *rec, char *e
 			ret = c.bad ? -EINVAL : add_string(r, s, n);
 			break;
 		case REC_STACK:
-			ret = decode_stack(r, &c);
+			ret = decode_stack(r, &c, false);
+			break;
+		/* Version 2 only: a version-1 file holding them is malformed. */
+		case REC_USTACK:
+			if (r->hdr.version < TRACE_FORMAT_VERSION_USER_STACKS)
+				goto unknown;
+			ret = decode_stack(r, &c, true);
+			break;
+		case REC_MAPS:
+			if (r->hdr.version < TRACE_FORMAT_VERSION_USER_STACKS)
+				goto unknown;
+			ret = decode_maps(r, &c);
+			break;
+		case REC_ALLOC_U:
+			if (r->hdr.version < TRACE_FORMAT_VERSION_USER_STACKS)
+				goto unknown;
+			rec->type = TR_ALLOC;
+			ret = decode_alloc_u(r, &c, &rec->alloc);
+			emitted = 1;
 			break;
 		case REC_KSYMS:
 			ret = decode_ksyms(r, &c);
@@ -777,6 +917,7 @@ int trace_reader__next(struct trace_reader *r, struct trace_record *rec, char *e
 			emitted = 1;
 			break;
 		default:
+unknown:
 			r->pos = r->end;
 			return fail(err, errlen, "%s: unknown record type 0x%02x at offset %" PRIu64,
 				    r->path, type, rec_off);
@@ -830,6 +971,29 @@ int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const u
 	return r->stacks[*idx].depth;
 }
 
+int trace_reader__ustack(const struct trace_reader *r, uint32_t ustack_id, const uint64_t **ips,
+			 unsigned int *flags)
+{
+	uint64_t *idx = r ? u64map_find(r->ustack_index, ustack_id) : NULL;
+
+	*ips = NULL;
+	if (flags)
+		*flags = 0;
+	if (!idx)
+		return 0;
+	*ips = r->ustacks[*idx].ips;
+	if (flags)
+		*flags = r->ustacks[*idx].flags;
+	return r->ustacks[*idx].depth;
+}
+
+const struct trace_process_maps *trace_reader__maps(const struct trace_reader *r, uint32_t tgid)
+{
+	uint64_t *idx = r ? u64map_find(r->maps_index, tgid) : NULL;
+
+	return idx ? &r->maps[*idx].pm : NULL;
+}
+
 const struct symtab *trace_reader__ksyms(const struct trace_reader *r)
 {
 	return r->ks;
@@ -849,6 +1013,16 @@ void trace_reader__close(struct trace_reader *r)
 	free(r->stacks);
 	u64map_free(r->stack_index);
 	u64map_free(r->stacks_estimated);
+	for (size_t i = 0; i < r->nustacks; i++)
+		free(r->ustacks[i].ips);
+	free(r->ustacks);
+	u64map_free(r->ustack_index);
+	for (size_t i = 0; i < r->nmaps; i++) {
+		free(r->maps[i].maps);
+		free(r->maps[i].bytes);
+	}
+	free(r->maps);
+	u64map_free(r->maps_index);
 	symtab__free(r->ks);
 	free(r->sites);
 	free(r->actors);

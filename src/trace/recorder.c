@@ -232,6 +232,10 @@ static int write_event(struct recorder *rc, const void *rec, size_t size)
 
 		if (a.comm_id == UINT32_MAX)
 			return -ENOMEM;
+		int uerr = recorder_event_ustack(rc, ae, &a);
+
+		if (uerr)
+			return uerr;
 		if ((ev->flags & REC_EF_PATH_STACK) && a.stack_id != TRACE_NO_STACK) {
 			int err = recorder_stack_estimated(rc, a.stack_id);
 
@@ -378,6 +382,7 @@ static int fill_header(struct trace_header *hdr, const struct recorder_opts *o,
 	hdr->boot_id[strcspn(hdr->boot_id, "\n")] = '\0';
 	hdr->aggregate = o->probe.aggregate;
 	hdr->stacks = o->probe.stacks;
+	hdr->user_stacks = o->probe.stacks && o->probe.user_stacks;
 	hdr->sample_every = o->probe.sample_every ? o->probe.sample_every : 1;
 	hdr->stack_rate = o->probe.stacks ? o->probe.stack_rate : 0;
 	if (strbuf_puts(options, o->options_text ? o->options_text : ""))
@@ -558,7 +563,10 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 	rc.stacks_known = u64map_new(4096);
 	rc.addrs_seen = u64map_new(4096);
 	rc.syms_stored = u64map_new(4096);
-	if (!rc.cache_tags || !rc.live || !rc.stacks_known || !rc.addrs_seen || !rc.syms_stored) {
+	rc.ustacks_known = u64map_new(64);
+	rc.procs_known = u64map_new(64);
+	if (!rc.cache_tags || !rc.live || !rc.stacks_known || !rc.addrs_seen || !rc.syms_stored ||
+	    !rc.ustacks_known || !rc.procs_known) {
 		err = -ENOMEM;
 		snprintf(why, whylen, "out of memory");
 		goto out;
@@ -710,6 +718,7 @@ out:
 	u64map_free(rc.stacks_known);
 	u64map_free(rc.addrs_seen);
 	u64map_free(rc.syms_stored);
+	recorder_ustacks_release(&rc);
 	free(rc.tag_stats);
 	for (uint32_t i = 0; i < rc.tag_names_cap; i++)
 		free(rc.tag_names[i]);

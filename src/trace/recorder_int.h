@@ -14,6 +14,8 @@ struct symbol;
 struct symtab;
 struct u64map;
 struct trace_writer;
+struct trace_alloc;
+struct recorder_build_ids;
 
 struct tag_stat {
 	uint64_t allocs, frees;
@@ -37,6 +39,10 @@ struct recorder {
 	struct u64map *cache_tags; /* kmem_cache pointer → tag id */
 	struct u64map *live;	   /* events: live_key → tag id << 32 | bytes, for the summary */
 	struct u64map *stacks_known; /* BPF stack id → 1 when written */
+	/* --user-stacks (recorder_ustacks.c): user stacks written, processes
+	 * whose mappings are stored, and the build-ids read per file path. */
+	struct u64map *ustacks_known, *procs_known;
+	struct recorder_build_ids *build_ids;
 	uint32_t page_tags[32], percpu_tag, vmalloc_tag, large_tag, empty_tag;
 	uint64_t last_name_refresh;
 
@@ -70,6 +76,13 @@ uint32_t recorder_event_stack(struct recorder *rc, int32_t bpf_id);
 /* Mark a written stack as standing for unwalked allocations of its path
  * (the budget), once. 0 or -errno. */
 int recorder_stack_estimated(struct recorder *rc, uint32_t stack_id);
+
+/* recorder_ustacks.c: an allocation's user-stack state and id, writing
+ * the stack and, the first time its process is met, the process's
+ * executable mappings (with build-ids). 0 or -errno. */
+int recorder_event_ustack(struct recorder *rc, const struct rec_alloc_event *ae,
+			  struct trace_alloc *a);
+void recorder_ustacks_release(struct recorder *rc);
 
 /* recorder_syms.c: remember the symbol addr lands in (once); store the
  * KASLR anchors; write what was remembered since the last call. */

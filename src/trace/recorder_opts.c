@@ -72,6 +72,11 @@ int recorder_opts_validate(const struct recorder_opts *o, char *why, size_t whyl
 	else if (p->max_outstanding && !p->aggregate && !record_probe_opts_live_set(p))
 		bad = "--max-outstanding sizes the --aggregate map (or, with --pid, --comm or "
 		      "--size, the set of live recorded objects): add one of them";
+	else if (p->user_stacks && !p->stacks)
+		bad = "--user-stacks walks user stacks with the kernel ones: it does not combine "
+		      "with --no-stacks";
+	else if (p->user_stacks && p->aggregate)
+		bad = "--user-stacks records events: it does not combine with --aggregate";
 	else if (p->max_stacks && !p->stacks)
 		bad = "--stack-buckets sizes the stack map: it does not combine with --no-stacks";
 	if (!bad)

@@ -31,6 +31,35 @@ enum trace_record_type {
 
 #define TRACE_NO_STACK UINT32_MAX
 
+/* What an allocation says of its user-space stack (format version 2,
+ * `record --user-stacks`). */
+enum trace_ustack_state {
+	TUS_NONE = 0,	 /* not recorded: no --user-stacks, or an older trace */
+	TUS_STACK = 1,	 /* ustack_id names it */
+	TUS_KTHREAD = 2, /* allocated by a kernel thread: it has no user stack */
+	TUS_LOST = 3,	 /* not taken or the walk failed (counted as a lost stack) */
+};
+
+/* A user stack's flags (trace_reader__ustack). */
+#define TRACE_USTACK_FP 1u	  /* walked by frame pointers (the only way in phase 1) */
+#define TRACE_USTACK_TRUNCATED 2u /* the walk stopped at the depth limit */
+
+/* One executable mapping of a process, as /proc/PID/maps showed it when the
+ * recorder first met the process: what report needs to name its user frames
+ * once the process is gone. */
+struct trace_mapping {
+	uint64_t start, end, offset; /* offset: file offset mapped at start */
+	const char *path;	     /* "/usr/lib/...", "[vdso]"; borrowed */
+	const uint8_t *build_id;     /* GNU build-id, or NULL; borrowed */
+	uint32_t build_id_len;
+};
+
+struct trace_process_maps {
+	uint32_t tgid;
+	uint32_t n;
+	const struct trace_mapping *maps; /* sorted by start */
+};
+
 struct trace_alloc {
 	uint64_t ts_ns;	    /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	uint64_t ptr;	    /* object address, or pfn for TK_PAGE */
@@ -45,6 +74,8 @@ struct trace_alloc {
 	uint16_t cpu;
 	uint8_t kind; /* enum trace_kind */
 	uint8_t order; /* TK_PAGE: page order */
+	uint8_t ustack_state; /* enum trace_ustack_state */
+	uint32_t ustack_id;   /* TUS_STACK: the user stack (trace_reader__ustack) */
 };
 
 struct trace_free {
@@ -105,6 +136,7 @@ struct trace_header {
 	uint64_t start_ns, stop_ns; /* CLOCK_MONOTONIC; stop_ns 0 if cut off */
 	bool aggregate;		    /* written in --aggregate mode */
 	bool stacks;
+	bool user_stacks; /* version 2: allocations carry user stacks, processes their maps */
 	uint32_t sample_every; /* stacks 1-in-N (1 = all) */
 	/* The stack budget (revision 2): walked stacks per second per allocating
 	 * path per CPU after its first; 0 = every (sampled) allocation walked,
@@ -140,6 +172,13 @@ bool trace_reader__frees_exact(const struct trace_reader *r, const char *tag);
 bool trace_reader__stack_estimated(const struct trace_reader *r, uint32_t stack_id);
 /* Frames innermost first; returns the depth (0 if unknown id). */
 int trace_reader__stack(const struct trace_reader *r, uint32_t stack_id, const uint64_t **ips);
+/* A user stack's frames (innermost first) and TRACE_USTACK_* flags; returns
+ * the depth (0 if unknown id). */
+int trace_reader__ustack(const struct trace_reader *r, uint32_t ustack_id, const uint64_t **ips,
+			 unsigned int *flags);
+/* The executable mappings stored for tgid (the last MAPS record of it read
+ * so far), or NULL. */
+const struct trace_process_maps *trace_reader__maps(const struct trace_reader *r, uint32_t tgid);
 /* The symbol snapshot stored in the trace (may be empty, never NULL). It
  * grows as the file is read: the recorder adds the symbols its stacks and
  * call sites need at the end of each period, so it is complete once the
@@ -168,6 +207,13 @@ int trace_writer__frees_not_exact(struct trace_writer *w, const char *tag);
 int trace_writer__stack_estimated(struct trace_writer *w, uint32_t stack_id);
 /* Define stack_id's frames (innermost first); redefinitions are ignored. */
 int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_t *ips, int depth);
+/* Version 2 (hdr->user_stacks): define a user stack (innermost first,
+ * TRACE_USTACK_* flags); redefinitions are ignored. */
+int trace_writer__ustack(struct trace_writer *w, uint32_t ustack_id, const uint64_t *ips,
+			 int depth, unsigned int flags);
+/* Version 2: a process's executable mappings, before its first allocation
+ * that carries a user stack. */
+int trace_writer__maps(struct trace_writer *w, const struct trace_process_maps *pm);
 /* Symbol snapshot (may be a subset: the symbols the stacks need). May be
  * called several times: the reader's table is the union. */
 int trace_writer__ksyms(struct trace_writer *w, const struct symtab *ks);

@@ -37,6 +37,8 @@ struct trace_writer {
 	uint32_t nstrings, strings_cap;
 	struct u64map *string_ids;  /* hash (probed) → id */
 	struct u64map *stacks_seen; /* stack_id → 1 */
+	struct u64map *ustacks_seen; /* version 2: ustack_id → 1 */
+	bool user_stacks;	     /* version 2 */
 
 	/* The chunk being built; payload starts after room for its header. */
 	uint8_t *chunk;
@@ -262,6 +264,69 @@ int trace_writer__stack(struct trace_writer *w, uint32_t stack_id, const uint64_
 	return 0;
 }
 
+int trace_writer__ustack(struct trace_writer *w, uint32_t ustack_id, const uint64_t *ips,
+			 int depth, unsigned int flags)
+{
+	if (!w || !w->user_stacks || depth < 0 || (depth > 0 && !ips))
+		return -EINVAL;
+	if (u64map_find(w->ustacks_seen, ustack_id))
+		return 0;
+	if (depth > (int)TRACE_MAX_DEPTH)
+		depth = (int)TRACE_MAX_DEPTH;
+	int err = record_begin(w, 32 + (size_t)depth * 10);
+
+	if (err)
+		return err;
+	if (u64map_set(w->ustacks_seen, ustack_id, 1))
+		return -ENOMEM;
+	put_byte(w, REC_USTACK);
+	put_varint(w, ustack_id);
+	put_byte(w, (uint8_t)flags);
+	put_varint(w, (uint64_t)depth);
+	uint64_t prev = 0;
+
+	for (int i = 0; i < depth; i++) {
+		put_varint(w, fmt_zigzag((int64_t)(ips[i] - prev)));
+		prev = ips[i];
+	}
+	return 0;
+}
+
+int trace_writer__maps(struct trace_writer *w, const struct trace_process_maps *pm)
+{
+	if (!w || !pm || !w->user_stacks || pm->n > TRACE_MAX_MAPPINGS || (pm->n && !pm->maps))
+		return -EINVAL;
+	size_t room = 32;
+
+	for (uint32_t i = 0; i < pm->n; i++)
+		room += 40 + strnlen(pm->maps[i].path ? pm->maps[i].path : "", TRACE_MAX_STRING) +
+			TRACE_MAX_BUILD_ID;
+	int err = record_begin(w, room);
+
+	if (err)
+		return err;
+	put_byte(w, REC_MAPS);
+	put_varint(w, pm->tgid);
+	put_varint(w, pm->n);
+	for (uint32_t i = 0; i < pm->n; i++) {
+		const struct trace_mapping *m = &pm->maps[i];
+		const char *path = m->path ? m->path : "";
+		size_t plen = strnlen(path, TRACE_MAX_STRING);
+		uint32_t blen = m->build_id ? m->build_id_len : 0;
+
+		if (blen > TRACE_MAX_BUILD_ID)
+			blen = TRACE_MAX_BUILD_ID;
+		put_varint(w, m->start);
+		put_varint(w, m->end > m->start ? m->end - m->start : 0);
+		put_varint(w, m->offset);
+		put_varint(w, plen);
+		put_bytes(w, path, plen);
+		put_varint(w, blen);
+		put_bytes(w, m->build_id, blen);
+	}
+	return 0;
+}
+
 int trace_writer__ksyms(struct trace_writer *w, const struct symtab *ks)
 {
 	if (!w || !ks)
@@ -412,7 +477,11 @@ int trace_writer__alloc(struct trace_writer *w, const struct trace_alloc *a)
 		err = chunk_actor(w, &actor, &actor_idx);
 	if (err)
 		return err;
-	put_byte(w, REC_ALLOC);
+	bool with_ustack = w->user_stacks && a->ustack_state != TUS_NONE;
+
+	if (with_ustack && a->ustack_state == TUS_STACK && !u64map_find(w->ustacks_seen, a->ustack_id))
+		return -EINVAL;
+	put_byte(w, with_ustack ? REC_ALLOC_U : REC_ALLOC);
 	put_ts(w, a->ts_ns);
 	put_varint(w, site_idx);
 	put_varint(w, actor_idx);
@@ -420,6 +489,10 @@ int trace_writer__alloc(struct trace_writer *w, const struct trace_alloc *a)
 	put_varint(w, a->bytes_req);
 	put_varint(w, fmt_zigzag((int64_t)(a->bytes_alloc - a->bytes_req)));
 	put_varint(w, a->stack_id == TRACE_NO_STACK ? 0 : (uint64_t)a->stack_id + 1);
+	if (with_ustack)
+		put_varint(w, a->ustack_state == TUS_STACK	 ? (uint64_t)a->ustack_id + 2
+			      : a->ustack_state == TUS_KTHREAD ? 1
+							       : 0);
 	return 0;
 }
 
@@ -529,7 +602,8 @@ static int write_header(struct trace_writer *w, const struct trace_header *hdr)
 	put_str_field(w, TRACE_CLOCK_NAME, 64);
 	put_varint(w, hdr->start_realtime_ns);
 	put_varint(w, hdr->start_ns);
-	put_varint(w, (hdr->aggregate ? TRACE_HF_AGGREGATE : 0) | (hdr->stacks ? TRACE_HF_STACKS : 0));
+	put_varint(w, (hdr->aggregate ? TRACE_HF_AGGREGATE : 0) | (hdr->stacks ? TRACE_HF_STACKS : 0) |
+			      (hdr->user_stacks ? TRACE_HF_USER_STACKS : 0));
 	put_varint(w, hdr->sample_every);
 	put_str_field(w, hdr->options, TRACE_MAX_STRING);
 	put_varint(w, hdr->stack_rate); /* revision 2 */
@@ -537,7 +611,8 @@ static int write_header(struct trace_writer *w, const struct trace_header *hdr)
 	uint8_t pre[TRACE_MAGIC_LEN + 8], crc[4];
 
 	memcpy(pre, TRACE_MAGIC, TRACE_MAGIC_LEN);
-	fmt_put_u32(pre + TRACE_MAGIC_LEN, TRACE_FORMAT_VERSION);
+	fmt_put_u32(pre + TRACE_MAGIC_LEN,
+		    hdr->user_stacks ? TRACE_FORMAT_VERSION_USER_STACKS : TRACE_FORMAT_VERSION);
 	fmt_put_u32(pre + TRACE_MAGIC_LEN + 4, (uint32_t)w->len);
 	fmt_put_u32(crc, (uint32_t)crc32(0L, w->chunk, (uInt)w->len));
 	err = write_all(w, pre, sizeof(pre));
@@ -560,6 +635,7 @@ static void writer_free(struct trace_writer *w)
 	free(w->strings);
 	u64map_free(w->string_ids);
 	u64map_free(w->stacks_seen);
+	u64map_free(w->ustacks_seen);
 	u64map_free(w->site_ids);
 	u64map_free(w->actor_ids);
 	free(w->sites);
@@ -581,7 +657,9 @@ int trace_writer__open(const char *path, const struct trace_header *hdr, struct 
 	w->path = strdup(path);
 	w->string_ids = u64map_new(1024);
 	w->stacks_seen = u64map_new(1024);
-	if (!w->path || !w->string_ids || !w->stacks_seen)
+	w->ustacks_seen = u64map_new(64);
+	w->user_stacks = hdr->user_stacks;
+	if (!w->path || !w->string_ids || !w->stacks_seen || !w->ustacks_seen)
 		goto out;
 	chunk_tables_reset(w);
 	if (!w->site_ids || !w->actor_ids)

@@ -542,15 +542,115 @@ static void test_magic_and_version(void **state)
 	assert_non_null(strstr(err, "empty file, not a poolscope trace"));
 
 	memcpy(full, TRACE_MAGIC, TRACE_MAGIC_LEN);
-	fmt_put_u32(full + TRACE_MAGIC_LEN, 2);
+	fmt_put_u32(full + TRACE_MAGIC_LEN, 3);
 	spew_bytes(tmp_path, full, len);
 	assert_int_equal(trace_reader__open(tmp_path, &r, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "unsupported trace format version 2 at offset 8 "
-				    "(this poolscope reads version 1)"));
+	assert_non_null(strstr(err, "unsupported trace format version 3 at offset 8 "
+				    "(this poolscope reads versions 1 and 2)"));
 
 	assert_int_equal(trace_reader__open("/nonexistent/trace", &r, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "cannot open"));
 	free(full);
+}
+
+/* Version 2 (record --user-stacks): user stacks, a process's mappings and
+ * allocations that carry a user stack or say they have none read back; a
+ * trace without user stacks stays version 1; a version-1 file holding the
+ * version-2 records is refused. */
+static void test_user_stacks_round_trip(void **state)
+{
+	(void)state;
+	static const uint64_t ustack[] = { 0x7f0000001007, 0x55550000120e, 0x555500001219 };
+	static const uint8_t bid[] = { 0xde, 0xad, 0xbe, 0xef };
+	struct trace_mapping maps[] = {
+		{ .start = 0x7f0000000000, .end = 0x7f0000100000, .offset = 0x28000,
+		  .path = "/usr/lib/libc.so.6" },
+		{ .start = 0x555500001000, .end = 0x555500002000, .offset = 0x1000,
+		  .path = "/opt/ustack_leak", .build_id = bid, .build_id_len = sizeof(bid) },
+	};
+	struct trace_process_maps pm = { .tgid = 4242, .n = 2, .maps = maps };
+	struct trace_header hdr;
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_record rec;
+	const struct trace_process_maps *got;
+	const uint64_t *ips;
+	unsigned int flags;
+	char err[256];
+	size_t len;
+	uint8_t *bytes;
+
+	fill_header(&hdr);
+	hdr.aggregate = false;
+	hdr.user_stacks = true;
+	assert_int_equal(trace_writer__open(tmp_path, &hdr, &w), 0);
+	uint32_t empty = trace_writer__string(w, "");
+	uint32_t filp = trace_writer__string(w, "filp");
+
+	assert_int_equal(trace_writer__stack(w, 5, stack_a, 4), 0);
+	assert_int_equal(trace_writer__ustack(w, 9, ustack, 3, TRACE_USTACK_FP), 0);
+	assert_int_equal(trace_writer__maps(w, &pm), 0);
+	struct trace_alloc a = { .ts_ns = 5000000100ull, .ptr = 0xffff888000001000ull,
+				 .call_site = 0xffffffff81234567ull, .bytes_req = 192,
+				 .bytes_alloc = 192, .tag_id = filp, .comm_id = empty, .stack_id = 5,
+				 .tgid = 4242, .tid = 4242, .kind = TK_SLAB,
+				 .ustack_state = TUS_STACK, .ustack_id = 9 };
+
+	assert_int_equal(trace_writer__alloc(w, &a), 0);
+	a.ustack_state = TUS_KTHREAD;
+	a.tgid = a.tid = 2;
+	assert_int_equal(trace_writer__alloc(w, &a), 0);
+	a.ustack_state = TUS_STACK;
+	a.ustack_id = 10; /* never defined */
+	assert_int_equal(trace_writer__alloc(w, &a), -EINVAL);
+	assert_int_equal(trace_writer__close(w, 5000000999ull), 0);
+
+	assert_int_equal(trace_reader__open(tmp_path, &r, err, sizeof(err)), 0);
+	assert_int_equal(trace_reader__header(r)->version, TRACE_FORMAT_VERSION_USER_STACKS);
+	assert_true(trace_reader__header(r)->user_stacks);
+	assert_int_equal(trace_reader__next(r, &rec, err, sizeof(err)), 1);
+	assert_int_equal(rec.type, TR_ALLOC);
+	assert_int_equal(rec.alloc.ustack_state, TUS_STACK);
+	assert_int_equal(rec.alloc.ustack_id, 9);
+	assert_int_equal(rec.alloc.stack_id, 5);
+	assert_int_equal(trace_reader__ustack(r, 9, &ips, &flags), 3);
+	assert_int_equal(flags, TRACE_USTACK_FP);
+	assert_memory_equal(ips, ustack, sizeof(ustack));
+	got = trace_reader__maps(r, 4242);
+	assert_non_null(got);
+	assert_int_equal(got->n, 2);
+	assert_string_equal(got->maps[1].path, "/usr/lib/libc.so.6"); /* sorted by start */
+	assert_true(got->maps[0].start == 0x555500001000 && got->maps[0].end == 0x555500002000 &&
+		    got->maps[0].offset == 0x1000);
+	assert_int_equal(got->maps[0].build_id_len, 4);
+	assert_memory_equal(got->maps[0].build_id, bid, 4);
+	assert_null(got->maps[1].build_id);
+	assert_null(trace_reader__maps(r, 1));
+	assert_int_equal(trace_reader__next(r, &rec, err, sizeof(err)), 1);
+	assert_int_equal(rec.alloc.ustack_state, TUS_KTHREAD);
+	assert_int_equal(trace_reader__next(r, &rec, err, sizeof(err)), 0);
+	trace_reader__close(r);
+
+	/* The same bytes with version 1 in the header: USTACK is unknown there. */
+	bytes = slurp_bytes(tmp_path, &len);
+	fmt_put_u32(bytes + TRACE_MAGIC_LEN, 1);
+	spew_bytes(tmp_path, bytes, len);
+	free(bytes);
+	assert_int_equal(trace_reader__open(tmp_path, &r, err, sizeof(err)), 0);
+	assert_int_equal(trace_reader__next(r, &rec, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown record type 0x06"));
+	trace_reader__close(r);
+
+	/* Without user stacks: version 1, and the version-2 calls are refused. */
+	hdr.user_stacks = false;
+	assert_int_equal(trace_writer__open(tmp_path, &hdr, &w), 0);
+	assert_int_equal(trace_writer__ustack(w, 9, ustack, 3, TRACE_USTACK_FP), -EINVAL);
+	assert_int_equal(trace_writer__maps(w, &pm), -EINVAL);
+	assert_int_equal(trace_writer__close(w, 5000000999ull), 0);
+	assert_int_equal(trace_reader__open(tmp_path, &r, err, sizeof(err)), 0);
+	assert_int_equal(trace_reader__header(r)->version, TRACE_FORMAT_VERSION);
+	assert_false(trace_reader__header(r)->user_stacks);
+	trace_reader__close(r);
 }
 
 /* Mutate bytes inside chunk payloads and fix the CRC so the decoder itself
@@ -613,6 +713,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crc_corruption, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_magic_and_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mutated_payloads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_stacks_round_trip, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# record --user-stacks (issue 13): ustack_leak keeps N eventfds opened by
+# conn_open(), called by accept_loop(), while `poolscope record --user-stacks
+# --pid` traces it; the leaker has exited before `report` runs (the trace
+# holds its mappings; its files are still on disk). The eventfd stack must
+# carry both function names as user frames under the kernel frames, in JSON
+# (with user_stack "frame pointers"), text and folded output, with the N
+# eventfds outstanding on it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${POOLSCOPE:=build/poolscope}"
+: "${LEAKERS:=$(dirname "$POOLSCOPE")/leakers}"
+N=200
+if [ "$(id -u)" -ne 0 ]; then
+	echo "report_ustack: skipped: needs root (BPF)"
+	exit 77
+fi
+if [ ! -r /sys/kernel/btf/vmlinux ]; then
+	echo "report_ustack: skipped: no /sys/kernel/btf/vmlinux (BPF recorder)"
+	exit 77
+fi
+work=$(mktemp -d /tmp/poolscope-report-ustack.XXXXXX)
+rec_pid=
+cleanup() {
+	[ -n "$rec_pid" ] && kill -INT "$rec_pid" 2>/dev/null && wait "$rec_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "report_ustack: FAIL: $*" >&2; exit 1; }
+
+trace=$work/u.pst
+coproc LEAK { "$LEAKERS/ustack_leak" "$N"; }
+read -r line <&"${LEAK[0]}"
+pid=${line#ready }
+"$POOLSCOPE" record -o "$trace" --user-stacks --pid "$pid" --tag filp >"$work/record.out" 2>&1 &
+rec_pid=$!
+for _ in $(seq 50); do [ -s "$trace" ] && break; sleep 0.1; done
+sleep 1 # attached once the header is out; leave it a moment
+echo go >&"${LEAK[1]}"; read -r line <&"${LEAK[0]}"
+[ "$line" = "done $N" ] || fail "leaker said '$line'"
+sleep 0.3
+kill -INT "$rec_pid"; wait "$rec_pid" || fail "record failed: $(cat "$work/record.out")"; rec_pid=
+# The leaker exits before report runs: report must not need the process.
+echo exit >&"${LEAK[1]}"
+wait "$LEAK_PID" 2>/dev/null || true
+kill -0 "$pid" 2>/dev/null && fail "leaker $pid still running"
+
+"$POOLSCOPE" report -f json -g tag,stack --pid "$pid" "$trace" >"$work/r.json" ||
+	fail "report -f json failed"
+python3 - "$work/r.json" "$N" <<'PY' || fail "JSON: no eventfd stack with conn_open under accept_loop"
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+n = int(sys.argv[2])
+for r in rows:
+    frames = r.get("stack") or []
+    if not any(f.startswith("do_eventfd") for f in frames):
+        continue
+    user = [f.split("+")[0] for f in frames if "[u" in f]
+    # Kernel frames first, then the user frames, innermost first.
+    first_user = next(i for i, f in enumerate(frames) if "[u" in f)
+    assert all("[u" in f for f in frames[first_user:]), frames
+    assert r.get("user_stack", "").startswith("frame pointers"), r.get("user_stack")
+    i, j = user.index("conn_open"), user.index("accept_loop")
+    assert i < j, user
+    assert r["outstanding"] == n, (r["outstanding"], n)
+    sys.exit(0)
+print(json.dumps(rows, indent=1)[:3000], file=sys.stderr)
+sys.exit(1)
+PY
+
+"$POOLSCOPE" report --pid "$pid" "$trace" >"$work/r.txt" || fail "report (text) failed"
+grep -q -- '-- user space: frame pointers' "$work/r.txt" || fail "text: no user-space section"
+grep -q 'conn_open+0x[0-9a-f]* \[u:ustack_leak\]' "$work/r.txt" || fail "text: no conn_open frame"
+grep -q 'accept_loop+0x[0-9a-f]* \[u:ustack_leak\]' "$work/r.txt" || fail "text: no accept_loop frame"
+
+"$POOLSCOPE" report -f folded --pid "$pid" "$trace" >"$work/r.folded" || fail "report -f folded failed"
+grep -q 'accept_loop \[u:ustack_leak\];conn_open \[u:ustack_leak\];.*do_eventfd' "$work/r.folded" ||
+	fail "folded: no merged stack accept_loop;conn_open;...;do_eventfd: $(head -c 2000 "$work/r.folded")"
+echo "report_ustack: ok"
