@@ -787,6 +787,11 @@ static void describe(const struct ctx *c, const struct series *s, const struct s
 		snprintf(f->limit_name, sizeof(f->limit_name), "its limit");
 		snprintf(f->unit, sizeof(f->unit), "used");
 		break;
+	case SERIES_MEMCG:
+		snprintf(f->resource, sizeof(f->resource), "memory of cgroup %.120s", p->id);
+		snprintf(f->limit_name, sizeof(f->limit_name), "its memory limit");
+		snprintf(f->unit, sizeof(f->unit), "bytes");
+		break;
 	default:
 		snprintf(f->resource, sizeof(f->resource), "%s", s->name);
 		snprintf(f->limit_name, sizeof(f->limit_name), "its limit");

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/procfs.h"
 #include "util/strbuf.h"
@@ -95,8 +96,22 @@ static bool controllers_list_memory(const char *path)
 	return found;
 }
 
-bool cgroup_v2_has_memory(void)
+int cgroup_memory_root(char *buf, size_t len)
 {
-	return controllers_list_memory("/sys/fs/cgroup/cgroup.controllers") ||
-	       controllers_list_memory("/sys/fs/cgroup/unified/cgroup.controllers");
+	static const char *const v2[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(v2) / sizeof(v2[0]); i++) {
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", v2[i]);
+		if (controllers_list_memory(path)) {
+			snprintf(buf, len, "%s", v2[i]);
+			return 2;
+		}
+	}
+	if (access("/sys/fs/cgroup/memory/memory.usage_in_bytes", R_OK) == 0) {
+		snprintf(buf, len, "/sys/fs/cgroup/memory");
+		return 1;
+	}
+	return 0;
 }

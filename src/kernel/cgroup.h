@@ -19,10 +19,10 @@ const char *cgroup_unit(const char *path, char *buf, size_t len);
 /* Both for a live process: the unit (or cgroup path) of pid into buf.
  * 0 or -errno (the process is gone, or its cgroup file unreadable). */
 int cgroup_unit_of_pid(int pid, char *buf, size_t len);
-/* Whether a cgroup v2 hierarchy (at /sys/fs/cgroup, or /sys/fs/cgroup/unified
- * on a hybrid system) has the memory controller: its cgroup.controllers
- * lists "memory". On a v1 or hybrid machine the memory controller is in
- * v1 and there is no v2 memory.stat to read. */
-bool cgroup_v2_has_memory(void);
+/* Where the memory controller's hierarchy is: 2 with its root in buf when a
+ * cgroup v2 hierarchy (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid
+ * system) lists "memory" in cgroup.controllers; else 1 when the v1 memory
+ * hierarchy is mounted at /sys/fs/cgroup/memory; 0 when there is none. */
+int cgroup_memory_root(char *buf, size_t len);
 
 #endif

@@ -10,6 +10,8 @@
 
 #include "bpf/handles_iter.h"
 #include "kernel/ipc.h"
+#include "kernel/memcg.h"
+#include "kernel/psi.h"
 #include "model/handle_scan.h"
 #include "model/pool_sampler.h"
 #include "model/series_feed.h"
@@ -27,6 +29,9 @@ struct machine_sampler {
 	struct handle_resources resources;
 	struct machine_sampler_status status;
 	struct handles_iter *iter; /* loaded once: loading costs more than a scan */
+	struct psi psi;
+	bool have_psi;
+	struct memcg_list memcgs;
 };
 
 void machine_sampler_opts_init(struct machine_sampler_opts *o)
@@ -139,6 +144,38 @@ static int sample_processes(struct machine_sampler *ms, double t, struct series_
 				   ms->have_readings ? &ms->readings.limits : NULL);
 }
 
+/* Memory pressure and memory cgroups: a few small files each, no process
+ * walk. Neither is everywhere (PSI can be off; a container may see no
+ * memory controller): a note, once, and the rest goes on. */
+static int sample_memory(struct machine_sampler *ms, double t, struct series_set *set,
+			 struct notes *ns)
+{
+	int err;
+
+	memcg_list_free(&ms->memcgs);
+	err = psi_read_memory(&ms->psi);
+	ms->have_psi = !err;
+	if (err)
+		notes_add(ns, "no-psi",
+			  "memory pressure not sampled: /proc/pressure/memory: %s (a kernel "
+			  "without CONFIG_PSI, or booted with psi=0)",
+			  strerror(-err));
+	err = memcg_read_all(&ms->memcgs, MACHINE_SAMPLER_MAX_MEMCGS);
+	if (err == -ENOENT)
+		notes_add(ns, "no-memcg", "memory cgroups not sampled: no memory controller "
+					  "is mounted (cgroup v2 or v1 /sys/fs/cgroup/memory)");
+	else if (err)
+		return err;
+	if (ms->memcgs.truncated)
+		notes_add(ns, "memcg-truncated",
+			  "memory cgroups: only the first %d (or 16 levels deep) are sampled",
+			  MACHINE_SAMPLER_MAX_MEMCGS);
+	err = ms->have_psi ? series_feed_psi(set, t, &ms->psi) : 0;
+	if (!err)
+		err = series_feed_memcg(set, t, &ms->memcgs);
+	return err;
+}
+
 int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_set *set,
 			   struct notes *ns)
 {
@@ -150,6 +187,8 @@ int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_s
 		err = series_feed_pool(set, t, ms->pool_snap);
 	if (!err)
 		err = series_feed_meminfo(set, t, &ms->pool_snap->mem);
+	if (!err)
+		err = sample_memory(ms, t, set, ns);
 	if (!err && ms->status.samples % ms->status.process_every == 0)
 		err = sample_processes(ms, t, set, ns);
 	/* After the processes: inotify instances per user come from their fds. */
@@ -178,6 +217,16 @@ const struct handle_resource_readings *machine_sampler_readings(const struct mac
 const struct handle_resources *machine_sampler_resources(const struct machine_sampler *ms)
 {
 	return ms->have_readings ? &ms->resources : NULL;
+}
+
+const struct psi *machine_sampler_psi(const struct machine_sampler *ms)
+{
+	return ms->have_psi ? &ms->psi : NULL;
+}
+
+const struct memcg_list *machine_sampler_memcgs(const struct machine_sampler *ms)
+{
+	return ms->memcgs.version ? &ms->memcgs : NULL;
 }
 
 const struct symtab *machine_sampler_ksyms(const struct machine_sampler *ms)
@@ -213,5 +262,6 @@ void machine_sampler_stop(struct machine_sampler *ms)
 	if (ms->have_readings)
 		handle_resources_readings_release(&ms->readings);
 	handle_resources_free(&ms->resources);
+	memcg_list_free(&ms->memcgs);
 	free(ms);
 }

@@ -2,7 +2,8 @@
  * (the pool sampler: slabinfo, /sys/kernel/slab, meminfo, the optional eBPF
  * counters), every process's fds by type, threads, mappings and inotify
  * watches (the handle scanner), the kernel-wide resources against their
- * limits, keys per user and SysV message queues. `diagnose` samples it every
+ * limits, keys per user and SysV message queues, memory pressure (PSI) and
+ * memory cgroups. `diagnose` samples it every
  * second, `watch` every interval; both read the latest snapshots back for
  * what the series do not carry (names, units, queue owners).
  *
@@ -21,7 +22,13 @@
 #include "model/handles.h"
 #include "model/pool.h"
 
+/* Memory cgroups read per sample, at most (a systemd machine has a few
+ * hundred; a container host may have thousands, which a note says). */
+#define MACHINE_SAMPLER_MAX_MEMCGS 512
+
 struct globlist;
+struct memcg_list;
+struct psi;
 struct notes;
 struct series_set;
 
@@ -63,6 +70,9 @@ const struct pool_snapshot *machine_sampler_pool(const struct machine_sampler *m
 const struct handles_snapshot *machine_sampler_processes(const struct machine_sampler *ms);
 const struct handle_resource_readings *machine_sampler_readings(const struct machine_sampler *ms);
 const struct handle_resources *machine_sampler_resources(const struct machine_sampler *ms);
+/* The latest PSI reading and memory cgroups; NULL where not read. */
+const struct psi *machine_sampler_psi(const struct machine_sampler *ms);
+const struct memcg_list *machine_sampler_memcgs(const struct machine_sampler *ms);
 /* The run's kernel symbols (loaded once, for the counters; NULL when not
  * loaded or unreadable): a recorder started alongside borrows them. */
 const struct symtab *machine_sampler_ksyms(const struct machine_sampler *ms);

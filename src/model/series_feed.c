@@ -7,6 +7,8 @@
 #include "kernel/keys.h"
 #include "kernel/meminfo.h"
 #include "kernel/limits.h"
+#include "kernel/memcg.h"
+#include "kernel/psi.h"
 #include "model/handle_resources.h"
 #include "model/handles.h"
 #include "model/pool.h"
@@ -194,6 +196,40 @@ int series_feed_sysv_msg(struct series_set *set, double t, const struct ipc_list
 		if (!err)
 			err = add(set, series_name_sysv_msg(name, sizeof(name), (int)o->id, "messages"),
 				  t, (double)o->count, -1);
+	}
+	return err;
+}
+
+int series_feed_psi(struct series_set *set, double t, const struct psi *psi)
+{
+	char name[160];
+	int err = 0;
+
+	if (psi->some.have)
+		err = add(set, series_name_mem(name, sizeof(name), "pressure_some_avg10"), t,
+			  psi->some.avg10, -1);
+	if (!err && psi->full.have)
+		err = add(set, series_name_mem(name, sizeof(name), "pressure_full_avg10"), t,
+			  psi->full.avg10, -1);
+	return err;
+}
+
+int series_feed_memcg(struct series_set *set, double t, const struct memcg_list *list)
+{
+	char name[320];
+	int i, err = 0;
+
+	for (i = 0; list && i < list->count && !err; i++) {
+		const struct memcg *m = &list->items[i];
+
+		err = add(set, series_name_memcg(name, sizeof(name), m->path, "usage"), t,
+			  (double)m->usage, m->limit ? (double)m->limit : -1);
+		if (!err && m->kernel != MEMCG_UNKNOWN)
+			err = add(set, series_name_memcg(name, sizeof(name), m->path, "kernel"), t,
+				  (double)m->kernel, -1);
+		if (!err && m->slab != MEMCG_UNKNOWN)
+			err = add(set, series_name_memcg(name, sizeof(name), m->path, "slab"), t,
+				  (double)m->slab, -1);
 	}
 	return err;
 }

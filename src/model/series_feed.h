@@ -14,6 +14,8 @@ struct handles_snapshot;
 struct ipc_list;
 struct key_users;
 struct meminfo;
+struct memcg_list;
+struct psi;
 struct series_set;
 struct sys_limits;
 
@@ -43,5 +45,14 @@ int series_feed_keys(struct series_set *set, double t, const struct key_users *k
  * per last sender, sysv/sender/PID/bytes. */
 int series_feed_sysv_msg(struct series_set *set, double t, const struct ipc_list *ipc,
 			 uint64_t msgmnb);
+
+/* Memory pressure (PSI): mem/pressure_some_avg10 and mem/pressure_full_avg10,
+ * the percent of the last 10 s that tasks stalled on memory; no limit. */
+int series_feed_psi(struct series_set *set, double t, const struct psi *psi);
+/* Per memory cgroup: memcg/PATH/usage against its limit (when it has one),
+ * memcg/PATH/kernel (kernel memory charged, when known) and memcg/PATH/slab
+ * (cgroup v2). The breakdown beyond slab stays in the reader's list: three
+ * series per cgroup keep watch's window small on a machine of hundreds. */
+int series_feed_memcg(struct series_set *set, double t, const struct memcg_list *list);
 
 #endif

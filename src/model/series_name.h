@@ -11,8 +11,10 @@
  *   sysv/msg/ID/bytes|messages    one SysV message queue
  *   sysv/sender/PID/bytes         unread bytes in the queues whose last
  *                                 sender is PID (/proc/sysvipc/msg lspid)
- *   mem/FIELD                     a /proc/meminfo field, bytes
- *   memcg/PATH/STAT               a memory cgroup's memory.stat field */
+ *   mem/FIELD                     a /proc/meminfo field, bytes; and
+ *   mem/pressure_some|full_avg10  memory pressure (PSI), percent of 10 s
+ *   memcg/PATH/usage|kernel|slab  a memory cgroup's bytes (PATH below the
+ *                                 hierarchy's root; may hold '/') */
 #ifndef POOLSCOPE_MODEL_SERIES_NAME_H
 #define POOLSCOPE_MODEL_SERIES_NAME_H
 

@@ -67,6 +67,13 @@ const char *alert_render_diagnosis_line(const struct alert_event *a, const struc
 			f = &d->findings[i];
 	off = (size_t)snprintf(buf, len, "diagnosis of ");
 	off = put_safe(buf, len, off < len ? off : len - 1, a->resource);
+	if (!f && d && d->checked.samples < 2) {
+		/* Cut short (watch was stopping): too little to judge, not "no leak". */
+		snprintf(buf + off, len > off ? len - off : 0,
+			 ": stopped after %u sample%s, before it could judge", d->checked.samples,
+			 d->checked.samples == 1 ? "" : "s");
+		return buf;
+	}
 	if (!f) {
 		snprintf(buf + off, len > off ? len - off : 0,
 			 ": no leak found in %.0f s (%u series checked)",

@@ -23,6 +23,18 @@ static const struct prom_family_spec families[] = {
 	{ PROM_EXHAUSTION_SECONDS, PROM_GAUGE, PROM_MERGE_MIN, "resource,pid,comm",
 	  "Forecast time until the resource runs out, for every forecast in force (pid and comm "
 	  "for a per-process resource)." },
+	{ PROM_MEMORY_PRESSURE_STALLED, PROM_COUNTER, PROM_MERGE_MAX, "kind",
+	  "Time tasks stalled waiting for memory since boot (/proc/pressure/memory total); kind "
+	  "some (at least one task) or full (every non-idle task at once)." },
+	{ PROM_MEMORY_PRESSURE_RATIO, PROM_GAUGE, PROM_MERGE_MAX, "kind,window",
+	  "Share of the last 10s, 60s or 300s (window) that tasks stalled on memory, 0 to 1 "
+	  "(the kernel's avg10, avg60, avg300)." },
+	{ PROM_MEMCG_BYTES, PROM_GAUGE, PROM_MERGE_MAX, "cgroup,type",
+	  "Memory charged to a memory cgroup: type usage (all of it, page cache included), "
+	  "kernel (kernel memory), slab, sock, kernel_stack, pagetables, percpu (cgroup v2)." },
+	{ PROM_MEMCG_LIMIT_BYTES, PROM_GAUGE, PROM_MERGE_MIN, "cgroup",
+	  "The memory limit of a memory cgroup (memory.max, memory.limit_in_bytes), for "
+	  "cgroups that have one." },
 	{ PROM_SAMPLE_DURATION_SECONDS, PROM_GAUGE, PROM_MERGE_MAX, "",
 	  "How long the last sample of every source took." },
 };

@@ -16,6 +16,10 @@
 #define PROM_RESOURCE_LIMIT "poolscope_resource_limit"
 #define PROM_PROCESS_FDS "poolscope_process_fds"
 #define PROM_EXHAUSTION_SECONDS "poolscope_exhaustion_seconds"
+#define PROM_MEMORY_PRESSURE_STALLED "poolscope_memory_pressure_stalled_seconds_total"
+#define PROM_MEMORY_PRESSURE_RATIO "poolscope_memory_pressure_ratio"
+#define PROM_MEMCG_BYTES "poolscope_memcg_bytes"
+#define PROM_MEMCG_LIMIT_BYTES "poolscope_memcg_limit_bytes"
 #define PROM_SAMPLE_DURATION_SECONDS "poolscope_sample_duration_seconds"
 
 struct prom_family_spec {

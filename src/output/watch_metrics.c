@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "kernel/memcg.h"
+#include "kernel/psi.h"
 #include "model/handle_resources.h"
 #include "model/handles.h"
 #include "model/pool.h"
@@ -67,6 +69,54 @@ static int fill_resources(struct prom_exposition *e, const struct handle_resourc
 	return err;
 }
 
+static int fill_psi(struct prom_exposition *e, const struct psi *psi)
+{
+	static const char *const window[] = { "10s", "60s", "300s" };
+	const struct psi_line *lines[2] = { &psi->some, &psi->full };
+	static const char *const kind[2] = { "some", "full" };
+	int i, w, err = 0;
+
+	for (i = 0; i < 2 && !err; i++) {
+		const double avg[3] = { lines[i]->avg10, lines[i]->avg60, lines[i]->avg300 };
+
+		if (!lines[i]->have)
+			continue;
+		err = one(e, PROM_MEMORY_PRESSURE_STALLED, "kind", kind[i], NULL, NULL,
+			  (double)lines[i]->total_us / 1e6);
+		for (w = 0; w < 3 && !err; w++)
+			err = one(e, PROM_MEMORY_PRESSURE_RATIO, "kind", kind[i], "window", window[w],
+				  avg[w] / 100);
+	}
+	return err;
+}
+
+static int fill_memcgs(struct prom_exposition *e, const struct memcg_list *list)
+{
+	int i, k, err = 0;
+
+	for (i = 0; i < list->count && !err; i++) {
+		const struct memcg *m = &list->items[i];
+		const struct {
+			const char *type;
+			uint64_t v;
+		} kinds[] = {
+			{ "usage", m->usage },	    { "kernel", m->kernel },
+			{ "slab", m->slab },	    { "sock", m->sock },
+			{ "kernel_stack", m->kernel_stack },
+			{ "pagetables", m->pagetables }, { "percpu", m->percpu },
+		};
+
+		for (k = 0; k < (int)(sizeof(kinds) / sizeof(kinds[0])) && !err; k++)
+			if (kinds[k].v != MEMCG_UNKNOWN)
+				err = one(e, PROM_MEMCG_BYTES, "cgroup", m->path, "type",
+					  kinds[k].type, (double)kinds[k].v);
+		if (!err && m->limit)
+			err = one(e, PROM_MEMCG_LIMIT_BYTES, "cgroup", m->path, NULL, NULL,
+				  (double)m->limit);
+	}
+	return err;
+}
+
 static int fill_processes(struct prom_exposition *e, const struct watch_metrics *m)
 {
 	size_t i;
@@ -122,6 +172,10 @@ int watch_metrics_fill(struct prom_exposition *e, const struct watch_metrics *m)
 		err = fill_slab(e, m->pool);
 	if (!err)
 		err = fill_resources(e, m->resources, m->mem);
+	if (!err && m->psi)
+		err = fill_psi(e, m->psi);
+	if (!err && m->memcgs)
+		err = fill_memcgs(e, m->memcgs);
 	if (!err)
 		err = fill_processes(e, m);
 	if (!err)

@@ -10,6 +10,8 @@
 struct handle_resources;
 struct handles_snapshot;
 struct meminfo;
+struct memcg_list;
+struct psi;
 struct pool_snapshot;
 struct prom_exposition;
 
@@ -25,6 +27,8 @@ struct watch_metrics {
 	const struct pool_snapshot *pool;	/* may be NULL */
 	const struct handle_resources *resources; /* may be NULL */
 	const struct meminfo *mem;		/* may be NULL */
+	const struct psi *psi;			/* may be NULL */
+	const struct memcg_list *memcgs;	/* may be NULL */
 	const struct handles_snapshot *procs;	/* may be NULL */
 	const int *top;				/* indices into procs->procs */
 	size_t ntop;

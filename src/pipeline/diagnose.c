@@ -18,6 +18,7 @@
 #include "analysis/trace_analysis.h"
 #include "bpf/file_owners.h"
 #include "kernel/cgroup.h"
+#include "kernel/memcg.h"
 #include "kernel/ksyms.h"
 #include "model/machine_sampler.h"
 #include "model/series.h"
@@ -582,6 +583,7 @@ static int stack_phase(struct run *r, char *why, size_t whylen)
 static void say_sources(struct run *r)
 {
 	struct machine_sampler_status st;
+	const struct memcg_list *memcgs;
 
 	machine_sampler_status(r->ms, &st);
 	r->out->checked.samples = st.samples;
@@ -609,12 +611,18 @@ static void say_sources(struct run *r)
 	else if (geteuid() != 0 && !r->ntargets)
 		diagnosis_checked_skip(r->out, "kernel stacks: recording needs root (CAP_BPF and "
 					       "CAP_PERFMON)");
-	if (cgroup_v2_has_memory())
-		diagnosis_checked_skip(r->out, "memory cgroups' kernel memory: cgroup v2 "
-					       "memory.stat is not sampled yet");
+	memcgs = machine_sampler_memcgs(r->ms);
+	if (memcgs)
+		diagnosis_checked_source(r->out, "memory cgroups' usage against their limits and "
+						 "their kernel memory (%d cgroups, cgroup v%d%s)",
+					 memcgs->count, memcgs->version,
+					 memcgs->version == 1 ? ": no slab breakdown" : "");
 	else
-		diagnosis_checked_skip(r->out, "memory cgroups' kernel memory: no cgroup v2 memory "
-					       "controller here (memory is a cgroup v1 controller)");
+		diagnosis_checked_skip(r->out, "memory cgroups: no memory controller mounted");
+	if (machine_sampler_psi(r->ms))
+		diagnosis_checked_source(r->out, "memory pressure (/proc/pressure/memory)");
+	else
+		diagnosis_checked_skip(r->out, "memory pressure: no /proc/pressure/memory (PSI)");
 }
 
 static void release(struct run *r)

@@ -285,6 +285,12 @@ static bool resource_of(const struct watch *w, const struct series *s,
 			return true;
 		}
 		return *limit > 0;
+	case SERIES_MEMCG:
+		/* A cgroup's usage against its limit: what its OOM killer acts on. */
+		if (strcmp(e->name.what, "usage"))
+			return false;
+		snprintf(e->resource, sizeof(e->resource), "memory of cgroup %.120s", e->name.id);
+		return *limit > 0;
 	default:
 		return false;
 	}
@@ -340,7 +346,8 @@ static void top_consumers(struct watch *w, const struct forecast_entry *e, char 
 	size_t i, off = 0;
 
 	buf[0] = '\0';
-	if (!snap || e->name.subject == SERIES_PROC || e->name.subject == SERIES_MEM)
+	if (!snap || e->name.subject == SERIES_PROC || e->name.subject == SERIES_MEM ||
+	    e->name.subject == SERIES_MEMCG)
 		return;
 	/* Kernel-wide handles: the processes holding the most fds. */
 	for (i = 0; i < w->ntop && i < 5 && off + 1 < len; i++) {
@@ -585,6 +592,8 @@ static int serve(struct watch *w, double sample_s)
 	m.resources = machine_sampler_resources(w->ms);
 	m.mem = m.pool ? &m.pool->mem : NULL;
 	m.procs = machine_sampler_processes(w->ms);
+	m.psi = machine_sampler_psi(w->ms);
+	m.memcgs = machine_sampler_memcgs(w->ms);
 	m.top = w->top;
 	m.ntop = w->ntop;
 	m.forecasts = fm;

@@ -3,6 +3,8 @@
 #include "test_util.h"
 
 #include "analysis/alerts.h"
+#include "analysis/findings.h"
+#include "output/alert_render.h"
 
 static bool feed(struct alerts *a, const char *key, double used, double limit, bool fv, double ex,
 		 double now, struct alert_change *ch)
@@ -94,12 +96,35 @@ static void test_many(void **state)
 	alerts_free(a);
 }
 
+/* The diagnosis line of an alert: a diagnosis cut short says so, rather
+ * than "no leak found"; one that ran says what it checked. */
+static void test_diagnosis_line(void **state)
+{
+	struct alert_event a = {0};
+	struct diagnosis d = {0};
+	char buf[256];
+
+	(void)state;
+	snprintf(a.resource, sizeof(a.resource), "memory of cgroup x");
+	d.checked.samples = 0;
+	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
+	assert_string_equal(buf, "diagnosis of memory of cgroup x: stopped after 0 samples, "
+				 "before it could judge");
+	d.checked.samples = 30;
+	d.checked.duration_s = 30;
+	d.checked.series = 12;
+	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
+	assert_string_equal(buf, "diagnosis of memory of cgroup x: no leak found in 30 s "
+				 "(12 series checked)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels_and_hysteresis),
 		cmocka_unit_test(test_forecast),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_diagnosis_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
