@@ -274,6 +274,30 @@ static size_t fold_one(struct series *s, double now, const struct series_window 
 	return out;
 }
 
+int series_set_add_folded(struct series_set *set, const char *name, double t, double v,
+			  double peak, double now, const struct series_window *w)
+{
+	struct series *s = find(set, name, hash_bytes(name, strlen(name)));
+	int err;
+
+	if (s && s->n && t < s->t[s->n - 1])
+		return -EINVAL;
+	if (s && s->peak && s->n && s->n == s->cap)
+		s->n = fold_one(s, now, w);
+	err = series_set_add(set, name, t, v);
+	if (err)
+		return err;
+	s = find(set, name, hash_bytes(name, strlen(name)));
+	if (!s->peak) {
+		s->peak = malloc(s->cap * sizeof(*s->peak));
+		if (!s->peak)
+			return -ENOMEM;
+		memcpy(s->peak, s->v, s->n * sizeof(*s->peak));
+	}
+	s->peak[s->n - 1] = peak;
+	return 0;
+}
+
 int series_set_fold(struct series_set *set, double now, const struct series_window *w)
 {
 	struct u64map *by_hash;

@@ -76,6 +76,14 @@ struct series_window {
  * for its "been this high before" check. */
 extern const struct series_window series_watch_window;
 
+/* Append a point that already stands for a bucket — v its kept extreme,
+ * peak its other one — as when the window is rebuilt from the history:
+ * a series at its capacity is folded under w at now first, so a reserved
+ * series never grows past series_window_points. The rest is as
+ * series_set_add. 0, -EINVAL or -ENOMEM. */
+int series_set_add_folded(struct series_set *set, const char *name, double t, double v,
+			  double peak, double now, const struct series_window *w);
+
 /* The most points one series holds under w when sampled every interval_s. */
 size_t series_window_points(const struct series_window *w, double interval_s);
 

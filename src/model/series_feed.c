@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kernel/ipc.h"
 #include "kernel/keys.h"
@@ -50,6 +51,12 @@ int series_feed_pool(struct series_set *set, double t, const struct pool_snapsho
 	return err;
 }
 
+bool series_feed_upper_envelope(const char *name)
+{
+	/* It runs out by falling: folded, it keeps what its forecast reads. */
+	return strcmp(name, "mem/MemAvailable") == 0;
+}
+
 int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *mem)
 {
 	double total = meminfo_has(mem, MI_MEM_TOTAL) ? (double)mem->bytes[MI_MEM_TOTAL] : -1;
@@ -63,8 +70,7 @@ int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *
 			continue;
 		err = add(set, series_name_mem(name, sizeof(name), meminfo_field_name((enum meminfo_field)f)),
 			  t, (double)mem->bytes[f], of_total ? total : -1);
-		/* It runs out by falling: folded, it keeps what its forecast reads. */
-		if (!err && f == MI_MEM_AVAILABLE)
+		if (!err && series_feed_upper_envelope(name))
 			series_set_upper_envelope(set, name);
 	}
 	return err;

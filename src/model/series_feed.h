@@ -6,6 +6,7 @@
 #ifndef POOLSCOPE_MODEL_SERIES_FEED_H
 #define POOLSCOPE_MODEL_SERIES_FEED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct handle_resources;
@@ -28,6 +29,9 @@ int series_feed_pool(struct series_set *set, double t, const struct pool_snapsho
  * 0: its series has no limit and folds to its upper envelope; the
  * forecaster is told the direction. */
 int series_feed_meminfo(struct series_set *set, double t, const struct meminfo *mem);
+/* Whether the named series folds to its upper envelope (MemAvailable): for
+ * whoever rebuilds series outside a feed (watch's window from history). */
+bool series_feed_upper_envelope(const char *name);
 /* Per process: fds (limit: its soft RLIMIT_NOFILE when read), fds by kind
  * (kinds it holds, or held before: a kind that drops to 0 keeps its series
  * going), threads (limit: threads-max), maps (limit: max_map_count; when

@@ -22,6 +22,7 @@
 #include "kernel/meminfo.h"
 #include "model/machine_sampler.h"
 #include "model/series.h"
+#include "model/series_feed.h"
 #include "model/series_name.h"
 #include "output/alert_render.h"
 #include "output/json.h"
@@ -125,6 +126,86 @@ static int fold(struct watch *w, double now)
 	w->window.stale_s = series_watch_window.stale_s > 3 * every ? series_watch_window.stale_s
 								     : 3 * every;
 	return series_set_fold(w->set, now, &w->window);
+}
+
+/* After a restart on the same boot (an upgrade, a crash, SIGKILL): the
+ * window rebuilt from the history, so a forecast that needs hours of data
+ * goes on at once rather than hours later. Read an hour at a time (ten
+ * minutes at intervals under 10 s), each point as its stored minimum and
+ * maximum (one sample for a raw point), folded as it goes: the transient
+ * copy stays small and no series grows past its reserved window. A new
+ * boot finds no series of its own and reloads nothing. */
+static void reload_window(struct watch *w)
+{
+	double interval_s = (double)w->opts->interval_ns / 1e9;
+	double now = now_s(w), real = (double)realtime_ns() / 1e9, off = real - now;
+	double a, from = real, slice_s;
+	/* Raw samples: about 360 points a series per slice; 1-minute buckets
+	 * (past the raw retention): an hour. */
+	double raw_slice_s = fmin(3600, fmax(600, 360 * interval_s));
+	double raw_from = real - (double)w->opts->history.raw_keep_s;
+	struct history_boot *boots = NULL;
+	size_t nboots = 0, nseries = 0, npoints = 0, i, j;
+	int err = 0;
+
+	if (!w->hist || history_boots(w->hist, &boots, &nboots) || !nboots)
+		goto out;
+	a = from = fmax(real - w->window.keep_s, (double)boots[nboots - 1].first_ms / 1000);
+	if (strcmp(boots[nboots - 1].boot_id, w->boot.boot_id) ||
+	    boots[nboots - 1].first_ms == INT64_MIN)
+		goto out; /* a new boot: nothing of it stored yet */
+	for (; a < real && !err; a += slice_s) {
+		struct series_set *lo = NULL, *hi = NULL;
+		struct history_query q;
+
+		slice_s = a < raw_from ? 3600 : raw_slice_s;
+
+		history_query_init(&q);
+		q.since_ms = (int64_t)(a * 1000);
+		q.until_ms = (int64_t)((a + slice_s) * 1000) - 1;
+		q.stat = HISTORY_MIN;
+		err = history_query(w->hist, &q, &lo, w->notes);
+		q.stat = HISTORY_MAX;
+		if (!err)
+			err = history_query(w->hist, &q, &hi, w->notes);
+		for (i = 0; !err && i < series_set_count(lo); i++) {
+			const struct series *s = series_set_at(lo, i);
+			const struct series *h = series_set_find(hi, s->name);
+			bool upper = series_feed_upper_envelope(s->name);
+			bool fresh = !series_set_find(w->set, s->name);
+
+			for (j = 0; j < s->n && !err; j++) {
+				double min = s->v[j], max = h && j < h->n && h->t[j] == s->t[j] ? h->v[j] : min;
+
+				if (s->t[j] > real)
+					break; /* the clock was stepped back since */
+				err = series_set_add_folded(w->set, s->name, s->t[j] - off, upper ? max : min,
+							    upper ? min : max, now, &w->window);
+				if (err == -EINVAL)
+					err = 0; /* out of order with what is there: left out */
+				else if (!err)
+					npoints++;
+			}
+			if (fresh && series_set_find(w->set, s->name)) {
+				nseries++;
+				if (upper)
+					series_set_upper_envelope(w->set, s->name);
+			}
+		}
+		series_set_free(lo);
+		series_set_free(hi);
+	}
+out:
+	free(boots);
+	if (err)
+		notes_add(w->notes, "watch-reload",
+			  "the window could not be rebuilt from the history (%s): forecasts start "
+			  "from new samples", strerror(-err));
+	else if (nseries)
+		notes_add(w->notes, "watch-reload",
+			  "the window rebuilt from this boot's history (its last %.0f min): %zu series, "
+			  "%zu points",
+			  (real - from) / 60, nseries, npoints);
 }
 
 /* ---- which processes count: the top of each resource ---- */
@@ -778,6 +859,7 @@ int watch_run(const struct watch_opts *opts, const struct watch_hooks *hooks, st
 	w.window = series_watch_window;
 	series_set_reserve(w.set, series_window_points(&w.window, (double)opts->interval_ns / 1e9));
 	w.t0_ns = next = monotonic_ns();
+	reload_window(&w);
 	w.last_forecasts_event = -FORECASTS_EVERY_S;
 	while (!stop_requested_by_hook(&w)) {
 		uint64_t cpu0 = process_cpu_ns();
