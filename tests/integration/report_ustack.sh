@@ -76,4 +76,10 @@ grep -q 'accept_loop+0x[0-9a-f]* \[u:ustack_leak\]' "$work/r.txt" || fail "text:
 "$POOLSCOPE" report -f folded --pid "$pid" "$trace" >"$work/r.folded" || fail "report -f folded failed"
 grep -q 'accept_loop \[u:ustack_leak\];conn_open \[u:ustack_leak\];.*do_eventfd' "$work/r.folded" ||
 	fail "folded: no merged stack accept_loop;conn_open;...;do_eventfd: $(head -c 2000 "$work/r.folded")"
+
+# --group ufunc: the innermost user frame outside the C library (eventfd's
+# wrapper in libc is passed over) holds the N eventfds.
+"$POOLSCOPE" report -g ufunc --pid "$pid" "$trace" >"$work/r.ufunc" || fail "report -g ufunc failed"
+grep -Eq "^conn_open \[u:ustack_leak\] +$N " "$work/r.ufunc" ||
+	fail "--group ufunc: no conn_open row with $N: $(cat "$work/r.ufunc")"
 echo "report_ustack: ok"
