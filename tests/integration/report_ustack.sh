@@ -6,7 +6,8 @@
 # carry both function names as user frames under the kernel frames, in JSON
 # (with user_stack "frame pointers"), text and folded output, with the N
 # eventfds outstanding on it; in pprof (read by go tool pprof) in a Mapping of
-# the leaker's file; report --group ufunc names conn_open.
+# the leaker's file; in HTML marked as user frames; report --group ufunc
+# names conn_open.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${POOLSCOPE:=build/poolscope}"
@@ -101,6 +102,18 @@ PY
 else
 	fail "go missing (golang-go: make deps)"
 fi
+
+# HTML: the stack's frames under the kernel ones, each marked as a user frame
+# (and blue in the flame graph).
+"$POOLSCOPE" report -f html --pid "$pid" -o "$work/r.html" "$trace" || fail "report -f html failed"
+grep -q 'conn_open' "$work/r.html" || fail "html: no conn_open"
+k=$(grep -n '<li>do_eventfd+' "$work/r.html" | head -1 | cut -d: -f1)
+u=$(grep -n '<li class="u"><span class="ub">user</span>conn_open+0x[0-9a-f]* \[u:ustack_leak\]' "$work/r.html" |
+	head -1 | cut -d: -f1)
+[ -n "$k" ] && [ -n "$u" ] && [ "$u" -gt "$k" ] ||
+	fail "html: conn_open not marked as a user frame under do_eventfd in the frames section"
+grep -q '<g class="fr u"[^>]*data-n="conn_open \[u:ustack_leak\]"' "$work/r.html" ||
+	fail "html: conn_open not a user frame of the flame graph"
 
 # --group ufunc: the innermost user frame outside the C library (eventfd's
 # wrapper in libc is passed over) holds the N eventfds.
