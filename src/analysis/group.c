@@ -101,6 +101,13 @@ static int cmp_cpu(const struct group_row *a, const struct group_row *b,
 	return CMP(a->site->cpu, b->site->cpu);
 }
 
+static int cmp_ufunc(const struct group_row *a, const struct group_row *b,
+		     const struct trace_names *n)
+{
+	(void)n;
+	return strcmp(a->ufunction, b->ufunction);
+}
+
 static const struct group_dimension dimensions[GD_COUNT] = {
 	[GD_TYPE] = { "type", cmp_type },
 	[GD_KIND] = { "kind", cmp_kind },
@@ -112,6 +119,7 @@ static const struct group_dimension dimensions[GD_COUNT] = {
 	[GD_CALLSITE] = { "callsite", cmp_callsite },
 	[GD_FUNCTION] = { "function", cmp_function },
 	[GD_CPU] = { "cpu", cmp_cpu },
+	[GD_UFUNC] = { "ufunc", cmp_ufunc },
 };
 
 const char *group_dim_name(enum group_dim d)
@@ -136,7 +144,7 @@ int group_parse_dims(const char *spec, enum group_dim *dims, int *ndims, char *e
 			d = GD_PROCESS;
 		if (d == GD_COUNT) {
 			snprintf(err, errlen, "unknown group column '%.*s' (one of type, kind, tag, "
-				 "stack, size, process, comm, callsite, function, cpu)", (int)len, p);
+				 "stack, size, process, comm, callsite, function, cpu, ufunc)", (int)len, p);
 			return -EINVAL;
 		}
 		for (i = 0; i < *ndims; i++) {
@@ -332,6 +340,27 @@ static void set_function(struct group_row *r, const struct group_opts *opts)
 	r->function = sym ? sym->name : NULL;
 }
 
+/* The function of the innermost user frame of the program's own code
+ * (record --user-stacks): where the program entered the kernel. The C
+ * library's system call wrappers below it (eventfd, open) say no more than
+ * the kernel frames do, so they are passed over, unless every frame is in
+ * the C library. */
+static void set_ufunction(struct group_row *r, const struct group_opts *opts)
+{
+	const struct user_frame *uf;
+	const char *what;
+	int udepth = trace_names__user_stack(opts->names, r->site->stack_id, &uf, &what), f = 0;
+
+	while (f < udepth - 1 && uf[f].c_runtime)
+		f++;
+	if (udepth > 0)
+		r->ufunction = uf[f].function;
+	else if (what && !strcmp(what, USER_STACK_KERNEL_THREAD))
+		r->ufunction = "[kernel thread]";
+	else
+		r->ufunction = "[no user stack]";
+}
+
 static int compare_rows(const void *pa, const void *pb, void *arg)
 {
 	const struct group_opts *opts = arg;
@@ -353,6 +382,7 @@ int group__build(const struct outstanding *o, const struct group_opts *opts,
 	unsigned int mask = opts->classes ? opts->classes : (1u << AC_COUNT) - 1;
 	bool by_type = group_opts__has_dim(opts, GD_TYPE);
 	bool by_function = group_opts__has_dim(opts, GD_FUNCTION);
+	bool by_ufunc = group_opts__has_dim(opts, GD_UFUNC);
 	struct grouping *g = calloc(1, sizeof(*g));
 	struct group_row *rows = NULL;
 	int err = -ENOMEM;
@@ -375,6 +405,8 @@ int group__build(const struct outstanding *o, const struct group_opts *opts,
 				continue;
 			if (by_function)
 				set_function(&r, opts);
+			if (by_ufunc)
+				set_ufunction(&r, opts);
 			if (n == cap) {
 				size_t ncap = cap ? cap * 2 : 256;
 				struct group_row *grown = realloc(rows, ncap * sizeof(*grown));
@@ -466,6 +498,7 @@ const char *group_row__dim_text(const struct group_row *r, const struct group_op
 		return r->function ? r->function :
 		       trace_names__function(opts->names, r->function_ip, buf, len);
 	case GD_CPU: snprintf(buf, len, "%u", s->cpu); return buf;
+	case GD_UFUNC: return r->ufunction ? r->ufunction : "";
 	case GD_STACK:
 	case GD_COUNT: break;
 	}

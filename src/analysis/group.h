@@ -15,6 +15,8 @@
 
 struct symtab;
 
+struct trace_mapping;
+
 /* A user-space frame of a stack (record --user-stacks), named: "conn_open+0x1a
  * [u:ustack_leak]" and "conn_open [u:ustack_leak]" (the function alone, as
  * flame graphs merge frames); "0x7f12... [u:libc.so.6]" when the file has no
@@ -22,7 +24,17 @@ struct symtab;
 struct user_frame {
 	uint64_t ip;
 	const char *frame, *function;
+	/* The stored mapping that holds ip (borrowed from the trace), or NULL. */
+	const struct trace_mapping *mapping;
+	/* In the C library or the dynamic loader (libc, libpthread, ld.so, the
+	 * vDSO), which every system call passes through: not the program's own
+	 * code. */
+	bool c_runtime;
 };
+
+/* What the user stack of a kernel thread's allocation is (see
+ * trace_names.user_stack). */
+#define USER_STACK_KERNEL_THREAD "kernel thread (no user stack)"
 
 /* How ids in a trace become text. Borrowed; the callbacks may be NULL. */
 struct trace_names {
@@ -83,6 +95,7 @@ enum group_dim {
 	GD_CALLSITE,
 	GD_FUNCTION,
 	GD_CPU,
+	GD_UFUNC,
 	GD_COUNT,
 };
 
@@ -115,6 +128,10 @@ struct group_row {
 	int cls;		       /* GD_TYPE: the class; else -1 */
 	const char *function;	       /* GD_FUNCTION: borrowed from the ksyms, or NULL */
 	uint64_t function_ip;
+	/* GD_UFUNC: the function of the innermost user frame outside the C
+	 * library ("conn_open [u:server]", borrowed from the names), or
+	 * "[kernel thread]" / "[no user stack]". */
+	const char *ufunction;
 	uint64_t count, bytes, allocs, frees, outstanding, outstanding_bytes;
 	uint64_t oldest_ns; /* 0 = nothing outstanding */
 };

@@ -77,6 +77,7 @@ int stacktree__build(const struct grouping *g, const struct group_opts *opts,
 			n = child_findnew(t, n, uf[f].function);
 			if (!n)
 				goto out;
+			n->user = true;
 			n->count += r->count;
 			n->bytes += r->bytes;
 		}

@@ -21,6 +21,7 @@ struct stack_node {
 	char *name;		       /* owned */
 	uint64_t count, bytes;	       /* this node and everything below it */
 	uint64_t self_count, self_bytes; /* stacks that end here */
+	bool user;		       /* a user-space frame (record --user-stacks) */
 	struct stack_node **children;  /* owned */
 	size_t nchildren, cap;
 };

@@ -179,6 +179,19 @@ static bool same_build(const struct elfsym *elf, const struct trace_mapping *m)
 	return len == m->build_id_len && !memcmp(id, m->build_id, len);
 }
 
+/* The C library and the loader, by file name: libc.so.6, libpthread.so.0,
+ * ld-linux-x86-64.so.2, ld-musl-*.so.1, [vdso]. */
+static bool c_runtime_file(const char *base)
+{
+	static const char *const prefixes[] = { "libc.so", "libc-", "libpthread", "ld-linux",
+						"ld64.so", "ld-musl", "[vdso]" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(base, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 static int name_frame(struct userstacks *us, const struct trace_process_maps *pm, uint64_t ip,
 		      struct user_frame *f)
 {
@@ -191,8 +204,10 @@ static int name_frame(struct userstacks *us, const struct trace_process_maps *pm
 	int err = 0;
 
 	f->ip = ip;
+	f->mapping = m;
 	if (m) {
 		base = strrchr(m->path, '/') ? strrchr(m->path, '/') + 1 : m->path;
+		f->c_runtime = c_runtime_file(base);
 		elf = file_of(us, m->path, &err);
 		if (err)
 			return err;
@@ -264,7 +279,7 @@ int userstacks__frames(const struct userstacks *us, uint32_t joined,
 	js = &us->stacks[joined];
 	switch (js->state) {
 	case TUS_KTHREAD:
-		*what = "kernel thread (no user stack)";
+		*what = USER_STACK_KERNEL_THREAD;
 		return 0;
 	case TUS_LOST:
 		*what = "not taken (lost)";

@@ -39,6 +39,9 @@ static int add_dim_cols(struct table *t, const struct group_opts *opts, bool fra
 		case GD_CALLSITE: table_add_col(t, "Callsite", "callsite", COL_STR, COL_SQUEEZE); break;
 		case GD_FUNCTION: table_add_col(t, "Function", "function", COL_STR, COL_SQUEEZE); break;
 		case GD_CPU: table_add_col(t, "CPU", "cpu", COL_UINT, 0); break;
+		case GD_UFUNC:
+			table_add_col(t, "User function", "ufunc", COL_STR, COL_SQUEEZE);
+			break;
 		case GD_COUNT: break;
 		}
 	}
@@ -151,6 +154,7 @@ static int fill_dims(struct table *t, int row, const struct group_row *r,
 			col++;
 			break;
 		case GD_CPU: err = table_set_uint(t, row, col++, s->cpu); break;
+		case GD_UFUNC: err = table_set_str(t, row, col++, r->ufunction); break;
 		case GD_COUNT: break;
 		}
 	}
@@ -221,7 +225,7 @@ int group_table__sort(struct table *t, const char *spec)
 	/* Numbers read best largest first, names alphabetically. */
 	desc = !(strcmp(key, "type") == 0 || strcmp(key, "kind") == 0 || strcmp(key, "tag") == 0 ||
 		 strcmp(key, "comm") == 0 || strcmp(key, "callsite") == 0 ||
-		 strcmp(key, "function") == 0);
+		 strcmp(key, "function") == 0 || strcmp(key, "ufunc") == 0);
 	if (colon) {
 		if (strcmp(colon + 1, "asc") == 0)
 			desc = false;

@@ -10,7 +10,7 @@
 struct table;
 
 /* One column per dimension (by its JSON name: type, kind, tag, stack_id +
- * stack (frames), size, pid, comm, callsite, function, cpu), then count,
+ * stack (frames), size, pid, comm, callsite, function, cpu, ufunc), then count,
  * bytes, allocs, frees, outstanding, oldest_age_s. Rows in grouping order;
  * *out owned by the caller. 0 or -ENOMEM. */
 int group_table__build(const struct grouping *g, const struct group_opts *opts,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/stacktree.h"
+#include "output/report_tables.h"
 #include "output/table.h"
 #include "util/strbuf.h"
 
@@ -20,7 +21,13 @@ static const char style[] =
 	"#flame text{pointer-events:none}#flame g.fr{cursor:pointer}"
 	"#flame g.fr:hover rect{stroke:#000;stroke-width:.5}"
 	"details{margin-left:1em;font-family:monospace;font-size:13px}"
-	"summary{cursor:pointer}.hint{color:#666;font-size:12px}";
+	"summary{cursor:pointer}.hint{color:#666;font-size:12px}"
+	"ol.frames{font-family:monospace;font-size:13px;margin:.2em 0 .8em}"
+	"li.us{list-style:none;color:#666}div.us{color:#666;font-family:monospace;font-size:13px;"
+	"margin-left:1em}"
+	"li.u,summary.u{color:#0550ae}"
+	".ub{background:#ddeeff;color:#0550ae;border-radius:3px;padding:0 4px;margin-right:6px;"
+	"font-size:11px}";
 
 /* Sorting (click a header), flame zoom (click a frame; click the root to
  * reset) and a marker that tests look for once the page ran. */
@@ -113,13 +120,64 @@ static void render_tree(struct strbuf *sb, const struct stack_node *n, uint64_t 
 	if (!*budget || (total && n->count * 1000 < total))
 		return;
 	(*budget)--;
-	strbuf_printf(sb, "<details%s><summary>", depth < 2 ? " open" : "");
+	strbuf_printf(sb, "<details%s><summary%s>", depth < 2 ? " open" : "",
+		      n->user ? " class=\"u\"" : "");
+	if (n->user)
+		strbuf_puts(sb, "<span class=\"ub\">user</span>");
 	html_text(sb, n->name);
 	strbuf_printf(sb, " &mdash; %" PRIu64 " (%.1f%%)</summary>\n", n->count,
 		      total ? 100.0 * (double)n->count / (double)total : 0);
 	for (i = 0; i < n->nchildren; i++)
 		render_tree(sb, n->children[i], total, depth + 1, budget);
 	strbuf_puts(sb, "</details>\n");
+}
+
+static bool has_user_frames(const struct stack_node *n)
+{
+	size_t i;
+
+	if (n->user)
+		return true;
+	for (i = 0; i < n->nchildren; i++)
+		if (has_user_frames(n->children[i]))
+			return true;
+	return false;
+}
+
+/* Each stack the tables show, innermost first: its kernel frames, then
+ * under a line saying what they are its user frames, each marked "user". */
+static void render_stacks(struct strbuf *sb, const struct report_stack *stacks, size_t n)
+{
+	size_t i;
+	int f;
+
+	strbuf_puts(sb, "<h2>Frames (innermost first)</h2>\n");
+	for (i = 0; i < n; i++) {
+		const struct report_stack *s = &stacks[i];
+
+		strbuf_printf(sb, "<details open><summary>Stack %u%s</summary><ol class=\"frames\">\n",
+			      s->id, s->estimated ? " (~ figures are estimates within its path)" : "");
+		for (f = 0; f < s->nkernel; f++) {
+			strbuf_puts(sb, "<li>");
+			html_text(sb, s->kernel[f]);
+			strbuf_puts(sb, "</li>\n");
+		}
+		/* The numbering goes on below the line: one stack, innermost first. */
+		if (s->user_what) {
+			strbuf_puts(sb, "</ol><div class=\"us\">&mdash; user space: ");
+			html_text(sb, s->user_what);
+			strbuf_printf(sb, " &mdash;</div><ol class=\"frames\" start=\"%d\">\n",
+				      s->nkernel + 1);
+		}
+		for (f = 0; f < s->nuser; f++) {
+			strbuf_puts(sb, "<li class=\"u\"><span class=\"ub\">user</span>");
+			html_text(sb, s->user[f].frame);
+			strbuf_puts(sb, "</li>\n");
+		}
+		if (s->nkernel == 0 && s->nuser == 0)
+			strbuf_puts(sb, "<li class=\"us\">(frames not in the trace)</li>\n");
+		strbuf_puts(sb, "</ol></details>\n");
+	}
 }
 
 int html_write(FILE *out, const struct html_report *r)
@@ -147,9 +205,11 @@ int html_write(FILE *out, const struct html_report *r)
 	else
 		strbuf_puts(&sb, "<p>No allocation inside the window.</p>\n");
 	if (!r->no_flame)
-		strbuf_puts(&sb, "<h2>Flame graph of outstanding (AIFO) stacks</h2>\n"
+		strbuf_printf(&sb, "<h2>Flame graph of outstanding (AIFO) stacks</h2>\n"
 			    "<p class=\"hint\">Tag on top, callers above callees. Click a frame to "
-			    "zoom, the top bar to reset.</p>\n");
+			    "zoom, the top bar to reset.%s</p>\n",
+			    r->flame && has_user_frames(&r->flame->root) ?
+			    " User-space frames (record --user-stacks) are blue." : "");
 	if (r->no_flame) {
 		/* nothing */
 	} else if (r->flame && r->flame->root.count) {
@@ -165,6 +225,8 @@ int html_write(FILE *out, const struct html_report *r)
 		strbuf_puts(&sb, "</h2>\n");
 		render_table(&sb, r->tables[i].table);
 	}
+	if (r->nstacks)
+		render_stacks(&sb, r->stacks, r->nstacks);
 	strbuf_printf(&sb, "<script>%s</script>\n</body></html>\n", script);
 	if (sb.len && fwrite(sb.buf, 1, sb.len, out) != sb.len) {
 		strbuf_release(&sb);

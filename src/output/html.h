@@ -12,6 +12,7 @@
 
 struct table;
 struct stacktree;
+struct report_stack;
 
 struct html_section_table {
 	const char *title;	   /* borrowed */
@@ -28,6 +29,10 @@ struct html_report {
 	const struct stacktree *flame; /* AIFO stacks; may be NULL */
 	const struct html_section_table *tables;
 	size_t ntables;
+	/* The frames of the stacks the tables show (report; may be NULL):
+	 * kernel frames, then the user frames, marked as such. */
+	const struct report_stack *stacks;
+	size_t nstacks;
 	/* Another page than the report (diagnose): the chart's title, its y
 	 * label and no flame graph section. NULL/false: the report's. */
 	const char *chart_title, *chart_y_label;

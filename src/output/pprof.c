@@ -1,6 +1,9 @@
 #include "output/pprof.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -17,8 +20,8 @@ enum {
 	VALUETYPE_TYPE = 1, VALUETYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
 	LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
-	MAPPING_ID = 1, MAPPING_START = 2, MAPPING_LIMIT = 3, MAPPING_FILENAME = 5,
-	MAPPING_HAS_FUNCTIONS = 7,
+	MAPPING_ID = 1, MAPPING_START = 2, MAPPING_LIMIT = 3, MAPPING_FILE_OFFSET = 4,
+	MAPPING_FILENAME = 5, MAPPING_BUILD_ID = 6, MAPPING_HAS_FUNCTIONS = 7,
 	LOCATION_ID = 1, LOCATION_MAPPING_ID = 2, LOCATION_ADDRESS = 3, LOCATION_LINE = 4,
 	LINE_FUNCTION_ID = 1, LINE_LINE = 2,
 	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
@@ -157,158 +160,300 @@ static void num_label(struct strbuf *sample, struct strtab *st, const char *key,
 	strbuf_release(&label);
 }
 
+/* What a profile is built of, beside its samples: mappings, locations and
+ * functions, each given an id the first time a sample needs it. */
+struct encoder {
+	struct strtab st;
+	struct strbuf sub;		  /* the message being built */
+	struct strbuf maps, locs, funcs;  /* encoded user Mapping, Location, Function fields */
+	struct u64map *kernel_locs;	  /* kernel address → location id */
+	struct u64map *user_locs;	  /* hash(mapping id, address) → user_loc index + 1 */
+	struct u64map *user_maps;	  /* stored mapping (its address) → mapping id */
+	struct u64map *func_ids;	  /* name's string id → function id */
+	struct user_loc { uint64_t mapping, address, id; } *user_loc;
+	size_t nuser_loc, user_loc_cap;
+	uint64_t nloc, nfunc, nmap;
+};
+
+/* The function of that name (and source file, 0 = none), emitted once; a
+ * placeholder ("[no stack]") has no system name. */
+static int64_t function_id(struct encoder *e, const char *name, int64_t file_id,
+			   bool placeholder)
+{
+	int64_t name_id = strtab_id(&e->st, name);
+	uint64_t *fid;
+
+	if (name_id < 0)
+		return name_id;
+	fid = u64map_findnew(e->func_ids, (uint64_t)name_id, 0);
+	if (!fid)
+		return -ENOMEM;
+	if (!*fid) {
+		*fid = ++e->nfunc;
+		pb_uint(&e->sub, FUNCTION_ID, *fid);
+		pb_uint(&e->sub, FUNCTION_NAME, (uint64_t)name_id);
+		if (!placeholder)
+			pb_uint(&e->sub, FUNCTION_SYSTEM_NAME, (uint64_t)name_id);
+		if (file_id > 0)
+			pb_uint(&e->sub, FUNCTION_FILENAME, (uint64_t)file_id);
+		pb_message(&e->funcs, PROFILE_FUNCTION, &e->sub);
+	}
+	return (int64_t)*fid;
+}
+
+/* A new location: address (0 = none) in a mapping (0 = none), one line of
+ * function fid. Returns its id. */
+static uint64_t emit_location(struct encoder *e, uint64_t mapping_id, uint64_t address,
+			      uint64_t fid, int line)
+{
+	struct strbuf ln = STRBUF_INIT;
+
+	pb_uint(&e->sub, LOCATION_ID, ++e->nloc);
+	if (mapping_id)
+		pb_uint(&e->sub, LOCATION_MAPPING_ID, mapping_id);
+	if (address)
+		pb_uint(&e->sub, LOCATION_ADDRESS, address);
+	pb_uint(&ln, LINE_FUNCTION_ID, fid);
+	if (line > 0)
+		pb_uint(&ln, LINE_LINE, (uint64_t)line);
+	pb_message(&e->sub, LOCATION_LINE, &ln);
+	strbuf_release(&ln);
+	pb_message(&e->locs, PROFILE_LOCATION, &e->sub);
+	return e->nloc;
+}
+
+/* A kernel frame's location (mapping 1), named through the ksyms. */
+static int64_t kernel_location(struct encoder *e, const struct trace_names *names, uint64_t ip)
+{
+	uint64_t *loc = u64map_findnew(e->kernel_locs, ip, 0);
+	const char *src_file = NULL;
+	int64_t file_id = 0, fid;
+	int src_line = 0;
+	char buf[256];
+
+	if (!loc)
+		return -ENOMEM;
+	if (*loc)
+		return (int64_t)*loc;
+	/* --vmlinux: a function's file is its first location's. */
+	if (trace_names__source(names, ip, &src_file, &src_line) == 0) {
+		file_id = strtab_id(&e->st, src_file);
+		if (file_id < 0)
+			return file_id;
+	}
+	fid = function_id(e, trace_names__function(names, ip, buf, sizeof(buf)), file_id, false);
+	if (fid < 0)
+		return fid;
+	*loc = emit_location(e, 1, ip, (uint64_t)fid, src_line);
+	return (int64_t)*loc;
+}
+
+/* The Mapping of a stored mapping (a file a process had mapped), emitted
+ * the first time: its range, file offset, path and build-id (hex, as pprof
+ * writes them). */
+static int64_t user_mapping(struct encoder *e, const struct trace_mapping *m)
+{
+	uint64_t *id = u64map_findnew(e->user_maps, (uint64_t)(uintptr_t)m, 0);
+	char hex[2 * 64 + 1];
+	int64_t path_id, build_id = 0;
+	uint32_t i;
+
+	if (!id)
+		return -ENOMEM;
+	if (*id)
+		return (int64_t)*id;
+	path_id = strtab_id(&e->st, m->path);
+	if (path_id < 0)
+		return path_id;
+	if (m->build_id_len) {
+		for (i = 0; i < m->build_id_len && i < 64; i++)
+			snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
+		build_id = strtab_id(&e->st, hex);
+		if (build_id < 0)
+			return build_id;
+	}
+	*id = ++e->nmap;
+	pb_uint(&e->sub, MAPPING_ID, *id);
+	pb_uint(&e->sub, MAPPING_START, m->start);
+	pb_uint(&e->sub, MAPPING_LIMIT, m->end);
+	pb_uint(&e->sub, MAPPING_FILE_OFFSET, m->offset);
+	pb_uint(&e->sub, MAPPING_FILENAME, (uint64_t)path_id);
+	if (build_id)
+		pb_uint(&e->sub, MAPPING_BUILD_ID, (uint64_t)build_id);
+	pb_uint(&e->sub, MAPPING_HAS_FUNCTIONS, 1);
+	pb_message(&e->maps, PROFILE_MAPPING, &e->sub);
+	return (int64_t)*id;
+}
+
+/* A user frame's location: in the Mapping of its file (none when no stored
+ * mapping held it), named as the other outputs name it ("conn_open
+ * [u:server]"). One address of two processes is two locations. */
+static int64_t user_location(struct encoder *e, const struct user_frame *uf)
+{
+	int64_t mapping_id = uf->mapping ? user_mapping(e, uf->mapping) : 0, fid;
+	uint64_t key, *found;
+
+	if (mapping_id < 0)
+		return mapping_id;
+	key = hash_u64(uf->ip) ^ hash_u64((uint64_t)mapping_id << 1 | 1);
+	while ((found = u64map_find(e->user_locs, key))) {
+		const struct user_loc *have = &e->user_loc[*found - 1];
+
+		if (have->mapping == (uint64_t)mapping_id && have->address == uf->ip)
+			return (int64_t)have->id;
+		key++;
+	}
+	if (e->nuser_loc == e->user_loc_cap) {
+		size_t cap = e->user_loc_cap ? e->user_loc_cap * 2 : 64;
+		struct user_loc *grown = realloc(e->user_loc, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		e->user_loc = grown;
+		e->user_loc_cap = cap;
+	}
+	if (u64map_set(e->user_locs, key, e->nuser_loc + 1))
+		return -ENOMEM;
+	fid = function_id(e, uf->function, 0, false);
+	if (fid < 0)
+		return fid;
+	e->user_loc[e->nuser_loc++] = (struct user_loc){
+		.mapping = (uint64_t)mapping_id, .address = uf->ip,
+		.id = emit_location(e, (uint64_t)mapping_id, uf->ip, (uint64_t)fid, 0) };
+	return (int64_t)e->user_loc[e->nuser_loc - 1].id;
+}
+
+static void encoder_release(struct encoder *e)
+{
+	strtab_release(&e->st);
+	strbuf_release(&e->sub);
+	strbuf_release(&e->maps);
+	strbuf_release(&e->locs);
+	strbuf_release(&e->funcs);
+	u64map_free(e->kernel_locs);
+	u64map_free(e->user_locs);
+	u64map_free(e->user_maps);
+	u64map_free(e->func_ids);
+	free(e->user_loc);
+}
+
 int pprof_encode(const struct grouping *g, const struct group_opts *opts, uint64_t time_ns,
 		 uint64_t duration_ns, struct strbuf *out)
 {
-	struct strtab st = { .body = STRBUF_INIT };
-	struct strbuf msg = STRBUF_INIT, sub = STRBUF_INIT, locs = STRBUF_INIT;
-	struct strbuf funcs = STRBUF_INIT;
-	struct u64map *loc_ids = u64map_new(1024), *func_ids = u64map_new(1024);
+	struct encoder e = { .st = { .body = STRBUF_INIT }, .sub = STRBUF_INIT,
+			     .maps = STRBUF_INIT, .locs = STRBUF_INIT, .funcs = STRBUF_INIT };
+	struct strbuf msg = STRBUF_INIT, sample = STRBUF_INIT;
 	uint64_t *loc_list = NULL, no_stack_loc = 0;
-	size_t i, nloc = 0, nfunc = 0;
-	char buf[256];
+	size_t i;
 	int err = -ENOMEM;
 
-	st.index = u64map_new(1024);
-	if (!st.index || !loc_ids || !func_ids)
+	e.st.index = u64map_new(1024);
+	e.kernel_locs = u64map_new(1024);
+	e.user_locs = u64map_new(256);
+	e.user_maps = u64map_new(64);
+	e.func_ids = u64map_new(1024);
+	if (!e.st.index || !e.kernel_locs || !e.user_locs || !e.user_maps || !e.func_ids)
 		goto out;
-	strtab_id(&st, "");
+	strtab_id(&e.st, "");
 	/* Names as pprof's heap profiles have them: unique, so -sample_index works. */
-	value_type(&msg, PROFILE_SAMPLE_TYPE, &st, "outstanding_objects", "count");
-	value_type(&msg, PROFILE_SAMPLE_TYPE, &st, "outstanding_space", "bytes");
-	value_type(&msg, PROFILE_SAMPLE_TYPE, &st, "alloc_objects", "count");
-	value_type(&msg, PROFILE_SAMPLE_TYPE, &st, "free_objects", "count");
-	/* One mapping stands for the kernel; addresses are kernel text. */
-	pb_uint(&sub, MAPPING_ID, 1);
-	pb_uint(&sub, MAPPING_START, 0);
-	pb_uint(&sub, MAPPING_LIMIT, UINT64_MAX);
-	pb_uint(&sub, MAPPING_FILENAME, (uint64_t)strtab_id(&st, "[kernel]"));
-	pb_uint(&sub, MAPPING_HAS_FUNCTIONS, 1);
-	pb_message(&msg, PROFILE_MAPPING, &sub);
+	value_type(&msg, PROFILE_SAMPLE_TYPE, &e.st, "outstanding_objects", "count");
+	value_type(&msg, PROFILE_SAMPLE_TYPE, &e.st, "outstanding_space", "bytes");
+	value_type(&msg, PROFILE_SAMPLE_TYPE, &e.st, "alloc_objects", "count");
+	value_type(&msg, PROFILE_SAMPLE_TYPE, &e.st, "free_objects", "count");
+	/* Mapping 1 stands for the kernel; addresses are kernel text. User
+	 * frames (record --user-stacks) have a Mapping per mapped file. */
+	pb_uint(&e.sub, MAPPING_ID, ++e.nmap);
+	pb_uint(&e.sub, MAPPING_START, 0);
+	pb_uint(&e.sub, MAPPING_LIMIT, UINT64_MAX);
+	pb_uint(&e.sub, MAPPING_FILENAME, (uint64_t)strtab_id(&e.st, "[kernel]"));
+	pb_uint(&e.sub, MAPPING_HAS_FUNCTIONS, 1);
+	pb_message(&msg, PROFILE_MAPPING, &e.sub);
 
 	for (i = 0; i < grouping__nrows(g); i++) {
 		const struct group_row *r = grouping__row(g, i);
 		const uint64_t *ips;
+		const struct user_frame *uf;
+		const char *what;
 		int depth = trace_names__stack(opts->names, r->site->stack_id, &ips), f;
+		int udepth = trace_names__user_stack(opts->names, r->site->stack_id, &uf, &what);
 		uint64_t values[4] = { r->outstanding, r->outstanding_bytes, r->allocs, r->frees };
 		uint64_t *grown;
+		size_t n = 0;
 
-		grown = realloc(loc_list, sizeof(*grown) * (size_t)(depth > 0 ? depth : 1));
+		if (depth < 0)
+			depth = 0;
+		if (udepth < 0)
+			udepth = 0;
+		grown = realloc(loc_list, sizeof(*grown) * (size_t)(depth + udepth + 1));
 		if (!grown)
 			goto out;
 		loc_list = grown;
+		/* Innermost first: the kernel frames, then the user frames. */
 		for (f = 0; f < depth; f++) {
-			uint64_t *loc = u64map_findnew(loc_ids, ips[f], 0);
-			const char *fname, *src_file = NULL;
-			int64_t name_id, file_id = 0;
-			uint64_t *fid;
-			int src_line = 0;
+			int64_t loc = kernel_location(&e, opts->names, ips[f]);
 
-			if (!loc)
+			if (loc < 0)
 				goto out;
-			if (!*loc) {
-				/* --vmlinux: a function's file is its first location's. */
-				if (trace_names__source(opts->names, ips[f], &src_file, &src_line) == 0) {
-					file_id = strtab_id(&st, src_file);
-					if (file_id < 0)
-						goto out;
-				}
-				fname = trace_names__function(opts->names, ips[f], buf, sizeof(buf));
-				name_id = strtab_id(&st, fname);
-				if (name_id < 0)
-					goto out;
-				fid = u64map_findnew(func_ids, (uint64_t)name_id, 0);
-				if (!fid)
-					goto out;
-				if (!*fid) {
-					*fid = ++nfunc;
-					pb_uint(&sub, FUNCTION_ID, *fid);
-					pb_uint(&sub, FUNCTION_NAME, (uint64_t)name_id);
-					pb_uint(&sub, FUNCTION_SYSTEM_NAME, (uint64_t)name_id);
-					if (file_id > 0)
-						pb_uint(&sub, FUNCTION_FILENAME, (uint64_t)file_id);
-					pb_message(&funcs, PROFILE_FUNCTION, &sub);
-				}
-				*loc = ++nloc;
-				pb_uint(&sub, LOCATION_ID, *loc);
-				pb_uint(&sub, LOCATION_MAPPING_ID, 1);
-				pb_uint(&sub, LOCATION_ADDRESS, ips[f]);
-				{
-					struct strbuf line = STRBUF_INIT;
-
-					pb_uint(&line, LINE_FUNCTION_ID, *fid);
-					if (src_line > 0)
-						pb_uint(&line, LINE_LINE, (uint64_t)src_line);
-					pb_message(&sub, LOCATION_LINE, &line);
-					strbuf_release(&line);
-				}
-				pb_message(&locs, PROFILE_LOCATION, &sub);
-			}
-			loc_list[f] = *loc;
+			loc_list[n++] = (uint64_t)loc;
 		}
-		if (depth <= 0) {
+		for (f = 0; f < udepth; f++) {
+			int64_t loc = user_location(&e, &uf[f]);
+
+			if (loc < 0)
+				goto out;
+			loc_list[n++] = (uint64_t)loc;
+		}
+		if (!n) {
 			/* pprof wants a location per sample: a named placeholder. */
 			if (!no_stack_loc) {
-				int64_t name_id = strtab_id(&st, "[no stack]");
+				int64_t fid = function_id(&e, "[no stack]", 0, true);
 
-				no_stack_loc = ++nloc;
-				pb_uint(&sub, FUNCTION_ID, ++nfunc);
-				pb_uint(&sub, FUNCTION_NAME, (uint64_t)name_id);
-				pb_message(&funcs, PROFILE_FUNCTION, &sub);
-				pb_uint(&sub, LOCATION_ID, no_stack_loc);
-				pb_uint(&sub, LOCATION_MAPPING_ID, 1);
-				{
-					struct strbuf line = STRBUF_INIT;
-
-					pb_uint(&line, LINE_FUNCTION_ID, nfunc);
-					pb_message(&sub, LOCATION_LINE, &line);
-					strbuf_release(&line);
-				}
-				pb_message(&locs, PROFILE_LOCATION, &sub);
+				if (fid < 0)
+					goto out;
+				no_stack_loc = emit_location(&e, 1, 0, (uint64_t)fid, 0);
 			}
-			loc_list[0] = no_stack_loc;
-			depth = 1;
+			loc_list[n++] = no_stack_loc;
 		}
-		pb_packed(&sub, SAMPLE_LOCATION_ID, loc_list, (size_t)depth);
-		pb_packed(&sub, SAMPLE_VALUE, values, 4);
-		str_label(&sub, &st, "tag", trace_names__string(opts->names, r->site->tag_id));
+		pb_packed(&sample, SAMPLE_LOCATION_ID, loc_list, n);
+		pb_packed(&sample, SAMPLE_VALUE, values, 4);
+		str_label(&sample, &e.st, "tag", trace_names__string(opts->names, r->site->tag_id));
 		/* Only when rows are per process: else a row's first site
 		 * would name one process for all. */
 		if (group_opts__has_dim(opts, GD_PROCESS))
-			num_label(&sub, &st, "pid", r->site->tgid);
+			num_label(&sample, &e.st, "pid", r->site->tgid);
 		if (group_opts__has_dim(opts, GD_COMM))
-			str_label(&sub, &st, "comm", trace_names__string(opts->names, r->site->comm_id));
+			str_label(&sample, &e.st, "comm",
+				  trace_names__string(opts->names, r->site->comm_id));
 		/* The stack budget: this stack also stands for unwalked allocations
 		 * of its path, so its figures are estimates (issue 12). */
 		if (r->site->stack_id != TRACE_NO_STACK &&
 		    trace_names__stack_estimated(opts->names, r->site->stack_id))
-			str_label(&sub, &st, "stack_estimate", "true");
-		pb_message(&msg, PROFILE_SAMPLE, &sub);
+			str_label(&sample, &e.st, "stack_estimate", "true");
+		pb_message(&msg, PROFILE_SAMPLE, &sample);
 	}
-	if (locs.len)
-		strbuf_append(&msg, locs.buf, locs.len);
-	if (funcs.len)
-		strbuf_append(&msg, funcs.buf, funcs.len);
+	if (e.maps.len)
+		strbuf_append(&msg, e.maps.buf, e.maps.len);
+	if (e.locs.len)
+		strbuf_append(&msg, e.locs.buf, e.locs.len);
+	if (e.funcs.len)
+		strbuf_append(&msg, e.funcs.buf, e.funcs.len);
 	pb_uint(&msg, PROFILE_TIME_NANOS, time_ns);
 	pb_uint(&msg, PROFILE_DURATION_NANOS, duration_ns);
-	value_type(&msg, PROFILE_PERIOD_TYPE, &st, "outstanding_objects", "count");
+	value_type(&msg, PROFILE_PERIOD_TYPE, &e.st, "outstanding_objects", "count");
 	pb_uint(&msg, PROFILE_PERIOD, 1);
-	pb_uint(&msg, PROFILE_DEFAULT_SAMPLE_TYPE, (uint64_t)strtab_id(&st, "outstanding_objects"));
+	pb_uint(&msg, PROFILE_DEFAULT_SAMPLE_TYPE,
+		(uint64_t)strtab_id(&e.st, "outstanding_objects"));
 	/* Every string is interned by now: the table goes last. */
-	strbuf_append(&msg, st.body.buf, st.body.len);
+	strbuf_append(&msg, e.st.body.buf, e.st.body.len);
 	strbuf_reset(out);
 	if (strbuf_append(out, msg.buf, msg.len))
 		goto out;
 	err = 0;
 out:
 	free(loc_list);
-	u64map_free(loc_ids);
-	u64map_free(func_ids);
-	strtab_release(&st);
+	encoder_release(&e);
 	strbuf_release(&msg);
-	strbuf_release(&sub);
-	strbuf_release(&locs);
-	strbuf_release(&funcs);
+	strbuf_release(&sample);
 	return err;
 }
 

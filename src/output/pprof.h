@@ -2,7 +2,10 @@
  * Grafana read), written by a small protobuf encoder: no protobuf library.
  * One sample per (tag, stack) group, values: outstanding objects,
  * outstanding bytes, allocations, frees (inside the window); labels "tag",
- * and "pid" (numeric) and "comm" when the grouping is by process and comm. */
+ * and "pid" (numeric) and "comm" when the grouping is by process and comm.
+ * Kernel frames are in one Mapping, "[kernel]"; user frames (record
+ * --user-stacks) below them in a Mapping per file a process had mapped, with
+ * its range, file offset and build-id as the trace stored them. */
 #ifndef POOLSCOPE_OUTPUT_PPROF_H
 #define POOLSCOPE_OUTPUT_PPROF_H
 

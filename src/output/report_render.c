@@ -273,8 +273,11 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 	char lines[REPORT_SUMMARY_MAX][REPORT_LINE_MAX], title[300];
 	const char *summary[REPORT_SUMMARY_MAX];
 	struct html_report hr = { 0 };
+	/* The frames of the stacks the tables show, as text shows them. */
+	struct report_stack frames[REPORT_FRAMES_SHOWN];
+	struct shown_stacks seen = { .n = 0 };
 	size_t n, i, nsec = 0;
-	int err;
+	int err, nframes = 0, got;
 
 	err = report_tag_table(ta, v->top, &tags);
 	err = err ?: report_suspects_table(ta, v->top, &suspects);
@@ -286,6 +289,16 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 		err = report_group_table(ta, v->dims, v->ndims, v->sort, v->top, &rows);
 	if (err)
 		goto out;
+	for (i = 0; i < 3; i++) {
+		const struct table *t = i == 0 ? stacks : i == 1 ? suspects : held;
+
+		got = report_collect_stacks(ta, t, &seen, frames + nframes);
+		if (got < 0) {
+			err = got;
+			goto out;
+		}
+		nframes += got;
+	}
 	stacktree__sort(tree);
 	n = report_summary_lines(ta, lines, REPORT_SUMMARY_MAX);
 	for (i = 0; i < n; i++)
@@ -309,8 +322,11 @@ static int render_html(FILE *out, const struct trace_analysis *ta, const struct 
 	hr.flame = tree;
 	hr.tables = sections;
 	hr.ntables = nsec;
+	hr.stacks = frames;
+	hr.nstacks = (size_t)nframes;
 	err = html_write(out, &hr);
 out:
+	report_stacks_release(frames, nframes);
 	stacktree__free(tree);
 	grouping__free(g);
 	table_free(tags);

@@ -320,18 +320,18 @@ int report_group_table(const struct trace_analysis *ta, const enum group_dim *di
 	return 0;
 }
 
-void report_print_frames(FILE *out, const struct trace_analysis *ta, const struct table *t,
-			 struct shown_stacks *seen)
+int report_collect_stacks(const struct trace_analysis *ta, const struct table *t,
+			  struct shown_stacks *seen, struct report_stack *out)
 {
-	int col = table_col_find(t, "stack_id"), r, k;
+	int col = table_col_find(t, "stack_id"), r, k, n = 0;
 
 	if (col < 0)
-		return;
+		return 0;
 	for (r = 0; r < table_rows(t); r++) {
+		struct report_stack *s = &out[n];
 		const uint64_t *ips;
 		uint32_t id;
-		int depth, f;
-		char buf[256];
+		int f;
 
 		if (table_is_null(t, r, col))
 			continue;
@@ -346,28 +346,59 @@ void report_print_frames(FILE *out, const struct trace_analysis *ta, const struc
 			seen->more++;
 			continue;
 		}
+		*s = (struct report_stack){ .id = id };
+		s->nkernel = trace_names__stack(&ta->names, id, &ips);
+		if (s->nkernel < 0)
+			s->nkernel = 0;
+		s->kernel = calloc(s->nkernel ? (size_t)s->nkernel : 1, sizeof(*s->kernel));
+		if (!s->kernel) {
+			report_stacks_release(out, n);
+			return -ENOMEM;
+		}
+		for (f = 0; f < s->nkernel; f++)
+			trace_names__frame(&ta->names, ips[f], s->kernel[f], sizeof(s->kernel[f]));
+		s->nuser = trace_names__user_stack(&ta->names, id, &s->user, &s->user_what);
+		if (s->nuser < 0)
+			s->nuser = 0;
+		s->estimated = trace_names__stack_estimated(&ta->names, id);
 		seen->ids[seen->n++] = id;
-		depth = trace_names__stack(&ta->names, id, &ips);
-		if (trace_names__stack_estimated(&ta->names, id))
-			fprintf(out, "Stack %u (~ also stands for its path's unwalked allocations: "
-				     "its figures are estimates, the path's total is exact):\n", id);
-		else
-			fprintf(out, "Stack %u:\n", id);
-		for (f = 0; f < depth; f++)
-			fprintf(out, "    %s\n", trace_names__frame(&ta->names, ips[f], buf, sizeof(buf)));
-		const struct user_frame *uf;
-		const char *what;
-		int udepth = trace_names__user_stack(&ta->names, id, &uf, &what);
+		n++;
+	}
+	return n;
+}
 
+void report_stacks_release(struct report_stack *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(s[i].kernel);
+}
+
+void report_print_frames(FILE *out, const struct trace_analysis *ta, const struct table *t,
+			 struct shown_stacks *seen)
+{
+	struct report_stack stacks[REPORT_FRAMES_SHOWN];
+	int n = report_collect_stacks(ta, t, seen, stacks), i, f;
+
+	for (i = 0; i < n; i++) {
+		const struct report_stack *s = &stacks[i];
+
+		if (s->estimated)
+			fprintf(out, "Stack %u (~ also stands for its path's unwalked allocations: "
+				     "its figures are estimates, the path's total is exact):\n", s->id);
+		else
+			fprintf(out, "Stack %u:\n", s->id);
+		for (f = 0; f < s->nkernel; f++)
+			fprintf(out, "    %s\n", s->kernel[f]);
 		/* --user-stacks: the user frames below the kernel ones, after a
 		 * line that says what they are. */
-		if (what)
-			fprintf(out, "    -- user space: %s --\n", what);
-		for (f = 0; f < udepth; f++)
-			fprintf(out, "    %s\n", uf[f].frame);
-		if (depth == 0 && udepth <= 0)
+		if (s->user_what)
+			fprintf(out, "    -- user space: %s --\n", s->user_what);
+		for (f = 0; f < s->nuser; f++)
+			fprintf(out, "    %s\n", s->user[f].frame);
+		if (s->nkernel == 0 && s->nuser == 0)
 			fprintf(out, "    (frames not in the trace)\n");
 	}
+	report_stacks_release(stacks, n);
 }
 
 size_t report_summary_lines(const struct trace_analysis *ta, char lines[][REPORT_LINE_MAX],

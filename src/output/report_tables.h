@@ -5,6 +5,7 @@
 #ifndef POOLSCOPE_OUTPUT_REPORT_TABLES_H
 #define POOLSCOPE_OUTPUT_REPORT_TABLES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +60,24 @@ struct shown_stacks {
 	uint32_t ids[REPORT_FRAMES_SHOWN];
 	int n, more; /* more: stacks left out (only the first few in full) */
 };
+
+/* One stack's frames as text, innermost first: the kernel frames, then the
+ * user frames (record --user-stacks). */
+struct report_stack {
+	uint32_t id;
+	bool estimated; /* on the stack budget: its figures are estimates */
+	int nkernel, nuser;
+	char (*kernel)[256];	       /* owned (report_stacks_release) */
+	const struct user_frame *user; /* borrowed from the analysis */
+	const char *user_what;	       /* borrowed; NULL: the trace has no user stacks */
+};
+
+/* The stacks of t's stack_id column not in seen yet, into out (room for
+ * REPORT_FRAMES_SHOWN), up to REPORT_FRAMES_SHOWN stacks in all (seen->more
+ * counts the others). Returns how many, or -ENOMEM. */
+int report_collect_stacks(const struct trace_analysis *ta, const struct table *t,
+			  struct shown_stacks *seen, struct report_stack *out);
+void report_stacks_release(struct report_stack *s, int n);
 
 /* "Stack N:" and its frames for every stack_id of t not shown yet. */
 void report_print_frames(FILE *out, const struct trace_analysis *ta, const struct table *t,

@@ -85,14 +85,20 @@ void svg_line_chart(struct strbuf *sb, const struct svg_series *series, size_t n
 
 #define FLAME_ROW 18
 
-/* Warm colours by name, stable run to run. */
-static void flame_color(const char *name, char *buf, size_t len)
+/* Colours by name, stable run to run: warm for the kernel, blue for user
+ * frames (record --user-stacks). */
+static void flame_color(const char *name, bool user, char *buf, size_t len)
 {
 	unsigned int h = 0;
 
 	for (; *name; name++)
 		h = h * 31 + (unsigned char)*name;
-	snprintf(buf, len, "rgb(%u,%u,%u)", 205 + h % 50, 80 + (h >> 8) % 130, 40 + (h >> 16) % 50);
+	if (user)
+		snprintf(buf, len, "rgb(%u,%u,%u)", 90 + h % 50, 150 + (h >> 8) % 50,
+			 215 + (h >> 16) % 40);
+	else
+		snprintf(buf, len, "rgb(%u,%u,%u)", 205 + h % 50, 80 + (h >> 8) % 130,
+			 40 + (h >> 16) % 50);
 }
 
 static void flame_node(struct strbuf *sb, const struct stack_node *n, double x, double w,
@@ -107,9 +113,9 @@ static void flame_node(struct strbuf *sb, const struct stack_node *n, double x, 
 		return;
 	if (depth > *max_depth)
 		*max_depth = depth;
-	flame_color(n->name, color, sizeof(color));
-	strbuf_printf(sb, "<g class=\"fr\" data-x=\"%.6f\" data-w=\"%.6f\" data-d=\"%d\" "
-		      "data-c=\"%" PRIu64 "\" data-n=\"", x, w, depth, n->count);
+	flame_color(n->name, n->user, color, sizeof(color));
+	strbuf_printf(sb, "<g class=\"fr%s\" data-x=\"%.6f\" data-w=\"%.6f\" data-d=\"%d\" "
+		      "data-c=\"%" PRIu64 "\" data-n=\"", n->user ? " u" : "", x, w, depth, n->count);
 	svg_escape(sb, n->name);
 	strbuf_printf(sb, "\"><title>");
 	svg_escape(sb, n->name);

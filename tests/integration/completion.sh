@@ -48,6 +48,7 @@ expect "fds fd-pct eventfd" handles --sort ""    # "or a TYPE": the types too
 expect_exactly "csv folded html json pprof text" report -f ""
 expect_exactly "AIFI AIFO AOFI AOFO" report --type ""
 expect "tag,stack tag,comm" report -g tag,    # a comma list: its last item
+expect "tag,ufunc" report -g tag,              # user-stack keys too
 expect "outstanding callsite" report --sort "" # "or a group column": --group's
 expect_exactly "kmalloc page percpu slab vmalloc" record --kinds ""
 expect_exactly "last max mean min" history --stat ""

@@ -247,6 +247,69 @@ static void test_diff_frames(void **state)
 	outstanding__free(b);
 }
 
+/* --user-stacks: stack 1 enters the kernel from eventfd (libc) called by
+ * conn_open, stack 2 is a kernel thread's, stack 3 has no user stack. */
+static const struct user_frame ustack_one[] = {
+	{ .ip = 0x7f00, .frame = "eventfd+0x1b [u:libc.so.6]",
+	  .function = "eventfd [u:libc.so.6]", .c_runtime = true },
+	{ .ip = 0x5500, .frame = "conn_open+0xe [u:server]", .function = "conn_open [u:server]" },
+};
+
+static int ustack_of(const void *ctx, uint32_t id, const struct user_frame **frames,
+		     const char **what)
+{
+	(void)ctx;
+	*frames = id == 1 ? ustack_one : NULL;
+	*what = id == 1 ? "frame pointers" : id == 2 ? USER_STACK_KERNEL_THREAD : "not recorded";
+	return id == 1 ? 2 : 0;
+}
+
+static const struct trace_names ustack_names = { .string = str_of, .user_stack = ustack_of };
+
+static void test_group_ufunc(void **state)
+{
+	struct outstanding *o;
+	struct group_opts g;
+	struct grouping *gr;
+	struct table *t;
+	struct trace_record r = { .type = TR_ALLOC };
+	enum group_dim dims[GROUP_MAX_DIMS];
+	char err[128];
+	uint32_t st;
+	int n, col;
+
+	(void)state;
+	assert_int_equal(group_parse_dims("tag,ufunc", dims, &n, err, sizeof(err)), 0);
+	assert_int_equal(dims[1], GD_UFUNC);
+	assert_int_equal(outstanding__new(NULL, &o), 0);
+	/* 3 allocations on stack 1, 2 on stack 2 (a kthread), 1 on stack 3. */
+	for (st = 0; st < 6; st++) {
+		r.alloc = (struct trace_alloc){ .ts_ns = st, .ptr = 0x100 + st, .bytes_alloc = 64,
+						.tag_id = 1, .stack_id = st < 3 ? 1 : st < 5 ? 2 : 3,
+						.tgid = 10, .kind = TK_SLAB };
+		assert_int_equal(outstanding__add_record(o, &r), 0);
+	}
+	assert_int_equal(outstanding__finish(o, 10), 0);
+	group_opts_init(&g);
+	g.dims[0] = GD_UFUNC;
+	g.ndims = 1;
+	g.names = &ustack_names;
+	assert_int_equal(group__build(o, &g, &gr), 0);
+	assert_int_equal(group_table__build(gr, &g, &t), 0);
+	assert_int_equal(group_table__sort(t, "ufunc"), 0);
+	col = table_col_find(t, "ufunc");
+	assert_int_equal(table_rows(t), 3);
+	/* The C library's wrapper is passed over: the program's conn_open. */
+	assert_string_equal(table_get_str(t, 0, col), "[kernel thread]");
+	assert_int_equal(table_get_uint(t, 0, table_col_find(t, "count")), 2);
+	assert_string_equal(table_get_str(t, 1, col), "[no user stack]");
+	assert_string_equal(table_get_str(t, 2, col), "conn_open [u:server]");
+	assert_int_equal(table_get_uint(t, 2, table_col_find(t, "count")), 3);
+	table_free(t);
+	grouping__free(gr);
+	outstanding__free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_diff_frames),
+		cmocka_unit_test(test_group_ufunc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,11 +135,81 @@ static void test_profile_shape(void **state)
 	outstanding__free(o);
 }
 
+/* --user-stacks: two user frames in one file, one in another, one with no
+ * stored mapping; the same address in a second process is its own
+ * location. */
+static const uint8_t server_id[] = { 0xab, 0x01 };
+static const struct trace_mapping server_map = { .start = 0x555500000000, .end = 0x555500002000,
+						 .offset = 0x1000, .path = "/usr/sbin/server",
+						 .build_id = server_id, .build_id_len = 2 };
+static const struct trace_mapping libc_map = { .start = 0x7f0000000000, .end = 0x7f0000100000,
+					       .path = "/usr/lib/libc.so.6" };
+static const struct user_frame ustack[] = {
+	{ .ip = 0x7f0000000010, .function = "eventfd [u:libc.so.6]", .mapping = &libc_map },
+	{ .ip = 0x555500000100, .function = "conn_open [u:server]", .mapping = &server_map },
+	{ .ip = 0x555500000200, .function = "accept_loop [u:server]", .mapping = &server_map },
+	{ .ip = 0x1234, .function = "0x1234 [u]" },
+};
+static const struct trace_mapping server_map2 = { .start = 0x555500000000, .end = 0x555500002000,
+						  .offset = 0x1000, .path = "/usr/sbin/server" };
+static const struct user_frame ustack2[] = {
+	{ .ip = 0x555500000100, .function = "conn_open [u:server]", .mapping = &server_map2 },
+};
+
+static int ustack_of(const void *ctx, uint32_t id, const struct user_frame **frames,
+		     const char **what)
+{
+	(void)ctx;
+	*what = "frame pointers";
+	*frames = id == 5 ? ustack : ustack2;
+	return id == 5 ? 4 : 1;
+}
+
+static void test_user_frames(void **state)
+{
+	const struct trace_names names = { .string = str_of, .stack = stack_of,
+					   .user_stack = ustack_of };
+	struct outstanding *o;
+	struct trace_record r = { .type = TR_ALLOC };
+	struct group_opts g;
+	struct grouping *gr;
+	struct strbuf pb = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(outstanding__new(NULL, &o), 0);
+	r.alloc = (struct trace_alloc){ .ts_ns = 5, .ptr = 1, .bytes_alloc = 64, .stack_id = 5,
+					.kind = TK_SLAB };
+	assert_int_equal(outstanding__add_record(o, &r), 0);
+	r.alloc.ptr = 2;
+	r.alloc.stack_id = 6; /* no kernel frames, ustack2 */
+	assert_int_equal(outstanding__add_record(o, &r), 0);
+	assert_int_equal(outstanding__finish(o, 10), 0);
+	group_opts_init(&g);
+	g.dims[0] = GD_TAG;
+	g.dims[1] = GD_STACK;
+	g.ndims = 2;
+	g.names = &names;
+	assert_int_equal(group__build(o, &g, &gr), 0);
+	assert_int_equal(pprof_encode(gr, &g, 1, 2, &pb), 0);
+	/* The kernel, libc, server and server in the second process. */
+	assert_int_equal(count_fields((unsigned char *)pb.buf, pb.len, 3), 4);
+	/* 2 kernel + 4 user frames, conn_open of the second process. */
+	assert_int_equal(count_fields((unsigned char *)pb.buf, pb.len, 4), 7);
+	/* 2 kernel functions, 4 user ones (conn_open once). */
+	assert_int_equal(count_fields((unsigned char *)pb.buf, pb.len, 5), 6);
+	assert_non_null(memmem(pb.buf, pb.len, "/usr/sbin/server", 16));
+	assert_non_null(memmem(pb.buf, pb.len, "\x04" "ab01", 5)); /* build-id, hex */
+	strbuf_release(&pb);
+	grouping__free(gr);
+	outstanding__free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_varint),
 		cmocka_unit_test(test_profile_shape),
+		cmocka_unit_test(test_user_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
