@@ -39,6 +39,8 @@ struct handles_counts {
 	/* The process's memory mappings (mm->map_count) when first seen: what
 	 * /proc/PID/maps would list, without formatting every line. */
 	__u32 map_count;
+	/* Its soft RLIMIT_NOFILE (~0: unlimited), re-read every pass. */
+	__u64 nofile_soft;
 };
 
 #endif

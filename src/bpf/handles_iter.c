@@ -43,30 +43,54 @@ const struct procfd_counts *handles_iter_find(const struct handles_iter_result *
 	return i ? &r->counts[*i - 1] : NULL;
 }
 
-static int fold_map(int map_fd, uint32_t max, struct handles_iter_result *out)
-{
-	struct handles_counts value;
-	__u32 key, next, *prev = NULL;
+struct handles_iter {
+	struct handles_bpf *skel;
+	struct bpf_link *link;
+	uint32_t max;
+	/* The batch read's buffers, max each: kept for every pass (a scan
+	 * every 10 s should not map and fault in fresh pages each time). */
+	__u32 *keys;
+	struct handles_counts *values;
+};
 
-	out->by_tgid = u64map_new(max);
-	out->counts = calloc(max, sizeof(*out->counts));
+static int put_counts(struct handles_iter_result *out, __u32 tgid, const struct handles_counts *v)
+{
+	struct procfd_counts *c = &out->counts[out->count];
+
+	c->total = v->total;
+	memcpy(c->kinds, v->kinds, sizeof(c->kinds));
+	c->maps = v->map_count;
+	c->nofile_soft = v->nofile_soft;
+	return u64map_set(out->by_tgid, tgid, (uint64_t)++out->count) ? -ENOMEM : 0;
+}
+
+/* Read and empty the per-process map for the next pass: one
+ * lookup-and-delete batch call per few thousand processes rather than four
+ * syscalls per process. */
+static int fold_map(struct handles_iter *it, struct handles_iter_result *out)
+{
+	int fd = bpf_map__fd(it->skel->maps.counts), err = 0;
+	__u32 batch = 0;
+	bool first = true, done = false;
+
+	out->by_tgid = u64map_new(it->max);
+	out->counts = calloc(it->max, sizeof(*out->counts));
 	if (!out->by_tgid || !out->counts)
 		return -ENOMEM;
-	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
-		struct procfd_counts *c;
+	while (!done && !err) {
+		__u32 count = it->max, i;
 
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(map_fd, &key, &value) || out->count >= max)
-			continue;
-		c = &out->counts[out->count];
-		c->total = value.total;
-		memcpy(c->kinds, value.kinds, sizeof(c->kinds));
-		c->maps = value.map_count;
-		if (u64map_set(out->by_tgid, key, (uint64_t)++out->count))
-			return -ENOMEM;
+		if (bpf_map_lookup_and_delete_batch(fd, first ? NULL : &batch, &batch, it->keys,
+						    it->values, &count, NULL)) {
+			if (errno != ENOENT)
+				return -errno;
+			done = true; /* the last batch: count says how many came */
+		}
+		first = false;
+		for (i = 0; i < count && !err && out->count < it->max; i++)
+			err = put_counts(out, it->keys[i], &it->values[i]);
 	}
-	return 0;
+	return err;
 }
 
 /* The iterator keys processes by their pid in the initial pid namespace;
@@ -81,11 +105,6 @@ static bool in_initial_pid_ns(void)
 	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == PROC_PID_INIT_INO;
 }
 
-struct handles_iter {
-	struct handles_bpf *skel;
-	struct bpf_link *link;
-	uint32_t max;
-};
 
 void handles_iter_close(struct handles_iter *it)
 {
@@ -93,6 +112,8 @@ void handles_iter_close(struct handles_iter *it)
 		return;
 	bpf_link__destroy(it->link);
 	handles_bpf__destroy(it->skel);
+	free(it->keys);
+	free(it->values);
 	free(it);
 }
 
@@ -108,6 +129,12 @@ int handles_iter_open(uint32_t expected_processes, struct handles_iter **out)
 		goto out;
 	}
 	it->max = expected_processes * 2 + 1024; /* room for processes born meanwhile */
+	it->keys = calloc(it->max, sizeof(*it->keys));
+	it->values = calloc(it->max, sizeof(*it->values));
+	if (!it->keys || !it->values) {
+		err = -ENOMEM;
+		goto out;
+	}
 	if (!in_initial_pid_ns()) {
 		err = -EOPNOTSUPP;
 		goto out;
@@ -134,8 +161,8 @@ out:
 	return 0;
 }
 
-/* Empty the per-process map for the next pass (keys collected first:
- * deleting while walking would skip some). */
+/* Empty the map after a failed pass (keys collected first: deleting while
+ * walking would skip some). */
 static void clear_counts(int map_fd, uint32_t max)
 {
 	__u32 *keys = calloc(max, sizeof(*keys)), key, next, *prev = NULL;
@@ -162,11 +189,12 @@ int handles_iter_run(struct handles_iter *it, struct handles_iter_result *out)
 	err = bpf_iter_read_all(bpf_link__fd(it->link));
 	if (!err) {
 		out->missed = it->skel->bss->missed;
-		err = fold_map(bpf_map__fd(it->skel->maps.counts), it->max, out);
+		err = fold_map(it, out);
 	}
-	clear_counts(bpf_map__fd(it->skel->maps.counts), it->max);
-	if (err)
+	if (err) {
+		clear_counts(bpf_map__fd(it->skel->maps.counts), it->max);
 		handles_iter_result_free(out);
+	}
 	return err;
 }
 

@@ -58,6 +58,9 @@ struct procfd_counts {
 	uint32_t total;
 	uint32_t kinds[FD_KIND_COUNT];
 	uint32_t maps; /* mappings, when the BPF iterator counted them; 0: not counted */
+	/* The soft RLIMIT_NOFILE when the BPF iterator read it (UINT64_MAX:
+	 * unlimited); 0: not read (a process with files has a limit above 0). */
+	uint64_t nofile_soft;
 };
 
 enum procfd_flags {

@@ -121,6 +121,8 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 		 * line more on x86_64 (the [vsyscall] gate, not a VMA of the mm). */
 		if (counted->maps)
 			p->maps = counted->maps;
+		if (opts->limits && counted->nofile_soft)
+			p->fd_soft_limit = counted->nofile_soft;
 		if (opts->inotify_watches && counted->kinds[FD_KIND_INOTIFY]) {
 			struct inotify_visit iv = { .pid_dirfd = pid_dirfd };
 
@@ -170,7 +172,7 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 		if (proc_maps_count(pid_dirfd, &maps) == 0)
 			p->maps = maps;
 	}
-	if (opts->limits) {
+	if (opts->limits && p->fd_soft_limit == HANDLES_UNKNOWN) {
 		struct rlimit_pair nofile;
 
 		if (proc_limits_read_nofile(pid_dirfd, &nofile) == 0)

@@ -316,6 +316,17 @@ static void test_counts_exact(void **state)
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &lim), 0);
 	assert_int_equal(json_row_num(row, "fd_limit"), (long)lim.rlim_cur);
 	free(json);
+	/* Limits change under a running process: the iterator reads the soft
+	 * limit from the task on every pass, as /proc/PID/limits would. */
+	lim.rlim_cur = 1234;
+	assert_int_equal(prlimit(h.pid, RLIMIT_NOFILE, &lim, NULL), 0);
+	assert_int_equal(run(cmd, &json, &err), 0);
+	free(err);
+	assert_int_equal(json_row_num(json_row(json, h.pid), "fd_limit"), 1234);
+	free(json);
+	json = handles_json_opts(h.pid, "--no-bpf");
+	assert_int_equal(json_row_num(json_row(json, h.pid), "fd_limit"), 1234);
+	free(json);
 	holder_stop(&h);
 }
 
