@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "kernel/cgroup.h"
 #include "util/procfs.h"
+#include "util/strbuf.h"
 
 #define MAX_DEPTH 16
 
@@ -214,4 +216,82 @@ int memcg_read_all(struct memcg_list *list, int max)
 		return -ENOENT;
 	}
 	return memcg_read_tree(root, version, list, max);
+}
+
+int memcg_parse_procs(char *text, int *pids, int max, int *n)
+{
+	struct line_iter it;
+	char *line;
+
+	line_iter_init(&it, text);
+	while ((line = line_next(&it))) {
+		char *end;
+		long pid;
+
+		if (!*line)
+			continue;
+		errno = 0;
+		pid = strtol(line, &end, 10);
+		if (errno || *end || pid <= 0 || pid > INT32_MAX)
+			return -EINVAL;
+		if (*n < max)
+			pids[(*n)++] = (int)pid;
+	}
+	return 0;
+}
+
+/* cgroup.procs of dirfd (owned: closed here), then of its children. */
+static int walk_procs(int dirfd, int depth, int *pids, int max, int *n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct dirent *de;
+	DIR *d;
+	int err = 0;
+
+	if (procfs_read(dirfd, "cgroup.procs", &sb) == 0 && sb.buf)
+		err = memcg_parse_procs(sb.buf, pids, max, n);
+	strbuf_release(&sb);
+	d = fdopendir(dirfd);
+	if (!d) {
+		close(dirfd);
+		return err;
+	}
+	while (!err && *n < max && depth < MAX_DEPTH && (de = readdir(d))) {
+		int sub;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		sub = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub >= 0)
+			err = walk_procs(sub, depth + 1, pids, max, n);
+	}
+	closedir(d);
+	return err;
+}
+
+int memcg_procs_tree(const char *root, const char *path, int *pids, int max, int *n)
+{
+	char dir[512];
+	int fd;
+
+	*n = 0;
+	/* A path from a series name: below the root, never above it. */
+	if (!*path || strstr(path, "..") || path[0] == '/')
+		return -EINVAL;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", root, path) >= sizeof(dir))
+		return -EINVAL;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return walk_procs(fd, 0, pids, max, n);
+}
+
+int memcg_procs(const char *path, int *pids, int max, int *n)
+{
+	char root[64];
+
+	*n = 0;
+	if (!cgroup_memory_root(root, sizeof(root)))
+		return -ENOENT;
+	return memcg_procs_tree(root, path, pids, max, n);
 }

@@ -45,4 +45,16 @@ int memcg_read_all(struct memcg_list *list, int max);
 /* The same below root, for a hierarchy of the given version (tests). */
 int memcg_read_tree(const char *root, int version, struct memcg_list *list, int max);
 
+/* The processes a memory cgroup's usage is charged to, for a diagnosis
+ * aimed at them: cgroup.procs text (one pid per line; modified in place)
+ * appended to pids[*n], at most max in all. 0 or -EINVAL (a line that is
+ * no pid). */
+int memcg_parse_procs(char *text, int *pids, int max, int *n);
+/* The pids of cgroup path (below root, as memcg_read_tree names it) and of
+ * every cgroup below it (its usage counts theirs), at most max, into pids;
+ * *n how many. 0, -ENOENT (no such cgroup) or -EINVAL. */
+int memcg_procs_tree(const char *root, const char *path, int *pids, int max, int *n);
+/* The same under the root of cgroup_memory_root. -ENOENT without one. */
+int memcg_procs(const char *path, int *pids, int max, int *n);
+
 #endif

@@ -76,8 +76,9 @@ const char *alert_render_diagnosis_line(const struct alert_event *a, const struc
 	}
 	if (!f) {
 		snprintf(buf + off, len > off ? len - off : 0,
-			 ": no leak found in %.0f s (%u series checked)",
-			 d ? d->checked.duration_s : 0, d ? d->checked.series : 0);
+			 ": no leak found in %.0f s (%u series of %u process%s checked)",
+			 d ? d->checked.duration_s : 0, d ? d->checked.series : 0,
+			 d ? d->checked.processes : 0, d && d->checked.processes == 1 ? "" : "es");
 		return buf;
 	}
 	off += (size_t)snprintf(buf + off, len > off ? len - off : 0, ": LEAK ");

@@ -20,6 +20,7 @@
 #include "analysis/growth.h"
 #include "kernel/boot.h"
 #include "kernel/meminfo.h"
+#include "kernel/memcg.h"
 #include "model/machine_sampler.h"
 #include "model/series.h"
 #include "model/series_feed.h"
@@ -42,6 +43,8 @@
 #define FORECASTS_EVERY_S 600.0
 /* The growth rate shown for a resource and put in snapshots: over this. */
 #define RATE_WINDOW_S 3600.0
+/* The most processes a diagnosis is aimed at (a memory cgroup's). */
+#define DIAG_MAX_TARGETS 256
 
 struct forecast_entry {
 	const struct series *s; /* borrowed from the set, valid for one interval */
@@ -60,7 +63,10 @@ struct diag_job {
 	struct diagnosis result;
 	struct notes notes;
 	int err;
-	int target_pid;
+	/* Whom it is aimed at: the holder of a per-process resource, the
+	 * processes of a memory cgroup; none: the whole machine. */
+	int target_pids[DIAG_MAX_TARGETS];
+	int ntargets;
 	uint64_t duration_ns;
 	atomic_bool *stopping;
 };
@@ -454,13 +460,32 @@ static void *diag_main(void *arg)
 	diagnose_opts_init(&o);
 	o.duration_ns = job->duration_ns;
 	o.no_counters = false;
-	if (job->target_pid) {
-		o.pids = &job->target_pid;
-		o.npids = 1;
+	if (job->ntargets) {
+		o.pids = job->target_pids;
+		o.npids = job->ntargets;
 	}
 	job->err = diagnose_run(&o, &h, &job->result, NULL, &job->notes, why, sizeof(why));
 	atomic_store(&job->done, true);
 	return NULL;
+}
+
+/* A memory cgroup's alert: its processes (and its children's) are where
+ * its kernel memory is charged from. An empty or vanished cgroup leaves the
+ * diagnosis machine-wide, which its note says. */
+static void aim_at_memcg(struct watch *w, const struct alert_event *a, struct diag_job *job)
+{
+	struct series_name_parts p;
+	int err;
+
+	if (series_name_parse(a->series, &p) || p.subject != SERIES_MEMCG)
+		return;
+	err = memcg_procs(p.id, job->target_pids, DIAG_MAX_TARGETS, &job->ntargets);
+	if (err || !job->ntargets) {
+		job->ntargets = 0;
+		notes_add(w->notes, "watch-diagnose-memcg",
+			  "the diagnosis of cgroup %s looks at the whole machine: %s", p.id,
+			  err ? strerror(-err) : "no process is in it");
+	}
 }
 
 static void diag_start(struct watch *w, const struct alert_event *a)
@@ -472,7 +497,11 @@ static void diag_start(struct watch *w, const struct alert_event *a)
 	memset(&job->result, 0, sizeof(job->result));
 	job->notes = (struct notes)NOTES_INIT;
 	job->alert = *a;
-	job->target_pid = a->pid;
+	job->ntargets = 0;
+	if (a->pid)
+		job->target_pids[job->ntargets++] = a->pid;
+	else
+		aim_at_memcg(w, a, job);
 	job->duration_ns = w->opts->diagnose_ns;
 	job->stopping = &w->stopping;
 	atomic_store(&job->done, false);

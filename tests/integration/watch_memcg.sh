@@ -3,7 +3,8 @@
 # of its own (256 MiB) touches 2 MiB every 50 ms. watch samples the cgroup
 # (v1 or v2, whichever holds the memory controller here), raises one alert
 # when its usage passes 80 % of the limit, serves the cgroup's usage, kernel
-# memory and limit on /metrics, and keeps the series in the history. Memory
+# memory and limit on /metrics, diagnoses the processes in the cgroup, and
+# keeps the series in the history. Memory
 # pressure (PSI) is served beside it where the kernel has it. The cgroup is
 # removed afterwards.
 set -u
@@ -58,6 +59,14 @@ done
 grep -q "alert: memory of cgroup $name 80%" "$work/w.err" ||
 	fail "no 80 % alert on the cgroup's memory: $(grep alert: "$work/w.err" | head -3)"
 curl -s "http://127.0.0.1:$port/metrics" >"$work/metrics" || fail "no /metrics"
+# The alert's diagnosis is aimed at the cgroup's one process (its
+# cgroup.procs), not at the whole machine.
+for _ in $(seq 300); do
+	grep -q "diagnosis of memory of cgroup $name" "$work/w.err" && break
+	sleep 0.1
+done
+grep -q "diagnosis of memory of cgroup $name:.* of 1 process checked\|diagnosis of memory of cgroup $name: LEAK .*holder pid $gpid " "$work/w.err" ||
+	fail "the diagnosis was not aimed at the cgroup's process: $(grep "diagnosis of" "$work/w.err" | head -2)"
 kill -TERM $wpid
 wait $wpid
 rc=$?

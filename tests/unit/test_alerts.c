@@ -113,9 +113,14 @@ static void test_diagnosis_line(void **state)
 	d.checked.samples = 30;
 	d.checked.duration_s = 30;
 	d.checked.series = 12;
+	d.checked.processes = 1;
 	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
 	assert_string_equal(buf, "diagnosis of memory of cgroup x: no leak found in 30 s "
-				 "(12 series checked)");
+				 "(12 series of 1 process checked)");
+	d.checked.processes = 180;
+	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
+	assert_string_equal(buf, "diagnosis of memory of cgroup x: no leak found in 30 s "
+				 "(12 series of 180 processes checked)");
 }
 
 int main(void)
