@@ -43,6 +43,19 @@ const char *alert_flags_text(unsigned int flags, char *buf, size_t len)
 	return buf;
 }
 
+unsigned int alert_flags_parse(const char *text)
+{
+	unsigned int flags = 0;
+
+	if (strstr(text, "forecast"))
+		flags |= ALERT_FORECAST;
+	if (strstr(text, "95%"))
+		flags |= ALERT_PCT95 | ALERT_PCT80;
+	else if (strstr(text, "80%"))
+		flags |= ALERT_PCT80;
+	return flags;
+}
+
 struct alerts *alerts_new(double horizon_s)
 {
 	struct alerts *a = calloc(1, sizeof(*a));
@@ -162,6 +175,18 @@ bool alerts_update(struct alerts *a, const struct alert_input *in, double now_s,
 	st->flags = flags;
 	st->since_s = now_s;
 	return true;
+}
+
+int alerts_restore(struct alerts *a, const char *key, unsigned int flags, double now_s)
+{
+	struct alert_state *st = findnew(a, key, now_s);
+
+	if (!st)
+		return -ENOMEM;
+	st->flags = flags;
+	st->since_s = st->seen_s = now_s;
+	st->invalid_run = 0;
+	return 0;
 }
 
 void alerts_forget(struct alerts *a, double before_s)

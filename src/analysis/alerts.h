@@ -21,6 +21,10 @@ enum alert_flag {
 /* "forecast", "80%", "95%" joined by '+', or "ok" for 0, into buf. */
 const char *alert_flags_text(unsigned int flags, char *buf, size_t len);
 
+/* The flags alert_flags_text wrote ("95%" says 80 % too: both are
+ * passed); 0 for "ok" or anything else. */
+unsigned int alert_flags_parse(const char *text);
+
 /* What one resource looks like now, as the caller measured and forecast it. */
 struct alert_input {
 	const char *key; /* the series name: stable across samples */
@@ -43,6 +47,11 @@ void alerts_free(struct alerts *a); /* accepts NULL */
  * alerts_forget. -ENOMEM is reported as false with *err set. */
 bool alerts_update(struct alerts *a, const struct alert_input *in, double now_s,
 		   struct alert_change *change, int *err);
+/* A state already in force, as the history says a previous run of watch
+ * left it (a restart): the resource starts in it, so an alert in force is
+ * not said again; if the resource is not fed soon, alerts_forget drops it.
+ * 0 or -ENOMEM. */
+int alerts_restore(struct alerts *a, const char *key, unsigned int flags, double now_s);
 /* Drop resources not fed since before_s (a process that exited): their
  * state is forgotten, without an alert. */
 void alerts_forget(struct alerts *a, double before_s);

@@ -21,6 +21,7 @@
 #include "kernel/boot.h"
 #include "kernel/meminfo.h"
 #include "kernel/memcg.h"
+#include "model/alert_read.h"
 #include "model/machine_sampler.h"
 #include "model/series.h"
 #include "model/series_feed.h"
@@ -134,6 +135,23 @@ static int fold(struct watch *w, double now)
 	return series_set_fold(w->set, now, &w->window);
 }
 
+/* Whether the history holds samples of this boot already (a restart), and
+ * since when. A new boot has nothing of its own to reload. */
+static bool stored_this_boot(struct watch *w, int64_t *first_ms)
+{
+	struct history_boot *boots = NULL;
+	size_t nboots = 0;
+	bool same = false;
+
+	if (w->hist && !history_boots(w->hist, &boots, &nboots) && nboots) {
+		*first_ms = boots[nboots - 1].first_ms;
+		same = strcmp(boots[nboots - 1].boot_id, w->boot.boot_id) == 0 &&
+		       *first_ms != INT64_MIN;
+	}
+	free(boots);
+	return same;
+}
+
 /* After a restart on the same boot (an upgrade, a crash, SIGKILL): the
  * window rebuilt from the history, so a forecast that needs hours of data
  * goes on at once rather than hours later. Read an hour at a time (ten
@@ -150,16 +168,13 @@ static void reload_window(struct watch *w)
 	 * (past the raw retention): an hour. */
 	double raw_slice_s = fmin(3600, fmax(600, 360 * interval_s));
 	double raw_from = real - (double)w->opts->history.raw_keep_s;
-	struct history_boot *boots = NULL;
-	size_t nboots = 0, nseries = 0, npoints = 0, i, j;
+	size_t nseries = 0, npoints = 0, i, j;
+	int64_t first_ms;
 	int err = 0;
 
-	if (!w->hist || history_boots(w->hist, &boots, &nboots) || !nboots)
+	if (!stored_this_boot(w, &first_ms))
 		goto out;
-	a = from = fmax(real - w->window.keep_s, (double)boots[nboots - 1].first_ms / 1000);
-	if (strcmp(boots[nboots - 1].boot_id, w->boot.boot_id) ||
-	    boots[nboots - 1].first_ms == INT64_MIN)
-		goto out; /* a new boot: nothing of it stored yet */
+	a = from = fmax(real - w->window.keep_s, (double)first_ms / 1000);
 	for (; a < real && !err; a += slice_s) {
 		struct series_set *lo = NULL, *hi = NULL;
 		struct history_query q;
@@ -202,7 +217,6 @@ static void reload_window(struct watch *w)
 		series_set_free(hi);
 	}
 out:
-	free(boots);
 	if (err)
 		notes_add(w->notes, "watch-reload",
 			  "the window could not be rebuilt from the history (%s): forecasts start "
@@ -212,6 +226,42 @@ out:
 			  "the window rebuilt from this boot's history (its last %.0f min): %zu series, "
 			  "%zu points",
 			  (real - from) / 60, nseries, npoints);
+}
+
+/* After a restart on the same boot: each resource starts in the alert
+ * state the previous run last stored for it, so an alert already said
+ * (and diagnosed) is not said again, and its clearing still is. A state
+ * whose resource is gone (a process that exited) is forgotten. */
+static void reload_alerts(struct watch *w)
+{
+	struct history_event *ev = NULL;
+	size_t nev = 0, i, nrestored = 0;
+	int64_t first_ms;
+	int err;
+
+	if (!stored_this_boot(w, &first_ms))
+		return;
+	err = history_events(w->hist, 0, INT64_MIN, INT64_MAX, &ev, &nev);
+	/* In time order: the last event of a series is its state. */
+	for (i = 0; !err && i < nev; i++) {
+		char series[sizeof(((struct alert_event *)0)->series)];
+		char state[sizeof(((struct alert_event *)0)->state)];
+
+		if (strcmp(ev[i].kind, "alert") ||
+		    alert_read_state(ev[i].json, series, sizeof(series), state, sizeof(state)))
+			continue;
+		err = alerts_restore(w->alerts, series, alert_flags_parse(state), now_s(w));
+		nrestored++;
+	}
+	history_events_free(ev, nev);
+	if (err)
+		notes_add(w->notes, "watch-reload-alerts",
+			  "the alerts in force could not be read back (%s): they are said again",
+			  strerror(-err));
+	else if (nrestored)
+		notes_add(w->notes, "watch-reload-alerts",
+			  "%zu alert event(s) of this boot read back: alerts in force are not said again",
+			  nrestored);
 }
 
 /* ---- which processes count: the top of each resource ---- */
@@ -889,6 +939,7 @@ int watch_run(const struct watch_opts *opts, const struct watch_hooks *hooks, st
 	series_set_reserve(w.set, series_window_points(&w.window, (double)opts->interval_ns / 1e9));
 	w.t0_ns = next = monotonic_ns();
 	reload_window(&w);
+	reload_alerts(&w);
 	w.last_forecasts_event = -FORECASTS_EVERY_S;
 	while (!stop_requested_by_hook(&w)) {
 		uint64_t cpu0 = process_cpu_ns();

@@ -2,8 +2,11 @@
  * levels and for a forecast that wavers; forgetting exited processes. */
 #include "test_util.h"
 
+#include <errno.h>
+
 #include "analysis/alerts.h"
 #include "analysis/findings.h"
+#include "model/alert_read.h"
 #include "output/alert_render.h"
 
 static bool feed(struct alerts *a, const char *key, double used, double limit, bool fv, double ex,
@@ -98,6 +101,48 @@ static void test_many(void **state)
 
 /* The diagnosis line of an alert: a diagnosis cut short says so, rather
  * than "no leak found"; one that ran says what it checked. */
+/* A restart reads back the stored states: every text alert_flags_text
+ * writes parses to its flags, and a restored state in force is not said
+ * again while its clearing is. */
+static void test_restore(void **state)
+{
+	static const unsigned int all[] = {0, ALERT_FORECAST, ALERT_PCT80, ALERT_PCT80 | ALERT_PCT95,
+					   ALERT_FORECAST | ALERT_PCT80,
+					   ALERT_FORECAST | ALERT_PCT80 | ALERT_PCT95};
+	struct alerts *a = alerts_new(3600);
+	struct alert_change ch;
+	char buf[64], series[64], st[32];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		assert_int_equal(alert_flags_parse(alert_flags_text(all[i], buf, sizeof(buf))), all[i]);
+	assert_int_equal(alert_flags_parse("nonsense"), 0);
+
+	assert_int_equal(alert_read_state("{\"alert\":{\"series\":\"sys/file-nr\",\"state\":"
+					  "\"forecast+80%\",\"pid\":0},\"diagnosis\":null}",
+					  series, sizeof(series), st, sizeof(st)),
+			 0);
+	assert_string_equal(series, "sys/file-nr");
+	assert_string_equal(st, "forecast+80%");
+	/* Not that shape, not JSON, too long for the caller: refused. */
+	assert_int_equal(alert_read_state("{\"alert\":{\"series\":1,\"state\":\"ok\"}}", series,
+					  sizeof(series), st, sizeof(st)),
+			 -EINVAL);
+	assert_int_equal(alert_read_state("{\"alert\":", series, sizeof(series), st, sizeof(st)),
+			 -EINVAL);
+	assert_int_equal(alert_read_state("[]", series, sizeof(series), st, sizeof(st)), -EINVAL);
+	assert_int_equal(alert_read_state("{\"alert\":{\"series\":\"sys/file-nr\",\"state\":\"ok\"}}",
+					  series, 4, st, sizeof(st)),
+			 -EINVAL);
+
+	assert_int_equal(alerts_restore(a, "sys/file-nr", alert_flags_parse(st), 100), 0);
+	assert_false(feed(a, "sys/file-nr", 85, 100, true, 600, 110, &ch));
+	assert_true(feed(a, "sys/file-nr", 10, 100, true, 1e9, 120, &ch));
+	assert_int_equal(ch.before, ALERT_FORECAST | ALERT_PCT80);
+	assert_int_equal(ch.after, 0);
+	alerts_free(a);
+}
+
 static void test_diagnosis_line(void **state)
 {
 	struct alert_event a = {0};
@@ -129,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_levels_and_hysteresis),
 		cmocka_unit_test(test_forecast),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_restore),
 		cmocka_unit_test(test_diagnosis_line),
 	};
 
