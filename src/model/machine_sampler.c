@@ -32,6 +32,10 @@ struct machine_sampler {
 	struct psi psi;
 	bool have_psi;
 	struct memcg_list memcgs;
+	/* The last process scan's notes: said again on the samples between
+	 * scans, so a thinned-out scan's conditions do not look cleared and
+	 * come back (said anew) at every scan. */
+	struct notes scan_notes;
 };
 
 void machine_sampler_opts_init(struct machine_sampler_opts *o)
@@ -126,7 +130,8 @@ static int sample_processes(struct machine_sampler *ms, double t, struct series_
 	q.inotify_watches = true;
 	q.no_bpf = ms->opts.no_bpf;
 	q.iter = ms->iter;
-	err = handle_query_run(&q, NULL, &next, ns);
+	notes_clear(&ms->scan_notes);
+	err = handle_query_run(&q, NULL, &next, &ms->scan_notes);
 	if (err) {
 		handles_snapshot_free(&next);
 		return err;
@@ -191,6 +196,7 @@ int machine_sampler_sample(struct machine_sampler *ms, double t, struct series_s
 		err = sample_memory(ms, t, set, ns);
 	if (!err && ms->status.samples % ms->status.process_every == 0)
 		err = sample_processes(ms, t, set, ns);
+	notes_add_all(ns, &ms->scan_notes);
 	/* After the processes: inotify instances per user come from their fds. */
 	if (!err)
 		err = sample_readings(ms, t, set, ns);
@@ -263,5 +269,6 @@ void machine_sampler_stop(struct machine_sampler *ms)
 		handle_resources_readings_release(&ms->readings);
 	handle_resources_free(&ms->resources);
 	memcg_list_free(&ms->memcgs);
+	notes_release(&ms->scan_notes);
 	free(ms);
 }

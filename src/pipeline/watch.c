@@ -605,8 +605,7 @@ static void diag_collect(struct watch *w, bool wait)
 			  strerror(-job->err));
 	}
 	/* Its notes are said with this interval's. */
-	for (size_t i = 0; i < job->notes.n; i++)
-		notes_add(w->notes, job->notes.v[i].key, "%s", job->notes.v[i].text);
+	notes_add_all(w->notes, &job->notes);
 	notes_release(&job->notes);
 	diagnosis_release(&job->result);
 }

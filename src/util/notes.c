@@ -50,6 +50,12 @@ void notes_clear(struct notes *ns)
 	ns->n = 0;
 }
 
+void notes_add_all(struct notes *dst, const struct notes *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		notes_add(dst, src->v[i].key, "%s", src->v[i].text);
+}
+
 void notes_release(struct notes *ns)
 {
 	free(ns->v);

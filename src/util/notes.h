@@ -32,6 +32,8 @@ int notes_add(struct notes *ns, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The note with this key, or NULL. */
 const struct note *notes_find(const struct notes *ns, const char *key);
+/* Append (or replace by key) every note of src into dst. */
+void notes_add_all(struct notes *dst, const struct notes *src);
 /* Forget every note, keep the memory (a sampler clears per sample). */
 void notes_clear(struct notes *ns);
 void notes_release(struct notes *ns);
