@@ -32,6 +32,9 @@ enum handles_kind {
 	HK_COUNT,
 };
 
+/* Room for the anon inode kinds told by their release function. */
+#define HANDLES_ANON_FOPS_MAX 16
+
 /* Value of the per-process map, keyed by tgid. */
 struct handles_counts {
 	__u32 total;

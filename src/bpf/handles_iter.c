@@ -21,6 +21,7 @@
 #include "bpf/libbpf_log.h"
 #include "handles.skel.h"
 #include "util/hashmap.h"
+#include "util/symtab.h"
 
 _Static_assert((int)HK_COUNT == (int)FD_KIND_COUNT, "handles_abi.h and procfd.h disagree");
 _Static_assert((int)HK_MEMFD == (int)FD_KIND_MEMFD && (int)HK_TCP == (int)FD_KIND_TCP &&
@@ -117,7 +118,51 @@ void handles_iter_close(struct handles_iter *it)
 	free(it);
 }
 
-int handles_iter_open(uint32_t expected_processes, struct handles_iter **out)
+/* The release functions of the anon inode kinds (fs/eventfd.c, ...): a
+ * name found exactly once in kallsyms tells that kind from its f_op. */
+static const struct {
+	const char *release;
+	enum handles_kind kind;
+} anon_fops[] = {
+	{"eventfd_release", HK_EVENTFD},	{"ep_eventpoll_release", HK_EPOLL},
+	{"timerfd_release", HK_TIMERFD},	{"signalfd_release", HK_SIGNALFD},
+	{"inotify_release", HK_INOTIFY},	{"fanotify_release", HK_FANOTIFY},
+	{"pidfd_release", HK_PIDFD},		{"io_uring_release", HK_IO_URING},
+	{"perf_release", HK_PERF},		{"bpf_map_release", HK_BPF},
+	{"bpf_prog_release", HK_BPF},		{"bpf_link_release", HK_BPF},
+	{"btf_release", HK_BPF},
+};
+_Static_assert(sizeof(anon_fops) / sizeof(anon_fops[0]) <= HANDLES_ANON_FOPS_MAX,
+	       "HANDLES_ANON_FOPS_MAX too small");
+
+static void set_anon_fops(struct handles_bpf *skel, const struct symtab *ks)
+{
+	enum { N = sizeof(anon_fops) / sizeof(anon_fops[0]) };
+	uint64_t addr[N] = {0};
+	unsigned int seen[N] = {0};
+	size_t i, k, n = ks ? symtab__count(ks) : 0;
+
+	for (i = 0; i < n; i++) {
+		const struct symbol *s = symtab__at(ks, i);
+
+		if (s->module || !s->addr)
+			continue;
+		for (k = 0; k < N; k++)
+			if (s->name[0] == anon_fops[k].release[0] &&
+			    strcmp(s->name, anon_fops[k].release) == 0 && addr[k] != s->addr) {
+				addr[k] = s->addr;
+				seen[k]++;
+			}
+	}
+	for (k = 0; k < N; k++) {
+		/* Two functions of one name: which is the fops' is unknown. */
+		skel->rodata->anon_release[k] = seen[k] == 1 ? addr[k] : 0;
+		skel->rodata->anon_release_kind[k] = anon_fops[k].kind;
+	}
+}
+
+int handles_iter_open(uint32_t expected_processes, const struct symtab *ks,
+		      struct handles_iter **out)
 {
 	libbpf_print_fn_t old_print = libbpf_set_print(libbpf_log_print);
 	struct handles_iter *it = calloc(1, sizeof(*it));
@@ -145,6 +190,7 @@ int handles_iter_open(uint32_t expected_processes, struct handles_iter **out)
 		goto out;
 	}
 	bpf_map__set_max_entries(it->skel->maps.counts, it->max);
+	set_anon_fops(it->skel, ks);
 	err = handles_bpf__load(it->skel);
 	if (err)
 		goto out;
@@ -185,10 +231,17 @@ int handles_iter_run(struct handles_iter *it, struct handles_iter_result *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	/* A pass starts with nothing pending (a failed one may have left
+	 * its last process half counted). */
 	it->skel->bss->missed = 0;
+	it->skel->bss->by_fops = 0;
+	it->skel->bss->cur_tgid = 0;
+	it->skel->bss->task_file_last_task = NULL;
+	it->skel->data->task_file_last_fd = ~0u;
 	err = bpf_iter_read_all(bpf_link__fd(it->link));
 	if (!err) {
 		out->missed = it->skel->bss->missed;
+		out->by_fops = it->skel->bss->by_fops;
 		err = fold_map(it, out);
 	}
 	if (err) {
@@ -204,7 +257,7 @@ int handles_iter_scan(uint32_t expected_processes, struct handles_iter_result *o
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = handles_iter_open(expected_processes, &it);
+	err = handles_iter_open(expected_processes, NULL, &it);
 	if (!err)
 		err = handles_iter_run(it, out);
 	handles_iter_close(it);

@@ -121,7 +121,9 @@ static int scan_one(const struct handles_scan_opts *opts, const struct handles_i
 		 * line more on x86_64 (the [vsyscall] gate, not a VMA of the mm). */
 		if (counted->maps)
 			p->maps = counted->maps;
-		if (opts->limits && counted->nofile_soft)
+		/* Read by the iterator every pass, so free: taken whether or not
+		 * the sort needs it (no /proc/PID/limits for the rows kept). */
+		if (counted->nofile_soft)
 			p->fd_soft_limit = counted->nofile_soft;
 		if (opts->inotify_watches && counted->kinds[FD_KIND_INOTIFY]) {
 			struct inotify_visit iv = { .pid_dirfd = pid_dirfd };
@@ -258,6 +260,8 @@ void proc_handles_read_details(struct proc_handles *p, bool maps, bool limits)
 	char dir[32];
 	int pid_dirfd;
 
+	if (!maps && !limits)
+		return; /* nothing to read: no open, no stat */
 	snprintf(dir, sizeof(dir), "/proc/%d", p->pid);
 	pid_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pid_dirfd < 0)

@@ -10,6 +10,7 @@
 
 #include "bpf/handles_iter.h"
 #include "kernel/ipc.h"
+#include "kernel/ksyms.h"
 #include "kernel/memcg.h"
 #include "kernel/psi.h"
 #include "model/handle_scan.h"
@@ -57,15 +58,24 @@ int machine_sampler_start(struct machine_sampler **out, const struct machine_sam
 		return -ENOMEM;
 	ms->opts = *opts;
 	ms->status.process_every = 1;
-	/* Without BPF here, scans walk /proc. */
-	if (!opts->no_bpf && handles_iter_open(8192, &ms->iter))
-		ms->iter = NULL;
 	po.no_counters = opts->no_counters;
 	err = pool_sampler_start(&ms->pool, &po, ns);
 	if (err) {
-		handles_iter_close(ms->iter);
 		free(ms);
 		return err;
+	}
+	/* Without BPF here, scans walk /proc. The kernel symbols tell the
+	 * iterator anon inode kinds cheaply: the pool sampler's when its
+	 * counters loaded them, else loaded for this once. */
+	if (!opts->no_bpf) {
+		const struct symtab *ks = pool_sampler_ksyms(ms->pool);
+		struct symtab *own = NULL;
+
+		if (!ks && ksyms__load(&own, NULL) == 0)
+			ks = own;
+		if (handles_iter_open(8192, ks, &ms->iter))
+			ms->iter = NULL;
+		symtab__free(own);
 	}
 	*out = ms;
 	return 0;

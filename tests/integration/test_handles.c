@@ -18,7 +18,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "bpf/handles_iter.h"
+#include "kernel/ksyms.h"
 #include "util/procfs.h"
+#include "util/symtab.h"
 
 #define MAX_FACTS 128
 
@@ -328,6 +331,82 @@ static void test_counts_exact(void **state)
 	assert_int_equal(json_row_num(json_row(json, h.pid), "fd_limit"), 1234);
 	free(json);
 	holder_stop(&h);
+}
+
+/* One iterator pass's counts of pid, through the library (what watch's
+ * sampler runs), with or without kernel symbols. */
+static struct procfd_counts iter_counts(const struct symtab *ks, int pid, uint64_t *by_fops)
+{
+	struct handles_iter *it;
+	struct handles_iter_result r;
+	const struct procfd_counts *c;
+	struct procfd_counts out;
+
+	assert_int_equal(handles_iter_open(64, ks, &it), 0);
+	assert_int_equal(handles_iter_run(it, &r), 0);
+	c = handles_iter_find(&r, pid);
+	assert_non_null(c);
+	out = *c;
+	*by_fops = r.by_fops;
+	handles_iter_result_free(&r);
+	handles_iter_close(it);
+	return out;
+}
+
+/* With kallsyms, the iterator tells anon inode kinds (eventfd, epoll,
+ * timerfd, signalfd, inotify) by their file_operations' release function
+ * instead of reading each file's dentry name: the same exact counts, the
+ * holder's own account of what it opened. */
+static void test_anon_kinds_by_fops(void **state)
+{
+	static const enum fd_kind anon[] = {FD_KIND_EVENTFD, FD_KIND_EPOLL, FD_KIND_TIMERFD,
+					    FD_KIND_SIGNALFD, FD_KIND_INOTIFY};
+	struct symtab *ks = NULL;
+	struct procfd_counts by_name, by_fops;
+	struct holder h;
+	bool found = false;
+	uint64_t fops_name, fops_fops, held = 0;
+	size_t i;
+
+	(void)state;
+	REQUIRE_ROOT();
+	assert_int_equal(ksyms__load(&ks, NULL), 0);
+	for (i = 0; i < symtab__count(ks); i++)
+		found |= strcmp(symtab__at(ks, i)->name, "eventfd_release") == 0;
+	assert_true(found); /* else this kernel never takes the fops path */
+	holder_start(&h, 3);
+	by_name = iter_counts(NULL, h.pid, &fops_name);
+	by_fops = iter_counts(ks, h.pid, &fops_fops);
+	assert_int_equal(by_fops.total, by_name.total);
+	for (int k = 0; k < FD_KIND_COUNT; k++) {
+		int want = -1;
+
+		for (int f = 0; f < h.nfacts; f++) {
+			char kind[32];
+			int count;
+
+			if (sscanf(h.facts[f], "expect %31s %d", kind, &count) == 2 &&
+			    strcmp(kind, fd_kind_name((enum fd_kind)k)) == 0)
+				want = count;
+		}
+		if (by_fops.kinds[k] != by_name.kinds[k] || (want >= 0 && (int)by_fops.kinds[k] != want)) {
+			print_error("kind %s: by name %u, by fops %u, opened %d\n",
+				    fd_kind_name((enum fd_kind)k), by_name.kinds[k], by_fops.kinds[k], want);
+			fail();
+		}
+	}
+	for (i = 0; i < sizeof(anon) / sizeof(anon[0]); i++) {
+		assert_true(by_fops.kinds[anon[i]] > 0); /* the holder holds each */
+		held += by_fops.kinds[anon[i]];
+	}
+	/* The holder's anon files at least (the machine has more) went the
+	 * fops way with kallsyms, and none without. */
+	print_message("anon files told by fops: %llu (the holder's: %llu)\n",
+		      (unsigned long long)fops_fops, (unsigned long long)held);
+	assert_int_equal(fops_name, 0);
+	assert_true(fops_fops >= held);
+	holder_stop(&h);
+	symtab__free(ks);
 }
 
 /* Split one CSV line (RFC 4180 quoting) in place. */
@@ -1369,6 +1448,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_counts_exact, teardown_spawned),
+		cmocka_unit_test_teardown(test_anon_kinds_by_fops, teardown_spawned),
 		cmocka_unit_test_teardown(test_names_and_peers, teardown_spawned),
 		cmocka_unit_test_teardown(test_own_network_namespace, teardown_spawned),
 		cmocka_unit_test_teardown(test_lsof_agrees, teardown_spawned),
