@@ -342,6 +342,10 @@ static void attach_stack(struct finding *f, const struct diag_stack *st)
 	for (i = 0; i < st->nframes && i < FINDING_FRAMES; i++)
 		snprintf(f->stack[i], sizeof(f->stack[i]), "%s", st->frames[i]);
 	f->nstack = i;
+	for (i = 0; i < st->nuframes && i < FINDING_UFRAMES; i++)
+		snprintf(f->ustack[i], sizeof(f->ustack[i]), "%s", st->uframes[i]);
+	f->nustack = i;
+	snprintf(f->ustack_kind, sizeof(f->ustack_kind), "%s", st->ustack_kind);
 	subsystem_of(st, f->subsystem, sizeof(f->subsystem));
 	finding_evidence(f, "recorded: %llu %s objects allocated on this path by pid %d (%s) during "
 			    "the recording and still outstanding at its end",

@@ -64,6 +64,9 @@ struct diag_stack {
 	uint64_t aifo, aifo_bytes;
 	char frames[FINDING_FRAMES][FINDING_TEXT]; /* innermost first */
 	size_t nframes;
+	char uframes[FINDING_UFRAMES][FINDING_TEXT]; /* its user part, innermost first */
+	size_t nuframes;
+	char ustack_kind[48]; /* "" without user stacks */
 	int alloc_pid; /* the allocating process; 0: kernel context */
 	char alloc_comm[64];
 	uint64_t alloc_pid_aifo; /* = aifo: kept for the evidence line */

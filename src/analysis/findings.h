@@ -22,6 +22,7 @@ const char *finding_kind_name(enum finding_kind k);
 
 #define FINDING_TEXT 160
 #define FINDING_FRAMES 24
+#define FINDING_UFRAMES 12
 #define FINDING_EVIDENCE 16
 
 struct finding_process {
@@ -46,6 +47,13 @@ struct finding {
 	struct finding_process allocator; /* known only when it differs from holder */
 	char stack[FINDING_FRAMES][FINDING_TEXT]; /* allocating kernel path, innermost first */
 	size_t nstack;
+	/* The allocating process's own call chain into that path (recorded with
+	 * user stacks), innermost first: "conn_open [u:server]"; none when not
+	 * taken. ustack_kind says what it is ("frame pointers", "kernel thread
+	 * (no user stack)", ...); "" when the recording took no user stacks. */
+	char ustack[FINDING_UFRAMES][FINDING_TEXT];
+	size_t nustack;
+	char ustack_kind[48];
 	char subsystem[64]; /* module or subsystem the stack belongs to; "" unknown */
 	double confidence;  /* 0..1 */
 	char evidence[FINDING_EVIDENCE][2 * FINDING_TEXT]; /* numbers with their sources */

@@ -38,7 +38,7 @@ static void diagnose_help(FILE *out)
 {
 	fprintf(out,
 		"usage: poolscope diagnose [--duration 60s] [--pid PID|NAME]... [--html FILE]\n"
-		"                          [--format text|json] [--no-stacks]\n"
+		"                          [--format text|json] [--no-stacks] [--no-user-stacks]\n"
 		"\n"
 		"Watch the machine for a while and say what leaks: which kernel resource grows,\n"
 		"which process holds it (and which allocated it, when another did), which\n"
@@ -59,6 +59,8 @@ static void diagnose_help(FILE *out)
 		"      --html FILE       also write the findings with their graphs as a page\n"
 		"  -f, --format FMT      text (default) or json (layout in poolscope-diagnose(8))\n"
 		"      --no-stacks       count only: no recording of kernel stacks\n"
+		"      --no-user-stacks  kernel stacks without the allocating program's own call\n"
+		"                        chain (taken by frame pointers where it has them)\n"
 		"      --no-counters     without the eBPF slab counters\n"
 		"  -q, --quiet           no progress lines on stderr\n"
 		"  -h, --help            this help\n"
@@ -67,7 +69,7 @@ static void diagnose_help(FILE *out)
 		"Root gives the whole chain; without it, it says what it could not check.\n");
 }
 
-enum { OPT_HTML = 256, OPT_NO_STACKS, OPT_NO_COUNTERS };
+enum { OPT_HTML = 256, OPT_NO_STACKS, OPT_NO_USER_STACKS, OPT_NO_COUNTERS };
 
 static const struct option diagnose_options[] = {
     {"duration", required_argument, NULL, 'd'},
@@ -75,6 +77,7 @@ static const struct option diagnose_options[] = {
     {"html", required_argument, NULL, OPT_HTML},
     {"format", required_argument, NULL, 'f'},
     {"no-stacks", no_argument, NULL, OPT_NO_STACKS},
+    {"no-user-stacks", no_argument, NULL, OPT_NO_USER_STACKS},
     {"no-counters", no_argument, NULL, OPT_NO_COUNTERS},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -115,6 +118,7 @@ static int parse_args(int argc, char **argv, struct diagnose_cli *o, bool *help)
 			o->html = optarg;
 			break;
 		case OPT_NO_STACKS: o->run.no_stacks = true; break;
+		case OPT_NO_USER_STACKS: o->run.no_user_stacks = true; break;
 		case OPT_NO_COUNTERS: o->run.no_counters = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': *help = true; return EXIT_OK;

@@ -65,6 +65,12 @@ void findings_render_json_finding(const struct finding *f, struct json_writer *w
 	for (i = 0; i < f->nstack; i++)
 		json_string(w, f->stack[i]);
 	json_end_array(w);
+	json_key(w, "user_stack");
+	json_begin_array(w);
+	for (i = 0; i < f->nustack; i++)
+		json_string(w, f->ustack[i]);
+	json_end_array(w);
+	json_kv_string(w, "user_stack_kind", f->ustack_kind[0] ? f->ustack_kind : NULL);
 	json_kv_string(w, "subsystem", f->subsystem[0] ? f->subsystem : NULL);
 	json_kv_double(w, "confidence", round(f->confidence * 100) / 100);
 	json_key(w, "evidence");
@@ -190,6 +196,16 @@ static void text_finding(const struct finding *f, FILE *out)
 	for (i = 0; i < f->nstack; i++) {
 		fprintf(out, "  %-11s", i ? "" : "stack");
 		put_safe(out, f->stack[i]);
+		fputc('\n', out);
+	}
+	if (f->ustack_kind[0] && !f->nustack) {
+		fprintf(out, "  %-11s", "user stack");
+		put_safe(out, f->ustack_kind);
+		fputc('\n', out);
+	}
+	for (i = 0; i < f->nustack; i++) {
+		fprintf(out, "  %-11s", i ? "" : "user stack");
+		put_safe(out, f->ustack[i]);
 		fputc('\n', out);
 	}
 	if (f->subsystem[0]) {

@@ -16,6 +16,7 @@
 #include "analysis/group.h"
 #include "analysis/outstanding.h"
 #include "analysis/trace_analysis.h"
+#include "analysis/userstacks.h"
 #include "bpf/file_owners.h"
 #include "kernel/cgroup.h"
 #include "kernel/memcg.h"
@@ -307,6 +308,9 @@ static int record(struct run *r, const struct symtab *ks, char *why, size_t whyl
 	ro.options_text = options;
 	ro.probe.tags = &tags;
 	ro.probe.kinds = RK_MASK(RK_SLAB);
+	/* The allocating process's own call chain beside the kernel path, on
+	 * the same stack budget: which function of the program leaks. */
+	ro.probe.user_stacks = !r->opts->no_user_stacks;
 	ro.duration_ns = r->end_ns > monotonic_ns() ? r->end_ns - monotonic_ns() : 1;
 	err = recorder_opts_validate(&ro, why, whylen);
 	if (err)
@@ -484,6 +488,16 @@ static int fold_stacks(struct run *r, const struct trace_analysis *ta)
 		for (f = 0; f < depth && f < FINDING_FRAMES; f++)
 			trace_names__frame(&ta->names, ips[f], st->frames[f], sizeof(st->frames[f]));
 		st->nframes = (size_t)(f > 0 ? f : 0);
+		if (ta->ustacks) {
+			const struct user_frame *uf;
+			const char *what;
+			int nu = userstacks__frames(ta->ustacks, st->stack_id, &uf, &what);
+
+			snprintf(st->ustack_kind, sizeof(st->ustack_kind), "%s", what);
+			for (f = 0; f < nu && f < FINDING_UFRAMES; f++)
+				snprintf(st->uframes[f], sizeof(st->uframes[f]), "%s", uf[f].frame);
+			st->nuframes = (size_t)(f > 0 ? f : 0);
+		}
 	}
 out:
 	grouping__free(grouping);

@@ -34,6 +34,7 @@ struct diagnose_opts {
 	 * least DIAGNOSE_MIN_TARGET_SAMPLES samples). Default 0.4. */
 	double target_at;
 	bool no_stacks;		      /* counting only */
+	bool no_user_stacks;	      /* kernel stacks only in the stack phase */
 	const int *pids;	      /* borrowed: only these processes' series */
 	int npids;
 	const struct globlist *names; /* borrowed comm globs (with pids: either) */
