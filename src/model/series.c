@@ -81,9 +81,14 @@ static struct series *create(struct series_set *set, const char *name, uint64_t 
 		return NULL;
 	s->limit = SERIES_NO_LIMIT;
 	if (set->reserve) {
-		s->t = malloc(set->reserve * sizeof(*s->t));
-		s->v = malloc(set->reserve * sizeof(*s->v));
-		s->peak = malloc(set->reserve * sizeof(*s->peak));
+		/* A few points first: most short-lived processes never need
+		 * more, and a fork-heavy machine must not cost a whole window
+		 * per process it saw once (series.h). */
+		size_t first = set->reserve < SERIES_FIRST_POINTS ? set->reserve : SERIES_FIRST_POINTS;
+
+		s->t = calloc(first, sizeof(*s->t));
+		s->v = calloc(first, sizeof(*s->v));
+		s->peak = calloc(first, sizeof(*s->peak));
 		if (!s->t || !s->v || !s->peak) {
 			free(s->t);
 			free(s->v);
@@ -91,11 +96,7 @@ static struct series *create(struct series_set *set, const char *name, uint64_t 
 			free(s->name);
 			return NULL;
 		}
-		/* Touched now: the footprint is taken at once (series.h). */
-		memset(s->t, 0, set->reserve * sizeof(*s->t));
-		memset(s->v, 0, set->reserve * sizeof(*s->v));
-		memset(s->peak, 0, set->reserve * sizeof(*s->peak));
-		s->cap = set->reserve;
+		s->cap = first;
 	}
 	head = u64map_find(set->by_hash, h);
 	s->next = head ? (size_t)*head - 1 : NO_NEXT;
@@ -122,7 +123,10 @@ int series_set_add(struct series_set *set, const char *name, double t, double v)
 	if (s->n && t < s->t[s->n - 1])
 		return -EINVAL;
 	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
+		/* A reserved series that outlived its first points: its whole
+		 * window at once, touched, so its footprint is taken now. */
+		bool to_reserve = set->reserve && s->cap < set->reserve;
+		size_t old = s->cap, cap = to_reserve ? set->reserve : s->cap ? s->cap * 2 : 16;
 		double *nt = realloc(s->t, cap * sizeof(*nt)), *nv;
 
 		if (!nt)
@@ -140,6 +144,12 @@ int series_set_add(struct series_set *set, const char *name, double t, double v)
 			s->peak = np;
 		}
 		s->cap = cap;
+		if (to_reserve) {
+			memset(s->t + old, 0, (cap - old) * sizeof(*s->t));
+			memset(s->v + old, 0, (cap - old) * sizeof(*s->v));
+			if (s->peak)
+				memset(s->peak + old, 0, (cap - old) * sizeof(*s->peak));
+		}
 	}
 	s->t[s->n] = t;
 	s->v[s->n] = v;
@@ -282,7 +292,7 @@ int series_set_add_folded(struct series_set *set, const char *name, double t, do
 
 	if (s && s->n && t < s->t[s->n - 1])
 		return -EINVAL;
-	if (s && s->peak && s->n && s->n == s->cap)
+	if (s && s->peak && s->n && s->n == s->cap && s->cap >= set->reserve)
 		s->n = fold_one(s, now, w);
 	err = series_set_add(set, name, t, v);
 	if (err)

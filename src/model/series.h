@@ -91,10 +91,14 @@ size_t series_window_points(const struct series_window *w, double interval_s);
  * are removed. 0 or -ENOMEM (the set is left consistent either way). */
 int series_set_fold(struct series_set *set, double now, const struct series_window *w);
 
-/* Series created from now on get room for this many points at once, and
- * the memory is touched: a set bounded by series_set_fold then takes its
- * whole footprint at the first sample, not over days (watch's RSS is flat
- * from the start; what it costs is seen at once). 0: grow as needed. */
+/* Series created from now on get room for SERIES_FIRST_POINTS points, and
+ * once they outlive those, for this many at once, the memory touched: a
+ * set bounded by series_set_fold then takes its whole footprint within its
+ * first points, not over days (watch's RSS is flat minutes after the start;
+ * what it costs is seen at once), while a process seen for a few samples
+ * (a fork-heavy machine sees thousands) costs a few points per series, not
+ * a window. 0: grow as needed. */
+#define SERIES_FIRST_POINTS 16
 void series_set_reserve(struct series_set *set, size_t points);
 
 #endif
