@@ -410,6 +410,8 @@ static int read_records(struct trace_analysis *ta, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	/* Every mapping is known now: name the user frames. */
+	if (ta->ustacks)
+		userstacks__set_debug_dir(ta->ustacks, ta->opts.debuginfo_dir);
 	if (ta->ustacks && userstacks__name(ta->ustacks))
 		return -ENOMEM;
 	return trend__error(ta->trend);

@@ -33,6 +33,9 @@ struct trace_analysis_opts {
 	 * pids, size range and frame; copied, its globlists borrowed. dims,
 	 * end_ns and names are set per view by trace_analysis__group_opts. */
 	struct group_opts filter;
+	/* Separate debug files of user-space binaries (report --debuginfo),
+	 * borrowed; NULL: /usr/lib/debug only. */
+	const char *debuginfo_dir;
 };
 
 /* Defaults: the whole trace, no filter (group_opts_init). */

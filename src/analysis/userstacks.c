@@ -32,7 +32,17 @@ struct userstacks {
 	struct u64map *files_by_hash; /* hash(path) → index + 1 (probed) */
 	struct mapped_file *files;
 	size_t nfiles, files_cap;
+	const char *debug_dir; /* borrowed; NULL: the system's only */
 };
+
+/* Where distributions install separate debug files (Debian's -dbgsym,
+ * Fedora's -debuginfo): DIR/.build-id/ab/cdef….debug. */
+#define SYSTEM_DEBUG_DIR "/usr/lib/debug"
+
+void userstacks__set_debug_dir(struct userstacks *us, const char *dir)
+{
+	us->debug_dir = dir;
+}
 
 struct userstacks *userstacks__new(const struct trace_reader *r)
 {
@@ -192,6 +202,34 @@ static bool c_runtime_file(const char *base)
 	return false;
 }
 
+/* The separate debug file of a mapping, by its build-id: in the
+ * --debuginfo directory first, then the system's. NULL when there is none
+ * (or it cannot be read); *err only for -ENOMEM. */
+static const struct elfsym *debug_file_of(struct userstacks *us, const struct trace_mapping *m,
+					  int *err)
+{
+	const char *dirs[2] = { us->debug_dir, SYSTEM_DEBUG_DIR };
+	char hex[2 * 64 + 1], path[4096];
+
+	if (!m->build_id || m->build_id_len < 2 || m->build_id_len > 64)
+		return NULL;
+	for (size_t i = 0; i < m->build_id_len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
+	for (size_t d = 0; d < 2; d++) {
+		const struct elfsym *e;
+
+		if (!dirs[d] || (size_t)snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug",
+						 dirs[d], hex, hex + 2) >= sizeof(path))
+			continue;
+		e = file_of(us, path, err);
+		if (*err)
+			return NULL;
+		if (e && same_build(e, m))
+			return e;
+	}
+	return NULL;
+}
+
 static int name_frame(struct userstacks *us, const struct trace_process_maps *pm, uint64_t ip,
 		      struct user_frame *f)
 {
@@ -215,6 +253,17 @@ static int name_frame(struct userstacks *us, const struct trace_process_maps *pm
 		if (elf && same_build(elf, m) && ip > m->start &&
 		    elfsym__resolve(elf, ip - 1 - m->start + m->offset, &sym, &addr))
 			sym = NULL; /* no segment or symbol there */
+		/* A stripped file, or one gone or replaced since: its separate
+		 * debug file has the symbols (and the segments' addresses). */
+		if (!sym && ip > m->start) {
+			const struct elfsym *dbg = debug_file_of(us, m, &err);
+
+			if (err)
+				return err;
+			/* The trace's mappings are the executable ones. */
+			if (dbg && elfsym__resolve_exec(dbg, ip - 1 - m->start, &sym, &addr))
+				sym = NULL;
+		}
 	}
 	if (sym) {
 		snprintf(frame, sizeof(frame), "%s+0x%" PRIx64 " [u:%s]", sym->name,

@@ -20,6 +20,10 @@ void userstacks__free(struct userstacks *us);
 /* The joined stack id of an allocation (its kernel stack, user stack and
  * process): TRACE_NO_STACK when it has neither stack. 0 or -ENOMEM. */
 int userstacks__join(struct userstacks *us, const struct trace_alloc *a, uint32_t *joined);
+/* A directory of separate debug files, searched by build-id
+ * (DIR/.build-id/ab/cdef….debug) before /usr/lib/debug, for files stripped
+ * of their symbols or gone since: borrowed; NULL for the system's only. */
+void userstacks__set_debug_dir(struct userstacks *us, const char *dir);
 /* Name the user frames of every joined stack: once the trace is read (its
  * mappings are known). 0 or -ENOMEM; files that cannot be read leave their
  * frames as addresses. */

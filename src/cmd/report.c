@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/trace_analysis.h"
 #include "cmd/cmd.h"
@@ -28,6 +29,7 @@ struct report_opts {
 	bool type_given;
 	bool diff;
 	const char *vmlinux;
+	const char *debuginfo;
 };
 
 /* One trace of the command line and its --vmlinux lines. */
@@ -73,6 +75,10 @@ static void report_help(FILE *out)
 "      --vmlinux FILE  add file:line to kernel frames from FILE's DWARF (the\n"
 "                      unstripped vmlinux of the traced kernel; KASLR offset\n"
 "                      found from _text/_stext in the trace's symbols)\n"
+"      --debuginfo DIR separate debug files of stripped programs (record\n"
+"                      --user-stacks), found by build-id as\n"
+"                      DIR/.build-id/ab/cdef....debug; /usr/lib/debug is\n"
+"                      always searched after DIR\n"
 "  -h, --help          this help\n"
 "\n"
 "Exit status: 0 ok, 1 failure, 2 usage or a bad trace file.\n");
@@ -118,6 +124,7 @@ static int analyze(const char *path, const struct report_opts *ro, struct report
 
 	trace_analysis_opts_init(&opts);
 	opts.filter = ro->filter;
+	opts.debuginfo_dir = ro->debuginfo;
 	if (!ro->type_given)
 		opts.filter.classes = 0;
 	rc = trace_analysis__open(path, &rt->ta, err, sizeof(err));
@@ -224,7 +231,7 @@ static int refuse(int *rc, int usage_rc)
 static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 {
 	enum { OPT_FROM = 256, OPT_TO, OPT_TAG, OPT_COMM, OPT_SIZE, OPT_FRAME, OPT_DIFF,
-	       OPT_VMLINUX };
+	       OPT_VMLINUX, OPT_DEBUGINFO };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -241,6 +248,7 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 		{ "frame", required_argument, NULL, OPT_FRAME },
 		{ "diff", no_argument, NULL, OPT_DIFF },
 		{ "vmlinux", required_argument, NULL, OPT_VMLINUX },
+		{ "debuginfo", required_argument, NULL, OPT_DEBUGINFO },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -303,6 +311,18 @@ static int parse_options(int argc, char **argv, struct report_opts *ro, int *rc)
 			break;
 		case OPT_DIFF: ro->diff = true; break;
 		case OPT_VMLINUX: ro->vmlinux = optarg; break;
+		case OPT_DEBUGINFO: {
+			struct stat st;
+
+			if (stat(optarg, &st))
+				return refuse(rc, ps_usage("report", "--debuginfo: %s: %s", optarg,
+							   strerror(errno)));
+			if (!S_ISDIR(st.st_mode))
+				return refuse(rc, ps_usage("report", "--debuginfo: '%s' is not a "
+							   "directory", optarg));
+			ro->debuginfo = optarg;
+			break;
+		}
 		case 'h':
 			report_help(stdout);
 			return refuse(rc, EXIT_OK);

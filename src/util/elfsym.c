@@ -11,7 +11,8 @@
 #include "util/symtab.h"
 
 struct load_seg {
-	uint64_t offset, filesz, vaddr;
+	uint64_t offset, filesz, vaddr, memsz;
+	uint32_t flags;
 };
 
 struct elfsym {
@@ -50,7 +51,8 @@ static int read_segments(Elf *elf, struct elfsym *e)
 		GElf_Phdr ph;
 
 		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD)
-			e->segs[e->nsegs++] = (struct load_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr };
+			e->segs[e->nsegs++] = (struct load_seg){ ph.p_offset, ph.p_filesz, ph.p_vaddr,
+								 ph.p_memsz, ph.p_flags };
 	}
 	return 0;
 }
@@ -155,6 +157,29 @@ int elfsym__resolve(const struct elfsym *e, uint64_t off, const struct symbol **
 		return *sym ? 0 : -ENOENT;
 	}
 	return -ENOENT;
+}
+
+/* The page a segment is mapped from starts at its address rounded down
+ * (4 KiB pages: x86_64's). */
+#define SEG_PAGE 4096ull
+
+int elfsym__resolve_exec(const struct elfsym *e, uint64_t delta, const struct symbol **sym,
+			 uint64_t *addr)
+{
+	const struct load_seg *x = NULL;
+
+	for (size_t i = 0; e && i < e->nsegs; i++) {
+		if (!(e->segs[i].flags & PF_X))
+			continue;
+		if (x)
+			return -ENOENT; /* two: which one the mapping is of is unknown */
+		x = &e->segs[i];
+	}
+	if (!x || delta >= (x->vaddr & (SEG_PAGE - 1)) + x->memsz)
+		return -ENOENT;
+	*addr = (x->vaddr & ~(SEG_PAGE - 1)) + delta;
+	*sym = symtab__resolve(e->syms, *addr);
+	return *sym ? 0 : -ENOENT;
 }
 
 const uint8_t *elfsym__build_id(const struct elfsym *e, size_t *len)

@@ -20,6 +20,13 @@ void elfsym__free(struct elfsym *e);
  * file address of off; -ENOENT when no segment or symbol covers it. */
 int elfsym__resolve(const struct elfsym *e, uint64_t off, const struct symbol **sym,
 		    uint64_t *addr);
+/* The same for a separate debug file (objcopy --only-keep-debug), which
+ * keeps its segments' addresses but not their file offsets: delta is how
+ * far into the mapping of the program's one executable segment the address
+ * is (the mapping starts at that segment's first page). -ENOENT also when
+ * the file has no or several executable segments. */
+int elfsym__resolve_exec(const struct elfsym *e, uint64_t delta, const struct symbol **sym,
+			 uint64_t *addr);
 /* The GNU build-id (borrowed, *len bytes), or NULL when the file has none. */
 const uint8_t *elfsym__build_id(const struct elfsym *e, size_t *len);
 /* Only the build-id of path, without reading symbols: up to max bytes into
