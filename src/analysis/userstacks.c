@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/group.h"
+#include "kernel/debuginfo.h"
 #include "util/elfsym.h"
 #include "util/hashmap.h"
 #include "util/symtab.h"
@@ -18,10 +20,14 @@ struct joined_stack {
 	int nframes;
 };
 
-/* One mapped file, opened once: NULL elf when it cannot be read. */
+/* One mapped file, opened once: NULL elf when it cannot be read; its DWARF
+ * (for file:line) opened the first time a frame of it is named, NULL when
+ * it has none. */
 struct mapped_file {
 	char *path;
 	struct elfsym *elf;
+	struct debuginfo *dwarf;
+	bool dwarf_tried;
 };
 
 struct userstacks {
@@ -75,6 +81,7 @@ void userstacks__free(struct userstacks *us)
 	for (size_t i = 0; i < us->nfiles; i++) {
 		free(us->files[i].path);
 		elfsym__free(us->files[i].elf);
+		debuginfo__free(us->files[i].dwarf);
 	}
 	free(us->files);
 	u64map_free(us->by_key);
@@ -124,14 +131,14 @@ int userstacks__join(struct userstacks *us, const struct trace_alloc *a, uint32_
 }
 
 /* The mapped file at path, opened the first time (NULL: unreadable). */
-static const struct elfsym *file_of(struct userstacks *us, const char *path, int *err)
+static struct mapped_file *file_of(struct userstacks *us, const char *path, int *err)
 {
 	uint64_t key = hash_bytes(path, strlen(path)), *found;
 	struct mapped_file *mf;
 
 	while ((found = u64map_find(us->files_by_hash, key))) {
 		if (!strcmp(us->files[*found - 1].path, path))
-			return us->files[*found - 1].elf;
+			return &us->files[*found - 1];
 		key++;
 	}
 	if (us->nfiles == us->files_cap) {
@@ -144,7 +151,7 @@ static const struct elfsym *file_of(struct userstacks *us, const char *path, int
 		us->files_cap = cap;
 	}
 	mf = &us->files[us->nfiles];
-	mf->elf = NULL;
+	memset(mf, 0, sizeof(*mf));
 	mf->path = strdup(path);
 	if (!mf->path || u64map_set(us->files_by_hash, key, us->nfiles + 1)) {
 		free(mf->path);
@@ -153,7 +160,7 @@ static const struct elfsym *file_of(struct userstacks *us, const char *path, int
 	us->nfiles++;
 	if (path[0] == '/' && elfsym__open(path, &mf->elf) == -ENOMEM)
 		goto nomem;
-	return mf->elf;
+	return mf;
 nomem:
 	*err = -ENOMEM;
 	return NULL;
@@ -189,6 +196,25 @@ static bool same_build(const struct elfsym *elf, const struct trace_mapping *m)
 	return len == m->build_id_len && !memcmp(id, m->build_id, len);
 }
 
+/* " (file.c:42)" for a file address of a file with DWARF (built with -g,
+ * or its separate debug file), into buf; "" without. 0 or -ENOMEM. */
+static int line_of(struct mapped_file *mf, uint64_t addr, char *buf, size_t len)
+{
+	const char *file;
+	char why[512];
+	int line;
+
+	buf[0] = '\0';
+	if (!mf->dwarf_tried) {
+		mf->dwarf_tried = true;
+		if (debuginfo__open(mf->path, &mf->dwarf, why, sizeof(why)) == -ENOMEM)
+			return -ENOMEM;
+	}
+	if (mf->dwarf && debuginfo__line(mf->dwarf, addr, &file, &line) == 0)
+		snprintf(buf, len, " (%s:%d)", file, line);
+	return 0;
+}
+
 /* The C library and the loader, by file name: libc.so.6, libpthread.so.0,
  * ld-linux-x86-64.so.2, ld-musl-*.so.1, [vdso]. */
 static bool c_runtime_file(const char *base)
@@ -205,8 +231,8 @@ static bool c_runtime_file(const char *base)
 /* The separate debug file of a mapping, by its build-id: in the
  * --debuginfo directory first, then the system's. NULL when there is none
  * (or it cannot be read); *err only for -ENOMEM. */
-static const struct elfsym *debug_file_of(struct userstacks *us, const struct trace_mapping *m,
-					  int *err)
+static struct mapped_file *debug_file_of(struct userstacks *us, const struct trace_mapping *m,
+					 int *err)
 {
 	const char *dirs[2] = { us->debug_dir, SYSTEM_DEBUG_DIR };
 	char hex[2 * 64 + 1], path[4096];
@@ -216,16 +242,16 @@ static const struct elfsym *debug_file_of(struct userstacks *us, const struct tr
 	for (size_t i = 0; i < m->build_id_len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", m->build_id[i]);
 	for (size_t d = 0; d < 2; d++) {
-		const struct elfsym *e;
+		struct mapped_file *mf;
 
 		if (!dirs[d] || (size_t)snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug",
 						 dirs[d], hex, hex + 2) >= sizeof(path))
 			continue;
-		e = file_of(us, path, err);
+		mf = file_of(us, path, err);
 		if (*err)
 			return NULL;
-		if (e && same_build(e, m))
-			return e;
+		if (mf->elf && same_build(mf->elf, m))
+			return mf;
 	}
 	return NULL;
 }
@@ -235,9 +261,9 @@ static int name_frame(struct userstacks *us, const struct trace_process_maps *pm
 {
 	const struct trace_mapping *m = mapping_of(pm, ip);
 	const struct symbol *sym = NULL;
-	const struct elfsym *elf = NULL;
+	struct mapped_file *named_by = NULL, *mf;
 	const char *base = "";
-	char frame[512], function[512];
+	char frame[512], function[512], where[300] = "";
 	uint64_t addr = 0;
 	int err = 0;
 
@@ -246,28 +272,36 @@ static int name_frame(struct userstacks *us, const struct trace_process_maps *pm
 	if (m) {
 		base = strrchr(m->path, '/') ? strrchr(m->path, '/') + 1 : m->path;
 		f->c_runtime = c_runtime_file(base);
-		elf = file_of(us, m->path, &err);
+		mf = file_of(us, m->path, &err);
 		if (err)
 			return err;
 		/* A return address: the call is the byte before it. */
-		if (elf && same_build(elf, m) && ip > m->start &&
-		    elfsym__resolve(elf, ip - 1 - m->start + m->offset, &sym, &addr))
+		if (mf->elf && same_build(mf->elf, m) && ip > m->start &&
+		    elfsym__resolve(mf->elf, ip - 1 - m->start + m->offset, &sym, &addr) == 0)
+			named_by = mf;
+		else
 			sym = NULL; /* no segment or symbol there */
 		/* A stripped file, or one gone or replaced since: its separate
 		 * debug file has the symbols (and the segments' addresses). */
 		if (!sym && ip > m->start) {
-			const struct elfsym *dbg = debug_file_of(us, m, &err);
-
+			mf = debug_file_of(us, m, &err);
 			if (err)
 				return err;
 			/* The trace's mappings are the executable ones. */
-			if (dbg && elfsym__resolve_exec(dbg, ip - 1 - m->start, &sym, &addr))
+			if (mf && elfsym__resolve_exec(mf->elf, ip - 1 - m->start, &sym, &addr) == 0)
+				named_by = mf;
+			else
 				sym = NULL;
 		}
 	}
+	if (named_by) {
+		err = line_of(named_by, addr, where, sizeof(where));
+		if (err)
+			return err;
+	}
 	if (sym) {
-		snprintf(frame, sizeof(frame), "%s+0x%" PRIx64 " [u:%s]", sym->name,
-			 addr + 1 - sym->addr, base);
+		snprintf(frame, sizeof(frame), "%s+0x%" PRIx64 " [u:%s]%s", sym->name,
+			 addr + 1 - sym->addr, base, where);
 		snprintf(function, sizeof(function), "%s [u:%s]", sym->name, base);
 	} else if (m) {
 		snprintf(frame, sizeof(frame), "0x%" PRIx64 " [u:%s]", ip, base);

@@ -24,6 +24,9 @@ struct debuginfo {
 	Dwfl_Module *mod;
 	struct elf_symbol *syms; /* sorted by name, then address */
 	size_t nsyms;
+	/* libdwfl's addresses minus the file's own: 0 for a kernel (ET_EXEC),
+	 * where libdwfl lays an offline shared object or PIE (ET_DYN). */
+	Dwarf_Addr bias;
 };
 
 /* Offline: the file is read as it lies on disk (link-time addresses);
@@ -121,7 +124,6 @@ static int check_elf_magic(const char *path, char *err, size_t errlen)
 int debuginfo__open(const char *path, struct debuginfo **out, char *err, size_t errlen)
 {
 	struct debuginfo *d;
-	Dwarf_Addr bias;
 	int rc;
 
 	*out = NULL;
@@ -141,7 +143,7 @@ int debuginfo__open(const char *path, struct debuginfo **out, char *err, size_t 
 		rc = -ENOEXEC;
 		goto out;
 	}
-	if (!dwfl_module_getdwarf(d->mod, &bias)) {
+	if (!dwfl_module_getdwarf(d->mod, &d->bias)) {
 		snprintf(err, errlen, "%s: no DWARF debug info (stripped? file:line needs the "
 			 "unstripped vmlinux of a CONFIG_DEBUG_INFO build)", path);
 		rc = -ENODATA;
@@ -247,7 +249,7 @@ int debuginfo__banner(const struct debuginfo *d, char *buf, size_t len)
 
 int debuginfo__line(const struct debuginfo *d, uint64_t addr, const char **file, int *line)
 {
-	Dwfl_Line *l = dwfl_module_getsrc(d->mod, addr);
+	Dwfl_Line *l = dwfl_module_getsrc(d->mod, addr + d->bias);
 	Dwarf_Addr at;
 	Dwarf_Attribute attr;
 	Dwarf_Die *cu;

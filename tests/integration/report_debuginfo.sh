@@ -4,8 +4,9 @@
 # /usr/lib/debug/.build-id). ustack_leak is stripped of every symbol here
 # and its debug file put in DIR/.build-id/ab/cdef....debug; record
 # --user-stacks traces its leak, and after it has exited (and its stripped
-# file is gone too) report names conn_open and accept_loop only with
-# --debuginfo DIR; without it the user frames are bare addresses. A
+# file is gone too) report names conn_open and accept_loop, with their
+# source lines, only with --debuginfo DIR; without it the user frames are
+# bare addresses. A
 # --debuginfo that is not a directory is a one-line usage error.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "report_debuginfo: FAIL: $*" >&2; exit 1; }
+. tests/integration/lib/ustack_record.sh
 
 bin=$work/stripped_leak
 objcopy --only-keep-debug "$LEAKERS/ustack_leak" "$work/leak.debug"
@@ -43,19 +45,7 @@ mkdir -p "$work/dbg/.build-id/${id:0:2}"
 mv "$work/leak.debug" "$work/dbg/.build-id/${id:0:2}/${id:2}.debug"
 
 trace=$work/u.pst
-coproc LEAK { "$bin" "$N"; }
-read -r line <&"${LEAK[0]}"
-pid=${line#ready }
-"$POOLSCOPE" record -o "$trace" --user-stacks --pid "$pid" --tag filp >"$work/record.out" 2>&1 &
-rec_pid=$!
-for _ in $(seq 50); do [ -s "$trace" ] && break; sleep 0.1; done
-sleep 1
-echo go >&"${LEAK[1]}"; read -r line <&"${LEAK[0]}"
-[ "$line" = "done $N" ] || fail "leaker said '$line'"
-sleep 0.3
-kill -INT "$rec_pid"; wait "$rec_pid" || fail "record failed: $(cat "$work/record.out")"; rec_pid=
-echo exit >&"${LEAK[1]}"
-wait "$LEAK_PID" 2>/dev/null || true
+ustack_record "$bin" "$N" "$trace" "$work/record.out"
 rm -f "$bin" # gone, as an upgraded or removed program is
 
 # The eventfd stack's user frames (innermost first), one per line.
@@ -78,8 +68,15 @@ grep -q conn_open "$work/plain.txt" && fail "conn_open named without its debug f
 "$POOLSCOPE" report -f json -g tag,stack --pid "$pid" --debuginfo "$work/dbg" "$trace" >"$work/dbg.json" ||
 	fail "report --debuginfo failed"
 user_frames "$work/dbg.json" >"$work/dbg.txt"
-grep -q '^conn_open+0x[0-9a-f]* \[u:stripped_leak\]$' "$work/dbg.txt" ||
-	fail "--debuginfo: no conn_open frame: $(cat "$work/dbg.txt")"
+# The debug file has the DWARF too: each frame's source line, the line of
+# the call (the frame's return address - 1).
+src=tests/leakers/ustack_leak.c
+l_open=$(grep -n 'int fd = open_one();' $src | cut -d: -f1)
+l_conn=$(grep -n 'if (conn_open() < 0)' $src | cut -d: -f1)
+grep -q "^conn_open+0x[0-9a-f]* \[u:stripped_leak\] ($src:$l_open)\$" "$work/dbg.txt" ||
+	fail "--debuginfo: no conn_open frame at $src:$l_open: $(cat "$work/dbg.txt")"
+grep -q "^accept_loop+0x[0-9a-f]* \[u:stripped_leak\] ($src:$l_conn)\$" "$work/dbg.txt" ||
+	fail "--debuginfo: no accept_loop frame at $src:$l_conn: $(cat "$work/dbg.txt")"
 [ "$(grep -n '^conn_open' "$work/dbg.txt" | cut -d: -f1)" -lt "$(grep -n '^accept_loop' "$work/dbg.txt" | cut -d: -f1)" ] ||
 	fail "--debuginfo: accept_loop not under conn_open: $(cat "$work/dbg.txt")"
 

@@ -29,22 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "report_ustack: FAIL: $*" >&2; exit 1; }
+. tests/integration/lib/ustack_record.sh
 
 trace=$work/u.pst
-coproc LEAK { "$LEAKERS/ustack_leak" "$N"; }
-read -r line <&"${LEAK[0]}"
-pid=${line#ready }
-"$POOLSCOPE" record -o "$trace" --user-stacks --pid "$pid" --tag filp >"$work/record.out" 2>&1 &
-rec_pid=$!
-for _ in $(seq 50); do [ -s "$trace" ] && break; sleep 0.1; done
-sleep 1 # attached once the header is out; leave it a moment
-echo go >&"${LEAK[1]}"; read -r line <&"${LEAK[0]}"
-[ "$line" = "done $N" ] || fail "leaker said '$line'"
-sleep 0.3
-kill -INT "$rec_pid"; wait "$rec_pid" || fail "record failed: $(cat "$work/record.out")"; rec_pid=
 # The leaker exits before report runs: report must not need the process.
-echo exit >&"${LEAK[1]}"
-wait "$LEAK_PID" 2>/dev/null || true
+ustack_record "$LEAKERS/ustack_leak" "$N" "$trace" "$work/record.out"
 kill -0 "$pid" 2>/dev/null && fail "leaker $pid still running"
 
 "$POOLSCOPE" report -f json -g tag,stack --pid "$pid" "$trace" >"$work/r.json" ||
