@@ -9,6 +9,8 @@
 #   rec-default    poolscope record --events            (the default: stacks on a budget,
 #                  a walk the first time a path is seen, then 4/s per path per CPU)
 #   rec-stacks     poolscope record --events --stacks all (kernel stack on every alloc)
+#   rec-ustacks    poolscope record --events --user-stacks (the default budget, each
+#                  kernel stack with the loop's user stack: issue 13's cost)
 #   rec-aggregate  poolscope record --aggregate --interval 1s (budget, outstanding map)
 #   rec-agg-all    the same with --stacks all (issue 12: within 0.9x of stack-floor)
 #   rec-agg-s10    --aggregate --stacks all --sample 10 (a stack for every 10th alloc)
@@ -50,7 +52,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gcc -O2 -Wall -Wextra -o "$tmp/evloop" bench/evloop.c
+# Frame pointers: rec-ustacks walks the loop's user stack as far as a
+# program built with them allows (the loop's own speed does not change).
+gcc -O2 -fno-omit-frame-pointer -Wall -Wextra -o "$tmp/evloop" bench/evloop.c
 make --no-print-directory BUILD="$BUILD" "$BUILD/libpoolscope.a" >/dev/null
 gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Isrc -I"$BUILD/gen" -o "$tmp/attach" \
 	bench/counters_attach.c "$BUILD/libpoolscope.a" \
@@ -109,6 +113,7 @@ arm_untraced() { loop "$ITERS"; }
 arm_rec_nostacks() { run_ours rec_nostacks "$ITERS" --events --no-stacks; }
 arm_rec_default() { run_ours rec_default "$ITERS" --events; }
 arm_rec_stacks() { run_ours rec_stacks "$SLOW" --events --stacks all; }
+arm_rec_ustacks() { run_ours rec_ustacks "$ITERS" --events --user-stacks; }
 arm_rec_aggregate() { run_ours rec_aggregate "$ITERS" --aggregate --interval 1s; }
 arm_rec_agg_all() { run_ours rec_agg_all "$SLOW" --aggregate --interval 1s --stacks all; }
 arm_rec_agg_s10() { run_ours rec_agg_s10 "$SLOW" --aggregate --interval 1s --stacks all --sample 10; }
@@ -198,7 +203,7 @@ arm_stack_floor() {
 	tracer_pid=
 }
 
-ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
+ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_ustacks rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
 make --no-print-directory BUILD="$BUILD" "$BUILD/leakers/record_evleak" >/dev/null
 declare -A rates
 for arm in $ARMS; do rates[$arm]=""; done
@@ -215,9 +220,9 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR
 base=$(echo "${rates[untraced]}" | median)
 echo
 echo "machine: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d); loop pinned to CPU $CPU, tracers on CPU $OTHER"
-echo "iterations: $ITERS (untraced, rec-nostacks, rec-default, rec-aggregate), $SLOW (rec-stacks, rec-agg-all, rec-agg-s10, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
+echo "iterations: $ITERS (untraced, rec-nostacks, rec-default, rec-ustacks, rec-aggregate), $SLOW (rec-stacks, rec-agg-all, rec-agg-s10, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
 echo "last summaries:"
-for n in rec_nostacks rec_default rec_stacks rec_aggregate; do
+for n in rec_nostacks rec_default rec_ustacks rec_stacks rec_aggregate; do
 	[ -f "$tmp/$n.out" ] || continue
 	printf '  %-14s %s\n' "$n" "$(sed -n '2p' "$tmp/$n.out")"
 	printf '  %-14s %s\n' "" "$(sed -n '3p' "$tmp/$n.out")"
