@@ -56,11 +56,16 @@ const char *alert_render_diagnosis_line(const struct alert_event *a, const struc
 	const struct finding *f = NULL;
 	size_t i, off;
 
-	/* The leak of this alert's process first; for a kernel-wide resource,
-	 * the most confident leak. */
+	/* The leak of this alert's process first; for a memory cgroup, a leak
+	 * held by a process (the diagnosis was aimed at the cgroup's: kernel-
+	 * wide leaks found beside are not the cgroup's); for a kernel-wide
+	 * resource, the most confident leak. */
 	for (i = 0; d && a->pid && i < d->n && !f; i++)
 		if (d->findings[i].kind == FINDING_LEAK && d->findings[i].holder.known &&
 		    d->findings[i].holder.pid == a->pid)
+			f = &d->findings[i];
+	for (i = 0; d && !a->pid && !strncmp(a->series, "memcg/", 6) && i < d->n && !f; i++)
+		if (d->findings[i].kind == FINDING_LEAK && d->findings[i].holder.known)
 			f = &d->findings[i];
 	for (i = 0; d && !a->pid && i < d->n && !f; i++)
 		if (d->findings[i].kind == FINDING_LEAK)

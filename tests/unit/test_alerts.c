@@ -99,8 +99,6 @@ static void test_many(void **state)
 	alerts_free(a);
 }
 
-/* The diagnosis line of an alert: a diagnosis cut short says so, rather
- * than "no leak found"; one that ran says what it checked. */
 /* A restart reads back the stored states: every text alert_flags_text
  * writes parses to its flags, and a restored state in force is not said
  * again while its clearing is. */
@@ -143,9 +141,13 @@ static void test_restore(void **state)
 	alerts_free(a);
 }
 
+/* The diagnosis line of an alert: a diagnosis cut short says so, rather
+ * than "no leak found"; one that ran says what it checked; a memory
+ * cgroup's names a leak of one of its processes before a kernel-wide one. */
 static void test_diagnosis_line(void **state)
 {
 	struct alert_event a = {0};
+	struct finding f[2] = {0};
 	struct diagnosis d = {0};
 	char buf[256];
 
@@ -166,6 +168,20 @@ static void test_diagnosis_line(void **state)
 	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
 	assert_string_equal(buf, "diagnosis of memory of cgroup x: no leak found in 30 s "
 				 "(12 series of 180 processes checked)");
+
+	snprintf(a.series, sizeof(a.series), "memcg/x/usage");
+	f[0].kind = f[1].kind = FINDING_LEAK;
+	snprintf(f[0].resource, sizeof(f[0].resource), "file handles (fs.file-nr)");
+	snprintf(f[1].resource, sizeof(f[1].resource), "fds of leaky (pid 42)");
+	f[1].holder = (struct finding_process){.known = true, .pid = 42, .comm = "leaky"};
+	d.findings = f;
+	d.n = 2;
+	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
+	assert_non_null(strstr(buf, ": LEAK fds of leaky (pid 42); holder pid 42 leaky"));
+	/* A kernel-wide alert: the first leak, kernel-wide or not. */
+	snprintf(a.series, sizeof(a.series), "sys/file-nr");
+	alert_render_diagnosis_line(&a, &d, buf, sizeof(buf));
+	assert_non_null(strstr(buf, ": LEAK file handles (fs.file-nr)"));
 }
 
 int main(void)
