@@ -52,7 +52,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 INTEG_SRCS:= $(wildcard tests/integration/test_*.c)
 HELPER_SRCS := $(wildcard tests/leakers/*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRCS) $(INTEG_SRCS))
-HELPER_BINS := $(patsubst tests/leakers/%.c,$(BUILD)/leakers/%,$(HELPER_SRCS))
+HELPER_BINS := $(patsubst tests/leakers/%.c,$(BUILD)/leakers/%,$(HELPER_SRCS)) \
+	       $(BUILD)/leakers/ustack_leak_nofp
 MANS      := $(wildcard docs/man/*.8)
 
 .PHONY: all deps run check test test-asan install uninstall clean fuzz bench deb
@@ -105,6 +106,13 @@ $(BUILD)/leakers/ustack_leak: tests/leakers/ustack_leak.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $<
+
+# The same without frame pointers (as Debian builds its programs): for
+# record --user-stacks=dwarf, which unwinds by .eh_frame.
+$(BUILD)/leakers/ustack_leak_nofp: tests/leakers/ustack_leak.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -fomit-frame-pointer -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $<
 
 # The main job: a short diagnose of this machine (RUN_ARGS replaces its options).
 RUN_ARGS ?= --duration 15s

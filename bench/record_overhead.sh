@@ -11,6 +11,8 @@
 #   rec-stacks     poolscope record --events --stacks all (kernel stack on every alloc)
 #   rec-ustacks    poolscope record --events --user-stacks (the default budget, each
 #                  kernel stack with the loop's user stack: issue 13's cost)
+#   rec-udwarf     the same with --user-stacks=dwarf (8 KiB of stack copied with each
+#                  walk and unwound by .eh_frame in the recorder)
 #   rec-aggregate  poolscope record --aggregate --interval 1s (budget, outstanding map)
 #   rec-agg-all    the same with --stacks all (issue 12: within 0.9x of stack-floor)
 #   rec-agg-s10    --aggregate --stacks all --sample 10 (a stack for every 10th alloc)
@@ -114,6 +116,7 @@ arm_rec_nostacks() { run_ours rec_nostacks "$ITERS" --events --no-stacks; }
 arm_rec_default() { run_ours rec_default "$ITERS" --events; }
 arm_rec_stacks() { run_ours rec_stacks "$SLOW" --events --stacks all; }
 arm_rec_ustacks() { run_ours rec_ustacks "$ITERS" --events --user-stacks; }
+arm_rec_udwarf() { run_ours rec_udwarf "$ITERS" --events --user-stacks=dwarf; }
 arm_rec_aggregate() { run_ours rec_aggregate "$ITERS" --aggregate --interval 1s; }
 arm_rec_agg_all() { run_ours rec_agg_all "$SLOW" --aggregate --interval 1s --stacks all; }
 arm_rec_agg_s10() { run_ours rec_agg_s10 "$SLOW" --aggregate --interval 1s --stacks all --sample 10; }
@@ -203,7 +206,7 @@ arm_stack_floor() {
 	tracer_pid=
 }
 
-ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_ustacks rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
+ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_ustacks rec_udwarf rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
 make --no-print-directory BUILD="$BUILD" "$BUILD/leakers/record_evleak" >/dev/null
 declare -A rates
 for arm in $ARMS; do rates[$arm]=""; done
@@ -220,9 +223,9 @@ median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR]=$1} END {print v[int((NR
 base=$(echo "${rates[untraced]}" | median)
 echo
 echo "machine: $(nproc) CPUs, $(uname -r), $(date -u +%Y-%m-%d); loop pinned to CPU $CPU, tracers on CPU $OTHER"
-echo "iterations: $ITERS (untraced, rec-nostacks, rec-default, rec-ustacks, rec-aggregate), $SLOW (rec-stacks, rec-agg-all, rec-agg-s10, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
+echo "iterations: $ITERS (untraced, rec-nostacks, rec-default, rec-ustacks, rec-udwarf, rec-aggregate), $SLOW (rec-stacks, rec-agg-all, rec-agg-s10, perf-kmem), $SLOWER (perf-g, bpftrace); $REPS reps, medians"
 echo "last summaries:"
-for n in rec_nostacks rec_default rec_ustacks rec_stacks rec_aggregate; do
+for n in rec_nostacks rec_default rec_ustacks rec_udwarf rec_stacks rec_aggregate; do
 	[ -f "$tmp/$n.out" ] || continue
 	printf '  %-14s %s\n' "$n" "$(sed -n '2p' "$tmp/$n.out")"
 	printf '  %-14s %s\n' "" "$(sed -n '3p' "$tmp/$n.out")"

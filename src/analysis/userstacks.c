@@ -369,7 +369,12 @@ int userstacks__frames(const struct userstacks *us, uint32_t joined,
 		return 0;
 	case TUS_STACK:
 		trace_reader__ustack(us->reader, js->ustack, &ips, &flags);
-		*what = flags & TRACE_USTACK_TRUNCATED ? "frame pointers, truncated" : "frame pointers";
+		if (flags & TRACE_USTACK_DWARF)
+			*what = flags & TRACE_USTACK_TRUNCATED ? "unwound (DWARF), truncated"
+							       : "unwound (DWARF)";
+		else
+			*what = flags & TRACE_USTACK_TRUNCATED ? "frame pointers, truncated"
+							       : "frame pointers";
 		*frames = js->frames;
 		return js->nframes;
 	}

@@ -27,6 +27,9 @@ const volatile bool stacks = true;
 /* --user-stacks: with every kernel stack walked, the user-space call chain
  * too (frame pointers), into ustack_traces. */
 const volatile bool user_stacks = false;
+/* --user-stacks=dwarf: with each user stack walked, its registers and the
+ * top of the stack for the recorder to unwind by .eh_frame. */
+const volatile bool ustack_raw = false;
 const volatile __u32 sample_every = 1;	   /* stacks for every Nth alloc per CPU */
 /* Stacks per second per allocating path per CPU after its first (the
  * budget); 0 = a stack for every allocation (--stacks all, --sample). */
@@ -106,6 +109,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } sample_count SEC(".maps");
+
+/* --user-stacks=dwarf: the last rec_ustack_raw seq per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} uraw_seq SEC(".maps");
 
 /* The stack budget's state per allocating path, per CPU (no shared cache
  * line, no atomics). Preallocated; full = a new path gets a stack every time
@@ -190,6 +201,63 @@ static __always_inline __s32 walk_stack(void *ctx)
  * perf callchain code from the saved user registers). Kernel threads have
  * none: -1 with REC_EF_KTHREAD. An allocation in interrupt context gets the
  * user stack of the task it interrupted. */
+/* --user-stacks=dwarf: the task's user registers and up to
+ * REC_USTACK_BYTES of its stack, read a chunk at a time (the stack may end
+ * sooner), into the ring before the event. Its seq, or 0. */
+static __always_inline __u32 emit_uraw(struct task_struct *task, bool path_ref)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	struct rec_ustack_raw *r;
+	__u32 zero = 0, *seq = bpf_map_lookup_elem(&uraw_seq, &zero), n;
+	__u64 sp;
+	int i;
+
+	if (!seq || !regs)
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_lost(LOST_RINGBUF);
+		return 0;
+	}
+	*seq += 1;
+	n = *seq;
+	__builtin_memset(&r->ev, 0, sizeof(r->ev));
+	r->ev.ts = bpf_ktime_get_ns();
+	r->ev.tgid = task->tgid;
+	r->ev.tid = task->pid;
+	r->ev.cpu = (__u16)bpf_get_smp_processor_id();
+	r->ev.type = RT_USTACK_RAW;
+	r->ev.flags = path_ref ? REC_UF_PATH : 0;
+	r->seq = n;
+	r->regs[0] = BPF_CORE_READ(regs, ax);
+	r->regs[1] = BPF_CORE_READ(regs, dx);
+	r->regs[2] = BPF_CORE_READ(regs, cx);
+	r->regs[3] = BPF_CORE_READ(regs, bx);
+	r->regs[4] = BPF_CORE_READ(regs, si);
+	r->regs[5] = BPF_CORE_READ(regs, di);
+	r->regs[6] = BPF_CORE_READ(regs, bp);
+	r->regs[7] = BPF_CORE_READ(regs, sp);
+	r->regs[8] = BPF_CORE_READ(regs, r8);
+	r->regs[9] = BPF_CORE_READ(regs, r9);
+	r->regs[10] = BPF_CORE_READ(regs, r10);
+	r->regs[11] = BPF_CORE_READ(regs, r11);
+	r->regs[12] = BPF_CORE_READ(regs, r12);
+	r->regs[13] = BPF_CORE_READ(regs, r13);
+	r->regs[14] = BPF_CORE_READ(regs, r14);
+	r->regs[15] = BPF_CORE_READ(regs, r15);
+	r->regs[16] = BPF_CORE_READ(regs, ip);
+	sp = r->regs[7];
+	r->len = 0;
+	for (i = 0; i < REC_USTACK_BYTES / REC_USTACK_CHUNK; i++) {
+		if (bpf_probe_read_user(r->data + i * REC_USTACK_CHUNK, REC_USTACK_CHUNK,
+					(const void *)(sp + i * REC_USTACK_CHUNK)))
+			break;
+		r->len = (i + 1) * REC_USTACK_CHUNK;
+	}
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return n;
+}
+
 static __always_inline __s32 walk_ustack(void *ctx, struct task_struct *task, __u8 *flags)
 {
 	long id;
@@ -236,14 +304,27 @@ static __always_inline __s32 current_syscall(struct task_struct *task)
  * second per path; the other allocations carry the path's first stack and
  * REC_EF_PATH_STACK, so counts per path stay exact and only the split of a
  * path between its stacks is estimated. */
+/* A user stack walked, and with --user-stacks=dwarf its raw copy (seq into
+ * *uraw) when the task has user registers. */
+static __always_inline __s32 walk_user(void *ctx, struct task_struct *task, __u8 *flags,
+				       __u32 *uraw, bool path_ref)
+{
+	__s32 id = walk_ustack(ctx, task, flags);
+
+	*uraw = ustack_raw && user_stacks && !(task->flags & 0x00200000 /* PF_KTHREAD */)
+			? emit_uraw(task, path_ref) : 0;
+	return id;
+}
+
 static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u8 kind,
 					__u64 call_site, __u8 order, __u64 now, __u8 *flags,
-					__s32 *ustack)
+					__s32 *ustack, __u32 *uraw)
 {
 	__u32 zero = 0;
 	__u64 *n;
 
 	*ustack = -1;
+	*uraw = 0;
 	if (!stacks)
 		return -1;
 	if (stack_rate) {
@@ -259,9 +340,10 @@ static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u
 			struct rec_path fresh = { .window_ns = now, .taken = 1 };
 
 			id = walk_stack(ctx);
-			*ustack = walk_ustack(ctx, task, flags);
+			*ustack = walk_user(ctx, task, flags, uraw, true);
 			fresh.stack_ref = id >= 0 ? (__u32)id + 1 : 0;
 			fresh.ustack_ref = *ustack >= 0 ? (__u32)*ustack + 1 : 0;
+			fresh.uraw_ref = *uraw;
 			bpf_map_update_elem(&paths, &key, &fresh, BPF_ANY);
 			return id;
 		}
@@ -275,14 +357,16 @@ static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u
 			if (user_stacks && (task->flags & 0x00200000 /* PF_KTHREAD */))
 				*flags |= REC_EF_KTHREAD;
 			*ustack = (__s32)path->ustack_ref - 1;
+			*uraw = path->uraw_ref;
 			return (__s32)(path->stack_ref - 1);
 		}
 		path->taken++;
 		id = walk_stack(ctx);
-		*ustack = walk_ustack(ctx, task, flags);
+		*ustack = walk_user(ctx, task, flags, uraw, !path->stack_ref);
 		if (!path->stack_ref && id >= 0) {
 			path->stack_ref = (__u32)id + 1; /* the first walk that worked */
 			path->ustack_ref = *ustack >= 0 ? (__u32)*ustack + 1 : 0;
+			path->uraw_ref = *uraw;
 		}
 		return id;
 	}
@@ -294,7 +378,7 @@ static __always_inline __s32 take_stack(void *ctx, struct task_struct *task, __u
 		if (*n % sample_every)
 			return -1;
 	}
-	*ustack = walk_ustack(ctx, task, flags);
+	*ustack = walk_user(ctx, task, flags, uraw, false);
 	return walk_stack(ctx);
 }
 
@@ -335,10 +419,11 @@ static __always_inline void track_alloc(void *ctx, struct task_struct *task, __u
 	struct rec_origin one = { .allocs = 1 }, *origin;
 	__u8 flags = 0;
 	__s32 ustack; /* aggregate mode takes no user stacks (refused by the options) */
+	__u32 uraw;
 
 	/* Under the budget an unwalked allocation counts on its path's stack:
 	 * the origins' counts stay exact per path. */
-	obj.stack_id = take_stack(ctx, task, kind, call_site, order, obj.ts, &flags, &ustack);
+	obj.stack_id = take_stack(ctx, task, kind, call_site, order, obj.ts, &flags, &ustack, &uraw);
 	okey.stack_id = obj.stack_id;
 	if (bpf_map_update_elem(&outstanding, &key, &obj, BPF_ANY))
 		count_lost(LOST_MAP_FULL);
@@ -376,6 +461,10 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
 	struct rec_alloc_event *e;
+	__s32 stack_id, ustack_id;
+	__u32 uraw;
+	__u8 eflags = 0;
+	__u64 ts;
 
 	if (!started || !tag_allowed(kind, cache, order) || tgid == self_tgid)
 		return;
@@ -389,6 +478,11 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 		track_alloc(ctx, task, kind, ptr, call_site, cache, bytes, order, tgid);
 		return;
 	}
+	/* The stacks before the event's slot: a raw user stack
+	 * (--user-stacks=dwarf) is reserved in the same ring and must come
+	 * before the event that refers to it. */
+	ts = bpf_ktime_get_ns();
+	stack_id = take_stack(ctx, task, kind, call_site, order, ts, &eflags, &ustack_id, &uraw);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(LOST_RINGBUF);
@@ -401,7 +495,7 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 		if (bpf_map_update_elem(&live_objs, &key, &one, BPF_ANY))
 			count_lost(LOST_MAP_FULL);
 	}
-	e->ev.ts = bpf_ktime_get_ns();
+	e->ev.ts = ts;
 	e->ev.ptr = ptr;
 	e->ev.call_site = call_site;
 	e->ev.cache = cache;
@@ -411,13 +505,13 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	e->ev.type = RT_ALLOC;
 	e->ev.kind = kind;
 	e->ev.order = order;
-	e->ev.flags = 0;
+	e->ev.flags = eflags;
 	e->bytes_req = req;
 	e->bytes_alloc = bytes;
 	e->gfp_flags = gfp;
-	e->stack_id = take_stack(ctx, task, kind, call_site, order, e->ev.ts, &e->ev.flags,
-				 &e->ustack_id);
-	e->pad = 0;
+	e->stack_id = stack_id;
+	e->ustack_id = ustack_id;
+	e->uraw_seq = uraw;
 	/* As the comm helper reads it (no lock: a rename may race either way);
 	 * the kernel keeps the last byte NUL, we make sure of it. */
 	for (int i = 0; i < REC_COMM_LEN - 1; i++)

@@ -375,6 +375,7 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 	ro->aggregate = o->aggregate;
 	ro->stacks = o->stacks;
 	ro->user_stacks = o->stacks && o->user_stacks && !o->aggregate;
+	ro->ustack_raw = ro->user_stacks && o->user_stacks_dwarf;
 	ro->sample_every = o->sample_every ? o->sample_every : 1;
 	ro->stack_rate = o->stacks ? o->stack_rate : 0;
 	ro->filter_pids = o->npids > 0;

@@ -22,6 +22,10 @@ struct record_probe_opts {
 	/* With every kernel stack walked, the user-space stack too (frame
 	 * pointers), into a second stack map of max_stacks entries. Events mode. */
 	bool user_stacks;
+	/* With user_stacks, also the user registers and the top of the stack,
+	 * for the recorder to unwind by .eh_frame (programs without frame
+	 * pointers): --user-stacks=dwarf. */
+	bool user_stacks_dwarf;
 	uint32_t sample_every; /* stacks for 1 alloc in N per CPU; 0 or 1 = all */
 	/* The stack budget: stacks per second per allocating path (call site,
 	 * syscall, kind, order) per CPU after the path's first; the others carry

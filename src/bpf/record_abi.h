@@ -23,6 +23,7 @@ enum rec_kind {
 enum rec_type {
 	RT_ALLOC = 1,
 	RT_FREE = 2,
+	RT_USTACK_RAW = 3, /* --user-stacks=dwarf: struct rec_ustack_raw */
 };
 
 /* Ring buffer record. Frees stop after `ev`; allocs carry the rest. */
@@ -67,7 +68,7 @@ struct rec_path {
 	 * the path, and stack id 0 is a valid id). */
 	__u32 stack_ref;
 	__u32 ustack_ref; /* --user-stacks: the user stack of that walk + 1; 0 = none */
-	__u32 pad;
+	__u32 uraw_ref;	  /* --user-stacks=dwarf: that walk's raw stack (its seq); 0 none */
 };
 
 struct rec_alloc_event {
@@ -77,7 +78,29 @@ struct rec_alloc_event {
 	__s32 stack_id; /* < 0: none (off, not sampled, or lost: counted) */
 	char comm[REC_COMM_LEN];
 	__s32 ustack_id; /* --user-stacks: < 0 none (REC_EF_KTHREAD, or lost: counted) */
-	__u32 pad;
+	/* --user-stacks=dwarf: the seq of the rec_ustack_raw (this CPU's) that
+	 * goes with this allocation's user stack; 0 none. */
+	__u32 uraw_seq;
+};
+
+/* --user-stacks=dwarf: what unwinding a user stack without frame pointers
+ * needs, taken with a walked stack and submitted before its event on the
+ * same CPU (so it arrives first): the task's saved user registers in DWARF
+ * order (x86_64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip) and the top
+ * of its user stack from sp. */
+#define REC_UREGS 17
+#define REC_USTACK_CHUNK 512
+#define REC_USTACK_BYTES (16 * REC_USTACK_CHUNK)
+/* rec_ustack_raw.ev.flags: the raw stack becomes its path's (the budget's
+ * REC_EF_PATH_STACK events refer to it later); otherwise only the event
+ * right after it on its CPU does. */
+#define REC_UF_PATH 1
+struct rec_ustack_raw {
+	struct rec_event ev; /* type RT_USTACK_RAW; ptr, call_site, cache 0 */
+	__u32 seq;	     /* per CPU, from 1 */
+	__u32 len;	     /* bytes of data read from sp */
+	__u64 regs[REC_UREGS];
+	__u8 data[REC_USTACK_BYTES];
 };
 
 /* Aggregate mode: one outstanding allocation, keyed by key space and

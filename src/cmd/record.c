@@ -43,9 +43,12 @@ static void record_help(FILE *out)
 		"                        'all': a stack walk for every allocation\n"
 		"      --stack-rate N    stacks per second per path per CPU (default 4)\n"
 		"      --no-stacks       no stacks: the cheapest recording\n"
-		"      --user-stacks     with each kernel stack, the user-space call chain\n"
-		"                        of the allocating process (frame pointers; the\n"
-		"                        process's mappings are stored for report)\n"
+		"      --user-stacks[=fp|dwarf]  with each kernel stack, the user-space\n"
+		"                        call chain of the allocating process (the process's\n"
+		"                        mappings are stored for report); fp (default): by\n"
+		"                        frame pointers; dwarf: for programs built without\n"
+		"                        them, the stack's top (8 KiB) copied and unwound by\n"
+		"                        .eh_frame as it arrives (the stack budget's walks only)\n"
 		"      --sample N        stacks for every Nth allocation per CPU only\n"
 		"                        (instead of the budget)\n"
 		"      --events          every event into the file (default)\n"
@@ -101,7 +104,7 @@ static const struct option record_options[] = {
 	{ "stacks", optional_argument, NULL, OPT_STACKS },
 	{ "stack-rate", required_argument, NULL, OPT_STACK_RATE },
 	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
-	{ "user-stacks", no_argument, NULL, OPT_USER_STACKS },
+	{ "user-stacks", optional_argument, NULL, OPT_USER_STACKS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
 	{ "events", no_argument, NULL, OPT_EVENTS },
 	{ "aggregate", no_argument, NULL, OPT_AGGREGATE },
@@ -253,6 +256,13 @@ static int record_run(int argc, char **argv)
 			break;
 		case OPT_USER_STACKS:
 			o.probe.user_stacks = true;
+			if (optarg && !strcmp(optarg, "dwarf"))
+				o.probe.user_stacks_dwarf = true;
+			else if (optarg && strcmp(optarg, "fp")) {
+				ret = ps_usage("record", "--user-stacks: '%s' is not fp or dwarf",
+					       optarg);
+				goto out;
+			}
 			break;
 		case OPT_SAMPLE: {
 			uint64_t n;

@@ -309,8 +309,11 @@ static int record(struct run *r, const struct symtab *ks, char *why, size_t whyl
 	ro.probe.tags = &tags;
 	ro.probe.kinds = RK_MASK(RK_SLAB);
 	/* The allocating process's own call chain beside the kernel path, on
-	 * the same stack budget: which function of the program leaks. */
+	 * the same stack budget: which function of the program leaks; unwound
+	 * by .eh_frame too, for programs built without frame pointers (most
+	 * of a distribution's). */
 	ro.probe.user_stacks = !r->opts->no_user_stacks;
+	ro.probe.user_stacks_dwarf = ro.probe.user_stacks;
 	ro.duration_ns = r->end_ns > monotonic_ns() ? r->end_ns - monotonic_ns() : 1;
 	err = recorder_opts_validate(&ro, why, whylen);
 	if (err)

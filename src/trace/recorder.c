@@ -209,8 +209,14 @@ static void live_free(struct recorder *rc, uint8_t kind, uint64_t ptr, struct ta
 static int write_event(struct recorder *rc, const void *rec, size_t size)
 {
 	const struct rec_event *ev = rec;
-	uint32_t tag = recorder_event_tag(rc, ev);
-	struct tag_stat *ts = recorder_tag_stat(rc, tag);
+	uint32_t tag;
+	struct tag_stat *ts;
+
+	/* No object: a raw user stack for the event after it. */
+	if (ev->type == RT_USTACK_RAW)
+		return recorder_uraw(rc, rec, size);
+	tag = recorder_event_tag(rc, ev);
+	ts = recorder_tag_stat(rc, tag);
 
 	if (tag == UINT32_MAX)
 		return -ENOMEM;

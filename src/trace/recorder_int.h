@@ -17,6 +17,8 @@ struct trace_writer;
 struct trace_alloc;
 struct recorder_build_ids;
 
+#define RECORDER_URAW_CPUS 1024
+
 struct tag_stat {
 	uint64_t allocs, frees;
 	uint64_t frees_before; /* events: frees of objects allocated before the start */
@@ -42,6 +44,14 @@ struct recorder {
 	/* --user-stacks (recorder_ustacks.c): user stacks written, processes
 	 * whose mappings are stored, and the build-ids read per file path. */
 	struct u64map *ustacks_known, *procs_known;
+	/* --user-stacks=dwarf: the unwinder; (cpu << 32 | seq) of each raw
+	 * stack that became its path's → its trace ustack id (bounded by the
+	 * paths), the last other one per CPU (only the event right after it
+	 * refers to it), and unwound stacks by content. */
+	struct unwinder *unwinder;
+	struct u64map *uraw_ids, *dwarf_ids;
+	struct { uint32_t seq, id, depth; } uraw_last[RECORDER_URAW_CPUS]; /* by cpu % N */
+	uint32_t ndwarf;
 	struct recorder_build_ids *build_ids;
 	uint32_t page_tags[32], percpu_tag, vmalloc_tag, large_tag, empty_tag;
 	uint64_t last_name_refresh;
@@ -83,6 +93,8 @@ int recorder_stack_estimated(struct recorder *rc, uint32_t stack_id);
 int recorder_event_ustack(struct recorder *rc, const struct rec_alloc_event *ae,
 			  struct trace_alloc *a);
 void recorder_ustacks_release(struct recorder *rc);
+/* --user-stacks=dwarf: a raw user stack from the ring, unwound now. */
+int recorder_uraw(struct recorder *rc, const struct rec_ustack_raw *r, size_t size);
 
 /* recorder_syms.c: remember the symbol addr lands in (once); store the
  * KASLR anchors; write what was remembered since the last call. */

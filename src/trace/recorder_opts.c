@@ -75,6 +75,12 @@ int recorder_opts_validate(const struct recorder_opts *o, char *why, size_t whyl
 	else if (p->user_stacks && !p->stacks)
 		bad = "--user-stacks walks user stacks with the kernel ones: it does not combine "
 		      "with --no-stacks";
+	else if (p->user_stacks_dwarf && o->flight_bytes)
+		bad = "--user-stacks=dwarf unwinds stacks as they arrive: it does not combine with "
+		      "--ring";
+	else if (p->user_stacks_dwarf && !p->stack_rate)
+		bad = "--user-stacks=dwarf copies 8 KiB of stack with each walk: it takes the "
+		      "stack budget only (not --stacks all or --sample)";
 	else if (p->user_stacks && p->aggregate)
 		bad = "--user-stacks records events: it does not combine with --aggregate";
 	else if (p->max_stacks && !p->stacks)

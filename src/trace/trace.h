@@ -43,6 +43,7 @@ enum trace_ustack_state {
 /* A user stack's flags (trace_reader__ustack). */
 #define TRACE_USTACK_FP 1u	  /* walked by frame pointers (the only way in phase 1) */
 #define TRACE_USTACK_TRUNCATED 2u /* the walk stopped at the depth limit */
+#define TRACE_USTACK_DWARF 4u	  /* unwound by .eh_frame from a copy of the stack */
 
 /* One executable mapping of a process, as /proc/PID/maps showed it when the
  * recorder first met the process: what report needs to name its user frames
