@@ -6,6 +6,9 @@
 # Arms (alternating order each repetition; medians reported):
 #   untraced
 #   rec-nostacks   poolscope record --events --no-stacks
+#   rec-nostacks-unbatched, rec-default-unbatched: the same with
+#                  POOLSCOPE_RECORD_UNBATCHED=1 (a ring slot per event, as before
+#                  the per-CPU staging of issue 12): the batched path's A/B
 #   rec-default    poolscope record --events            (the default: stacks on a budget,
 #                  a walk the first time a path is seen, then 4/s per path per CPU)
 #   rec-stacks     poolscope record --events --stacks all (kernel stack on every alloc)
@@ -20,6 +23,10 @@
 #   perf-g         perf record -a -g -e 'kmem:*'
 #   bpftrace-leak  bpftrace outstanding map (ptr -> kstack, deleted on free): memleak's
 #                  design; bcc's libbpf-tools memleak is not packaged in Debian 12
+#   empty-tp       bench/bpf/empty_tp.bpf.c: programs that do nothing on the four slab
+#                  tracepoints (the cost of being attached at all): --no-stacks' floor
+#   clock-tp       bench/bpf/clock_tp.bpf.c: the same, each reading the clock (the
+#                  timestamp every event carries)
 #   stack-floor    bench/bpf/stack_floor.bpf.c: only the stack id record takes on each
 #                  allocation, nothing else — the ceiling of every exact-stack recorder
 # ARMS="untraced rec_nostacks" runs only those (untraced is the baseline: keep it).
@@ -63,6 +70,10 @@ gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Isrc -I"$BUILD/gen" -o "$tmp/att
 	$(pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu \
 	-c bench/bpf/stack_floor.bpf.c -o "$tmp/stack_floor.bpf.o"
+for f in empty_tp clock_tp; do
+	clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu \
+		-c "bench/bpf/$f.bpf.c" -o "$tmp/$f.bpf.o"
+done
 if ! mountpoint -q /sys/kernel/tracing; then
 	mount -t tracefs nodev /sys/kernel/tracing
 	mounted_tracefs=1
@@ -113,6 +124,10 @@ run_ours() {
 
 arm_untraced() { loop "$ITERS"; }
 arm_rec_nostacks() { run_ours rec_nostacks "$ITERS" --events --no-stacks; }
+arm_rec_nostacks_unbatched() {
+	POOLSCOPE_RECORD_UNBATCHED=1 run_ours rec_nostacks_unbatched "$ITERS" --events --no-stacks
+}
+arm_rec_default_unbatched() { POOLSCOPE_RECORD_UNBATCHED=1 run_ours rec_default_unbatched "$ITERS" --events; }
 arm_rec_default() { run_ours rec_default "$ITERS" --events; }
 arm_rec_stacks() { run_ours rec_stacks "$SLOW" --events --stacks all; }
 arm_rec_ustacks() { run_ours rec_ustacks "$ITERS" --events --user-stacks; }
@@ -193,18 +208,22 @@ arm_bpftrace_leak() {
 }
 
 
-arm_stack_floor() {
+# A floor object attached by counters_attach while the loop runs: OBJ ITERS.
+run_floor() {
 	rm -f "$tmp/fifo" "$tmp/attach.out"
 	mkfifo "$tmp/fifo"
-	taskset -c "$OTHER" "$tmp/attach" "$tmp/stack_floor.bpf.o" <"$tmp/fifo" >"$tmp/attach.out" 2>&1 &
+	taskset -c "$OTHER" "$tmp/attach" "$1" <"$tmp/fifo" >"$tmp/attach.out" 2>&1 &
 	tracer_pid=$!
 	exec 3>"$tmp/fifo"
 	wait_for "$tmp/attach.out" ready
-	loop "$SLOW"
+	loop "$2"
 	exec 3>&-
 	wait "$tracer_pid"
 	tracer_pid=
 }
+arm_stack_floor() { run_floor "$tmp/stack_floor.bpf.o" "$SLOW"; }
+arm_empty_tp() { run_floor "$tmp/empty_tp.bpf.o" "$ITERS"; }
+arm_clock_tp() { run_floor "$tmp/clock_tp.bpf.o" "$ITERS"; }
 
 ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_ustacks rec_udwarf rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
 make --no-print-directory BUILD="$BUILD" "$BUILD/leakers/record_evleak" >/dev/null

@@ -49,6 +49,9 @@ const volatile __u32 large_n = 0;
  * when it frees an object the filter recorded (live_objs), not every free of
  * the machine's objects of those tags. */
 const volatile bool live_set = false;
+/* Events mode: records go through the per-CPU staging buffers (struct
+ * rec_stage) and reach the ring a batch at a time. */
+const volatile bool batched = false;
 
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 
@@ -110,6 +113,14 @@ struct {
 	__type(value, __u64);
 } sample_count SEC(".maps");
 
+/* The batched path's staging buffer, one per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rec_stage);
+} stage SEC(".maps");
+
 /* --user-stacks=dwarf: the last rec_ustack_raw seq per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -160,6 +171,14 @@ static __always_inline void count_lost(__u32 slot)
 
 	if (v)
 		*v += 1;
+}
+
+static __always_inline void count_lost_n(__u32 slot, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&lost, &slot);
+
+	if (v)
+		*v += n;
 }
 
 static __always_inline bool tag_allowed(__u8 kind, __u64 cache, __u8 order)
@@ -400,6 +419,65 @@ static __always_inline void submit(void *rec)
 	bpf_ringbuf_submit(rec, flags);
 }
 
+/* Hand this CPU's staged records to the ring in one copy. A full ring loses
+ * the batch: every record in it is counted. The caller holds st->busy. */
+static __always_inline void stage_flush(struct rec_stage *st)
+{
+	__u32 used = st->used, n = st->count;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (!used)
+		return;
+	if (used > REC_STAGE_BYTES)
+		used = REC_STAGE_BYTES;
+	/* A batch is 8 KiB at most: checking the fill level once per batch is
+	 * cheap, unlike once per event (see submit). */
+	if (wakeup_bytes && bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, st->buf, used, flags))
+		count_lost_n(LOST_RINGBUF, n);
+	st->used = 0;
+	st->count = 0;
+}
+
+/* A slot of size bytes in this CPU's staging buffer (flushed first when it
+ * has no room), with st->busy taken; NULL when unbatched, or when this
+ * program interrupted another one appending on this CPU: the caller then
+ * reserves a ring slot of its own. Reading busy and setting it need no
+ * atomics: an interrupting program runs to its end before this one goes on. */
+static __always_inline void *stage_slot(struct rec_stage **out, __u32 size, __u64 ts)
+{
+	__u32 zero = 0, used;
+	struct rec_stage *st;
+
+	if (!batched)
+		return NULL;
+	st = bpf_map_lookup_elem(&stage, &zero);
+	if (!st || *(volatile __u32 *)&st->busy)
+		return NULL;
+	*(volatile __u32 *)&st->busy = 1;
+	barrier();
+	used = *(volatile __u32 *)&st->used;
+	if (used > REC_STAGE_BYTES - size) {
+		stage_flush(st);
+		used = 0;
+	}
+	/* ts was taken before this slot: one staged by an interrupt in
+	 * between may carry a later one. */
+	if (!used || ts < st->first_ts)
+		st->first_ts = ts;
+	*out = st;
+	return st->buf + used;
+}
+
+static __always_inline void stage_commit(struct rec_stage *st, __u32 size)
+{
+	st->used += size;
+	st->count++;
+	barrier();
+	*(volatile __u32 *)&st->busy = 0;
+}
+
 /* kfree() frees any slab object, kmem_cache_alloc'd ones too: slab and
  * kmalloc pointers are one key space. Pages (pfns), percpu and vmalloc
  * addresses each have their own. */
@@ -460,6 +538,7 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	 * than the pid_tgid and comm helpers on every event. */
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 tgid = task->tgid;
+	struct rec_stage *st = NULL;
 	struct rec_alloc_event *e;
 	__s32 stack_id, ustack_id;
 	__u32 uraw;
@@ -483,7 +562,9 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	 * before the event that refers to it. */
 	ts = bpf_ktime_get_ns();
 	stack_id = take_stack(ctx, task, kind, call_site, order, ts, &eflags, &ustack_id, &uraw);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	e = stage_slot(&st, sizeof(*e), ts);
+	if (!e)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(LOST_RINGBUF);
 		return;
@@ -512,12 +593,15 @@ static __always_inline void on_alloc(void *ctx, __u8 kind, __u64 ptr, __u64 call
 	e->stack_id = stack_id;
 	e->ustack_id = ustack_id;
 	e->uraw_seq = uraw;
-	/* As the comm helper reads it (no lock: a rename may race either way);
-	 * the kernel keeps the last byte NUL, we make sure of it. */
-	for (int i = 0; i < REC_COMM_LEN - 1; i++)
-		e->comm[i] = task->comm[i];
-	e->comm[REC_COMM_LEN - 1] = 0;
-	submit(e);
+	/* As the comm helper reads it (no lock: a rename may race either way),
+	 * eight bytes at a time; the kernel keeps the last byte NUL, we make
+	 * sure of it (x86-64 and arm64 are little-endian: the top byte). */
+	((__u64 *)e->comm)[0] = *(const __u64 *)&task->comm[0];
+	((__u64 *)e->comm)[1] = *(const __u64 *)&task->comm[8] & 0x00ffffffffffffffULL;
+	if (st)
+		stage_commit(st, sizeof(*e));
+	else
+		submit(e);
 }
 
 /* Whether the task passes the --pid and --comm filters (true without them). */
@@ -537,7 +621,9 @@ static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64
 				    __u8 order)
 {
 	struct task_struct *task;
+	struct rec_stage *st = NULL;
 	struct rec_event *e;
+	__u64 ts;
 
 	if (!started || !tag_allowed(kind, cache, order))
 		return;
@@ -558,12 +644,15 @@ static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64
 			return;
 		}
 	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	ts = bpf_ktime_get_ns();
+	e = stage_slot(&st, sizeof(*e), ts);
+	if (!e)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count_lost(LOST_RINGBUF);
 		return;
 	}
-	e->ts = bpf_ktime_get_ns();
+	e->ts = ts;
 	e->ptr = ptr;
 	e->call_site = call_site;
 	e->cache = cache;
@@ -574,7 +663,10 @@ static __always_inline void on_free(__u8 kind, __u64 ptr, __u64 call_site, __u64
 	e->kind = kind;
 	e->order = order;
 	e->flags = 0;
-	submit(e);
+	if (st)
+		stage_commit(st, sizeof(*e));
+	else
+		submit(e);
 }
 
 SEC("tp_btf/kmem_cache_alloc")
@@ -733,6 +825,28 @@ SEC("tp_btf/free_vmap_area_noflush")
 int BPF_PROG(rec_vmap_free, unsigned long va_start)
 {
 	on_free(RK_VMALLOC, va_start, 0, 0, 0);
+	return 0;
+}
+
+/* Run by user space on one CPU at a time (BPF_F_TEST_RUN_ON_CPU, from an
+ * IPI): hands that CPU's staged records to the ring, so that a CPU that went
+ * quiet does not hold them back, and at the stop. 1: a program on this CPU
+ * was appending (this IPI interrupted it); try again. */
+SEC("raw_tp")
+int rec_stage_flush(void *ctx)
+{
+	__u32 zero = 0;
+	struct rec_stage *st = bpf_map_lookup_elem(&stage, &zero);
+
+	if (!st)
+		return 0;
+	if (*(volatile __u32 *)&st->busy)
+		return 1;
+	*(volatile __u32 *)&st->busy = 1;
+	barrier();
+	stage_flush(st);
+	barrier();
+	*(volatile __u32 *)&st->busy = 0;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -19,6 +20,8 @@
 #include "bpf/kmalloc_sites.h"
 #include "bpf/libbpf_log.h"
 #include "bpf/record.h"
+#include "bpf/record_order.h"
+#include "bpf/record_stage.h"
 #include "record.skel.h"
 #include "util/notes.h"
 #include "util/globlist.h"
@@ -30,6 +33,12 @@ struct record_probe {
 	record_event_fn fn;
 	void *fn_ctx;
 	int ncpus;
+	/* Events mode's batched path (record_abi.h's rec_stage): ring records
+	 * are batches, merged by ts before fn sees them. */
+	bool batched;
+	struct record_stage stage;
+	struct record_order *order;
+	int cb_err;
 	char note[512];
 };
 
@@ -154,7 +163,26 @@ static int ring_cb(void *ctx, void *rec, size_t size)
 {
 	struct record_probe *rp = ctx;
 
-	return rp->fn(rp->fn_ctx, rec, size);
+	if (!rp->batched)
+		return rp->fn(rp->fn_ctx, rec, size);
+	/* A batch of one CPU's records (or one record an interrupt's program
+	 * put in the ring itself), each sized by its type. */
+	for (size_t off = 0; off + sizeof(struct rec_event) <= size;) {
+		const struct rec_event *ev = (const void *)((const char *)rec + off);
+		size_t n = ev->type == RT_ALLOC ? sizeof(struct rec_alloc_event)
+			   : ev->type == RT_FREE ? sizeof(*ev) : size - off;
+		int err;
+
+		if (n > size - off)
+			break;
+		err = record_order__add(rp->order, ev, n);
+		if (err) {
+			rp->cb_err = err;
+			return err;
+		}
+		off += n;
+	}
+	return 0;
 }
 
 int record_probe__cache_names(struct record_probe *rp, struct rec_cache_name **names, size_t *n)
@@ -415,6 +443,14 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 	bpf_map__set_max_entries(rp->skel->maps.paths,
 				 ro->stack_rate ? (o->max_paths ? o->max_paths : REC_DEFAULT_PATHS) : 1);
 	ro->live_set = record_probe_opts_live_set(o);
+	/* Raw user stacks (8 KiB each) keep the ring, and their order per CPU
+	 * with the events that refer to them. POOLSCOPE_RECORD_UNBATCHED=1: a
+	 * ring slot per event, as before the batched path (the benchmark's A/B). */
+	rp->batched = !o->aggregate && !ro->ustack_raw && !getenv("POOLSCOPE_RECORD_UNBATCHED");
+	ro->batched = rp->batched;
+	if (!rp->batched)
+		bpf_program__set_autoload(rp->skel->progs.rec_stage_flush, false);
+	bpf_program__set_autoattach(rp->skel->progs.rec_stage_flush, false);
 	bpf_map__set_max_entries(rp->skel->maps.live_objs,
 				 ro->live_set ? (o->max_outstanding ? o->max_outstanding
 								    : REC_DEFAULT_OUTSTANDING)
@@ -478,6 +514,16 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 			goto out;
 		}
 	}
+	if (rp->batched &&
+	    ((err = record_stage__init(&rp->stage, bpf_map__fd(rp->skel->maps.stage),
+				       bpf_program__fd(rp->skel->progs.rec_stage_flush), rp->ncpus)) ||
+	     !(rp->order = record_order__new()))) {
+		err = err ? err : -ENOMEM;
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	/* The tests' POOLSCOPE_RECORD_STAGE_HOLD=1: see record_stage.hold. */
+	rp->stage.hold = rp->batched && getenv("POOLSCOPE_RECORD_STAGE_HOLD");
 	uint64_t base = 0;
 
 	if (kinds & RK_MASK(RK_PAGE))
@@ -502,8 +548,35 @@ void record_probe__go(struct record_probe *rp)
 	rp->skel->bss->started = 1;
 }
 
+static uint64_t bpf_clock_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t); /* bpf_ktime_get_ns's clock */
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The batched path: flush the CPUs that went quiet, take the ring's
+ * batches, hand on in ts order what can no longer be preceded. Returns how
+ * many records were handed on, or -errno. */
+static int merge(struct record_probe *rp, bool all, bool *pending)
+{
+	uint64_t wm;
+	int n, err = record_stage__sweep(&rp->stage, bpf_clock_ns(), all, &wm, pending);
+
+	if (err)
+		return err;
+	n = ring_buffer__consume(rp->ring);
+	if (rp->cb_err)
+		return rp->cb_err;
+	if (n < 0)
+		return n;
+	return record_order__emit(rp->order, wm, rp->fn, rp->fn_ctx);
+}
+
 int record_probe__poll(struct record_probe *rp, int timeout_ms)
 {
+	bool pending;
 	int n;
 
 	if (!rp->ring)
@@ -513,11 +586,43 @@ int record_probe__poll(struct record_probe *rp, int timeout_ms)
 		n = 0;
 	if (n < 0)
 		return n;
+	if (rp->batched)
+		return rp->cb_err ? rp->cb_err : merge(rp, false, &pending);
 	/* Events are submitted without a wakeup until a batch has queued up:
 	 * take whatever is there, woken or not. */
 	int more = ring_buffer__consume(rp->ring);
 
 	return more < 0 ? more : n + more;
+}
+
+int record_probe__finish(struct record_probe *rp)
+{
+	int n, total = 0;
+
+	rp->skel->bss->started = 0;
+	if (!rp->ring)
+		return 0;
+	if (!rp->batched) {
+		for (int i = 0; i < 64 && (n = record_probe__poll(rp, 0)) > 0; i++)
+			total += n;
+		return n < 0 ? n : total;
+	}
+	/* Programs that passed the started check before it was cleared may
+	 * still stage a record: sweep until every CPU's buffer stays empty
+	 * (a few microseconds; bounded in case one keeps interrupting). */
+	for (int i = 0; i < 1000; i++) {
+		bool pending;
+
+		n = merge(rp, true, &pending);
+		if (n < 0)
+			return n;
+		total += n;
+		if (!pending && i > 0)
+			break;
+		usleep(1000);
+	}
+	n = record_order__emit(rp->order, UINT64_MAX, rp->fn, rp->fn_ctx);
+	return n < 0 ? n : total + n;
 }
 
 static int stack_frames(int map_fd, uint32_t stack_id, uint64_t *ips, int max)
@@ -681,6 +786,8 @@ void record_probe__stop(struct record_probe *rp)
 	if (!rp)
 		return;
 	ring_buffer__free(rp->ring);
+	record_order__free(rp->order);
+	record_stage__release(&rp->stage);
 	record_bpf__destroy(rp->skel);
 	free(rp);
 }

@@ -81,8 +81,13 @@ int record_probe__start(const struct record_probe_opts *opts, const struct symta
  * its own set-up is done, so that the set-up's frees (the loader's BTF
  * buffers alone: ~10,000 page and slab frees by the recorder) stay out. */
 void record_probe__go(struct record_probe *rp);
-/* Consume queued events (events mode). Returns how many, or -errno. */
+/* Consume queued events (events mode), in time order across CPUs. Returns
+ * how many, or -errno. */
 int record_probe__poll(struct record_probe *rp, int timeout_ms);
+/* Stop recording and hand on everything still queued or staged on any CPU:
+ * after it no event the programs took is held back. Returns how many, or
+ * -errno. The programs stay attached until record_probe__stop. */
+int record_probe__finish(struct record_probe *rp);
 /* Run the kmem_cache iterator: every cache's pointer and name. *names is
  * malloc'd (caller frees). With a tag filter, also allows newly matching caches. */
 int record_probe__cache_names(struct record_probe *rp, struct rec_cache_name **names, size_t *n);

@@ -83,6 +83,24 @@ struct rec_alloc_event {
 	__u32 uraw_seq;
 };
 
+/* Events mode's batched path: each CPU appends its records (rec_event or
+ * rec_alloc_event, told apart by type) to its own staging buffer and hands
+ * the buffer to the ring buffer in one copy when it is full, or when user
+ * space asks (rec_stage_flush run on that CPU): one ring reservation per
+ * batch instead of per event, and the event's stores stay in this CPU's
+ * cache. A program that interrupts another one appending on the same CPU
+ * (busy) reserves its own ring slot instead. Records then reach user space
+ * out of order across CPUs: it merges them by ts (bpf/record_order.h). */
+#define REC_STAGE_BYTES 8192 /* a power of two */
+struct rec_stage {
+	__u32 used;	/* bytes of records in buf */
+	__u32 busy;	/* a program on this CPU is appending or flushing */
+	__u32 count;	/* records in buf (counted as lost if the ring is full) */
+	__u32 pad;
+	__u64 first_ts; /* the smallest ts in buf: user space's merge waits for it */
+	__u8 buf[REC_STAGE_BYTES];
+};
+
 /* --user-stacks=dwarf: what unwinding a user stack without frame pointers
  * needs, taken with a walked stack and submitted before its event on the
  * same CPU (so it arrives first): the task's saved user registers in DWARF

@@ -686,8 +686,15 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 	 * (unreadable without root: that proof is then not made). */
 	slabs_ok[0] = slabinfo_read(&slabs[0], &scratch) == 0;
 	/* Drain what the ring buffer still holds. */
-	for (int i = 0; i < 64 && record_probe__poll(rc.rp, 0) > 0 && !rc.err; i++)
-		;
+	if (!o->probe.aggregate) {
+		int n = record_probe__finish(rc.rp);
+
+		if (n < 0 && !rc.err) {
+			err = n;
+			snprintf(why, whylen, "reading the BPF ring buffer failed: %s", strerror(-n));
+			goto out;
+		}
+	}
 	err = rc.err;
 	if (!err && rc.flight)
 		err = dump_flight(&rc);
