@@ -23,6 +23,9 @@
 #   perf-g         perf record -a -g -e 'kmem:*'
 #   bpftrace-leak  bpftrace outstanding map (ptr -> kstack, deleted on free): memleak's
 #                  design; bcc's libbpf-tools memleak is not packaged in Debian 12
+#   outstanding-floor  bench/bpf/outstanding_floor.bpf.c: stack-floor's walk plus a
+#                  pointer -> stack id hash insert per alloc and delete per free: the
+#                  floor of any exact outstanding tracker with a stack per allocation
 #   empty-tp       bench/bpf/empty_tp.bpf.c: programs that do nothing on the four slab
 #                  tracepoints (the cost of being attached at all): --no-stacks' floor
 #   clock-tp       bench/bpf/clock_tp.bpf.c: the same, each reading the clock (the
@@ -70,7 +73,7 @@ gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Isrc -I"$BUILD/gen" -o "$tmp/att
 	$(pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu \
 	-c bench/bpf/stack_floor.bpf.c -o "$tmp/stack_floor.bpf.o"
-for f in empty_tp clock_tp; do
+for f in empty_tp clock_tp outstanding_floor; do
 	clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu \
 		-c "bench/bpf/$f.bpf.c" -o "$tmp/$f.bpf.o"
 done
@@ -224,6 +227,7 @@ run_floor() {
 arm_stack_floor() { run_floor "$tmp/stack_floor.bpf.o" "$SLOW"; }
 arm_empty_tp() { run_floor "$tmp/empty_tp.bpf.o" "$ITERS"; }
 arm_clock_tp() { run_floor "$tmp/clock_tp.bpf.o" "$ITERS"; }
+arm_outstanding_floor() { run_floor "$tmp/outstanding_floor.bpf.o" "$SLOW"; }
 
 ARMS=${ARMS:-"untraced rec_nostacks rec_default rec_ustacks rec_udwarf rec_stacks rec_aggregate rec_agg_all rec_agg_s10 perf_kmem perf_g bpftrace_leak stack_floor"}
 make --no-print-directory BUILD="$BUILD" "$BUILD/leakers/record_evleak" >/dev/null

@@ -595,6 +595,15 @@ int record_probe__poll(struct record_probe *rp, int timeout_ms)
 	return more < 0 ? more : n + more;
 }
 
+int record_probe__flush(struct record_probe *rp)
+{
+	bool pending;
+
+	if (!rp->ring || !rp->batched)
+		return record_probe__poll(rp, 0);
+	return merge(rp, true, &pending);
+}
+
 int record_probe__finish(struct record_probe *rp)
 {
 	int n, total = 0;

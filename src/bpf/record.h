@@ -84,6 +84,10 @@ void record_probe__go(struct record_probe *rp);
 /* Consume queued events (events mode), in time order across CPUs. Returns
  * how many, or -errno. */
 int record_probe__poll(struct record_probe *rp, int timeout_ms);
+/* Hand on now what every CPU has staged, up to a few milliseconds ago
+ * (the merge's slack): before a flight-recorder dump. Returns how many, or
+ * -errno. */
+int record_probe__flush(struct record_probe *rp);
 /* Stop recording and hand on everything still queued or staged on any CPU:
  * after it no event the programs took is held back. Returns how many, or
  * -errno. The programs stay attached until record_probe__stop. */

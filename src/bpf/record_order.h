@@ -7,6 +7,7 @@
 #ifndef POOLSCOPE_BPF_RECORD_ORDER_H
 #define POOLSCOPE_BPF_RECORD_ORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +15,11 @@ struct record_order;
 
 struct record_order *record_order__new(void);
 void record_order__free(struct record_order *ro);
-/* Holds a copy of one record (it starts with a struct rec_event). -ENOMEM. */
+/* The largest record held: an allocation event (raw user stacks are not
+ * batched). */
+#define RECORD_ORDER_MAX 96
+/* Holds a copy of one record (it starts with a struct rec_event; ev.cpu says
+ * whose order it is in). -ENOMEM, or -EINVAL past RECORD_ORDER_MAX. */
 int record_order__add(struct record_order *ro, const void *rec, size_t size);
 /* Hands on every held record with ts < watermark, in order, to fn, and
  * returns how many (a record fn returned non-zero for counts: fn keeps its

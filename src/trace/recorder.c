@@ -651,7 +651,15 @@ int recorder_run(const struct recorder_opts *o, const struct recorder_hooks *hoo
 			}
 		}
 		if (rc.flight && hooks && hooks->dump_requested && hooks->dump_requested(hooks->ctx)) {
-			err = dump_flight(&rc);
+			int n = record_probe__flush(rc.rp);
+
+			if (n < 0) {
+				err = n;
+				snprintf(why, whylen, "reading the BPF ring buffer failed: %s",
+					 strerror(-n));
+				goto out;
+			}
+			err = rc.err ? rc.err : dump_flight(&rc);
 			if (!err)
 				err = checkpoint(&rc);
 			if (err)

@@ -4,6 +4,8 @@
  * compaction intact; a callback's stop keeps the rest held. */
 #include "test_util.h"
 
+#include <errno.h>
+
 #include <linux/types.h>
 
 #include "bpf/record_abi.h"
@@ -31,9 +33,11 @@ static int collect(void *ctx, const void *rec, size_t size)
 	return s->n == s->stop_at;
 }
 
+static uint16_t cpu_of_frees = 1; /* frees on CPU 1, allocs on CPU 0 */
+
 static void add_free(struct record_order *o, uint64_t ts, uint64_t ptr)
 {
-	struct rec_event ev = { .ts = ts, .ptr = ptr, .type = RT_FREE };
+	struct rec_event ev = { .ts = ts, .ptr = ptr, .type = RT_FREE, .cpu = cpu_of_frees };
 
 	assert_int_equal(record_order__add(o, &ev, sizeof(ev)), 0);
 }
@@ -100,8 +104,12 @@ static void test_stop_keeps_the_rest(void **state)
 	assert_int_equal(record_order__emit(o, UINT64_MAX, collect, &s), 3);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(s.ts[i], (uint64_t)i + 1);
-	/* A record shorter than an event is not one: ignored. */
+	/* A record shorter than an event is not one: ignored; one longer than
+	 * an allocation event is refused. */
+	uint8_t big[RECORD_ORDER_MAX + 8] = { 0 };
+
 	assert_int_equal(record_order__add(o, "x", 1), 0);
+	assert_int_equal(record_order__add(o, big, sizeof(big)), -EINVAL);
 	assert_int_equal(record_order__held(o), 0);
 	record_order__free(o);
 	record_order__free(NULL);
@@ -127,17 +135,21 @@ static void test_many(void **state)
 	uint64_t last[2] = { 0, 0 };
 	uint64_t x = 88172645463325252ull;
 
-	/* ts 1..20000 in a scrambled order (a multiplier coprime with 20000),
-	 * emitted in four steps of the watermark. */
-	for (uint64_t i = 0; i < 20000; i++) {
-		uint64_t ts = (i * 7919) % 20000 + 1;
-
+	/* ts 1..20000 over 8 CPUs, each CPU's own in order but for one in 16
+	 * pairs that comes swapped (a record staged after an interrupting
+	 * program's), emitted in four steps of the watermark. */
+	for (uint64_t ts = 1; ts <= 20000; ts++) {
 		x ^= x << 13;
 		x ^= x >> 7;
-		if (x & 1)
-			add_alloc(o, ts, ts);
-		else
+		x ^= x << 17;
+		cpu_of_frees = (uint16_t)((x >> 4) & 7);
+		if ((x & 15) == 0 && ts < 20000) {
+			add_free(o, ts + 1, ts + 1);
 			add_free(o, ts, ts);
+			ts++;
+		} else {
+			add_free(o, ts, ts);
+		}
 	}
 	for (uint64_t wm = 5001; wm <= 20001; wm += 5000)
 		record_order__emit(o, wm, check_sorted, last);
