@@ -95,7 +95,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libpoolscope.a tests/test_util.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libpoolscope.a $(LIBS) -lcmocka $(LDFLAGS)
 
-$(BUILD)/leakers/%: tests/leakers/%.c
+$(BUILD)/leakers/%: tests/leakers/%.c $(wildcard tests/leakers/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -g -Wall -Wextra $(WERROR) -D_GNU_SOURCE -o $@ $< -lpthread

@@ -11,12 +11,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 64 * sizeof(__u64)); /* REC_MAX_DEPTH, as record */
-} floor_stacks SEC(".maps");
+#include "floor_stacks.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -31,7 +26,7 @@ struct {
 static __always_inline int on_alloc(__u64 *ctx)
 {
 	__u64 ptr = ctx[1];
-	__s64 id = bpf_get_stackid(ctx, &floor_stacks, 3 & BPF_F_SKIP_FIELD_MASK);
+	__s64 id = bpf_get_stackid(ctx, &floor_stacks, FLOOR_STACK_FLAGS);
 
 	if (ptr)
 		bpf_map_update_elem(&live, &ptr, &id, BPF_ANY);

@@ -10,23 +10,18 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 64 * sizeof(__u64)); /* REC_MAX_DEPTH, as record */
-} floor_stacks SEC(".maps");
+#include "floor_stacks.h"
 
 SEC("tp_btf/kmem_cache_alloc")
 int floor_cache_alloc(void *ctx)
 {
-	bpf_get_stackid(ctx, &floor_stacks, 3 & BPF_F_SKIP_FIELD_MASK);
+	bpf_get_stackid(ctx, &floor_stacks, FLOOR_STACK_FLAGS);
 	return 0;
 }
 
 SEC("tp_btf/kmalloc")
 int floor_kmalloc(void *ctx)
 {
-	bpf_get_stackid(ctx, &floor_stacks, 3 & BPF_F_SKIP_FIELD_MASK);
+	bpf_get_stackid(ctx, &floor_stacks, FLOOR_STACK_FLAGS);
 	return 0;
 }

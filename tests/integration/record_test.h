@@ -317,4 +317,22 @@ static inline void visit_truth(void *ctx, struct trace_reader *r, const struct t
 	}
 }
 
+/* Read the trace for the leaker pid's truth (t zeroed by the caller). */
+static inline void truth_read(struct truth *t, int pid, struct trace_facts *tf)
+{
+	t->tgid = (uint32_t)pid;
+	t->live = u64map_new(4096);
+	t->allocated = u64map_new(65536);
+	t->filp_tag = UINT32_MAX;
+	read_trace(tf, visit_truth, t);
+	assert_false(tf->truncated);
+}
+
+static inline void truth_release(struct truth *t, struct trace_facts *tf)
+{
+	trace_reader__close(tf->r);
+	u64map_free(t->live);
+	u64map_free(t->allocated);
+}
+
 #endif

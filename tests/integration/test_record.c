@@ -64,12 +64,7 @@ static void test_truth_events(void **state)
 	assert_true(before >= PRE);
 	free(summary);
 
-	t.tgid = (uint32_t)pid;
-	t.live = u64map_new(4096);
-	t.allocated = u64map_new(65536);
-	t.filp_tag = UINT32_MAX;
-	read_trace(&tf, visit_truth, &t);
-	assert_false(tf.truncated);
+	truth_read(&t, pid, &tf);
 	const struct trace_header *h = trace_reader__header(tf.r);
 
 	assert_true(h->stop_ns > h->start_ns);
@@ -106,9 +101,7 @@ static void test_truth_events(void **state)
 	assert_int_equal(t.stray_frees, 0);
 	assert_int_equal(t.pre_frees_filp, 0);
 	assert_true(trace_reader__frees_exact(tf.r, "filp")); /* every filp free is traced */
-	trace_reader__close(tf.r);
-	u64map_free(t.live);
-	u64map_free(t.allocated);
+	truth_release(&t, &tf);
 }
 
 static void test_ring_overflow_counted(void **state)

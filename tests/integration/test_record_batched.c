@@ -58,12 +58,7 @@ static void stop_one_way(int sig)
 	print_message("stop by %s:\n%s", sig ? strsignal(sig) : "--duration", summary);
 	assert_non_null(strstr(summary, "lost: 0 ring buffer full"));
 	free(summary);
-	t.tgid = (uint32_t)pid;
-	t.live = u64map_new(4096);
-	t.allocated = u64map_new(65536);
-	t.filp_tag = UINT32_MAX;
-	read_trace(&tf, visit_truth, &t);
-	assert_false(tf.truncated);
+	truth_read(&t, pid, &tf);
 	assert_true(t.filp_tag != UINT32_MAX);
 	int eventfd_tags = 0;
 
@@ -78,9 +73,7 @@ static void stop_one_way(int sig)
 	}
 	assert_true(eventfd_tags >= 2);
 	assert_int_equal(t.stray_frees, 0);
-	trace_reader__close(tf.r);
-	u64map_free(t.live);
-	u64map_free(t.allocated);
+	truth_release(&t, &tf);
 }
 
 static void test_stop_hands_on_staged(void **state)

@@ -21,21 +21,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-static int wait_line(void)
-{
-	char line[64];
-
-	return fgets(line, sizeof(line), stdin) ? 0 : -1;
-}
-
-static int parse_count(const char *s, long max, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno || end == s || *end || *out < 0 || *out > max ? -1 : 0;
-}
+#include "leaker_io.h"
 
 int main(int argc, char **argv)
 {

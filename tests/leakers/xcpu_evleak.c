@@ -21,6 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "leaker_io.h"
+
 #define RING 1024 /* a power of two */
 
 static int ring[RING];
@@ -66,22 +68,6 @@ static void hand_over(int fd)
 		;
 	ring[h % RING] = fd;
 	atomic_store_explicit(&head, h + 1, memory_order_release);
-}
-
-static int wait_line(void)
-{
-	char line[64];
-
-	return fgets(line, sizeof(line), stdin) ? 0 : -1;
-}
-
-static int parse_count(const char *s, long max, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return errno || end == s || *end || *out < 0 || *out > max ? -1 : 0;
 }
 
 int main(int argc, char **argv)
