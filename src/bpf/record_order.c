@@ -19,8 +19,8 @@ _Static_assert(sizeof(struct rec_alloc_event) <= RECORD_ORDER_MAX, "an event fit
 struct slot {
 	uint64_t ts;
 	uint64_t seq; /* arrival, for equal timestamps */
+	_Alignas(8) uint8_t rec[RECORD_ORDER_MAX]; /* read as the event it holds */
 	uint32_t size;
-	uint8_t rec[RECORD_ORDER_MAX];
 };
 
 struct queue {
