@@ -316,9 +316,11 @@ out:
 	return base;
 }
 
-int record_probe__start(const struct record_probe_opts *o, const struct symtab *ks,
-			record_event_fn fn, void *fn_ctx, struct notes *notes,
-			struct record_probe **out, char *why, size_t whylen)
+/* allow_batch false: a ring slot per event. *no_flush: batching was on and
+ * this kernel cannot run the flush program on a given CPU (before 5.10). */
+static int start(const struct record_probe_opts *o, const struct symtab *ks,
+		 record_event_fn fn, void *fn_ctx, struct notes *notes, bool allow_batch,
+		 bool *no_flush, struct record_probe **out, char *why, size_t whylen)
 {
 	struct record_probe *rp = calloc(1, sizeof(*rp));
 	struct bpf_program *progs[NPROGS];
@@ -446,7 +448,8 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 	/* Raw user stacks (8 KiB each) keep the ring, and their order per CPU
 	 * with the events that refer to them. POOLSCOPE_RECORD_UNBATCHED=1: a
 	 * ring slot per event, as before the batched path (the benchmark's A/B). */
-	rp->batched = !o->aggregate && !ro->ustack_raw && !getenv("POOLSCOPE_RECORD_UNBATCHED");
+	rp->batched = allow_batch && !o->aggregate && !ro->ustack_raw &&
+		      !getenv("POOLSCOPE_RECORD_UNBATCHED");
 	ro->batched = rp->batched;
 	if (!rp->batched)
 		bpf_program__set_autoload(rp->skel->progs.rec_stage_flush, false);
@@ -498,6 +501,12 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 				  "matching cache created later will be recorded",
 				  o->kinds ? " among --kinds" : "");
 	}
+	if (rp->batched && !record_stage__can_flush(bpf_program__fd(rp->skel->progs.rec_stage_flush))) {
+		*no_flush = true;
+		err = -EOPNOTSUPP;
+		snprintf(why, whylen, "cannot run the staging flush on a given CPU");
+		goto out;
+	}
 	err = record_bpf__attach(rp->skel);
 	if (err) {
 		snprintf(why, whylen, "attaching to the allocation tracepoints failed: %s",
@@ -539,6 +548,18 @@ int record_probe__start(const struct record_probe_opts *o, const struct symtab *
 out:
 	btf__free(btf);
 	record_probe__stop(rp);
+	return err;
+}
+
+int record_probe__start(const struct record_probe_opts *o, const struct symtab *ks,
+			record_event_fn fn, void *fn_ctx, struct notes *notes,
+			struct record_probe **out, char *why, size_t whylen)
+{
+	bool no_flush = false;
+	int err = start(o, ks, fn, fn_ctx, notes, true, &no_flush, out, why, whylen);
+
+	if (err && no_flush)
+		err = start(o, ks, fn, fn_ctx, notes, false, &no_flush, out, why, whylen);
 	return err;
 }
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,15 @@ static int flush_on(const struct record_stage *s, int cpu)
 	if (bpf_prog_test_run_opts(s->prog_fd, &run))
 		return errno == ENXIO ? 0 : -errno;
 	return run.retval ? 1 : 0;
+}
+
+bool record_stage__can_flush(int prog_fd)
+{
+	int cpu = sched_getcpu();
+	LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU,
+		    .cpu = cpu < 0 ? 0 : (__u32)cpu);
+
+	return bpf_prog_test_run_opts(prog_fd, &run) == 0;
 }
 
 int record_stage__sweep(struct record_stage *s, uint64_t now, bool all, uint64_t *watermark,

@@ -22,6 +22,10 @@ struct record_stage {
 /* A CPU's staged records are flushed once the oldest is this old. */
 #define RECORD_STAGE_AGE_NS 20000000ull
 
+/* Whether this kernel runs the flush program on a CPU of our choosing
+ * (BPF_F_TEST_RUN_ON_CPU for raw_tp programs, 5.10+): tried on this CPU
+ * before recording starts, when every staging buffer is still empty. */
+bool record_stage__can_flush(int prog_fd);
 int record_stage__init(struct record_stage *s, int map_fd, int prog_fd, int ncpus);
 void record_stage__release(struct record_stage *s);
 /* Reads every CPU's staging buffer at now (CLOCK_MONOTONIC, the BPF clock)
