@@ -10,14 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${POOLSCOPE:=build/poolscope}"
 : "${LEAKERS:=$(dirname "$POOLSCOPE")/leakers}"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "diagnose_ustack: skipped: needs root (BPF)"
-	exit 77
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "diagnose_ustack: skipped: no /sys/kernel/btf/vmlinux (BPF recorder)"
-	exit 77
-fi
+. tests/integration/lib/require_recorder.sh
+require_recorder diagnose_ustack
 work=$(mktemp -d /tmp/poolscope-diagnose-ustack.XXXXXX)
 leak_pid=
 cleanup() {

@@ -13,14 +13,8 @@ cd "$(dirname "$0")/../.."
 : "${POOLSCOPE:=build/poolscope}"
 : "${LEAKERS:=$(dirname "$POOLSCOPE")/leakers}"
 N=100
-if [ "$(id -u)" -ne 0 ]; then
-	echo "report_debuginfo: skipped: needs root (BPF)"
-	exit 77
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "report_debuginfo: skipped: no /sys/kernel/btf/vmlinux (BPF recorder)"
-	exit 77
-fi
+. tests/integration/lib/require_recorder.sh
+require_recorder report_debuginfo
 for t in objcopy strip readelf; do
 	command -v $t >/dev/null || { echo "report_debuginfo: skipped: no $t (binutils)"; exit 77; }
 done

@@ -13,14 +13,8 @@ cd "$(dirname "$0")/../.."
 : "${POOLSCOPE:=build/poolscope}"
 : "${LEAKERS:=$(dirname "$POOLSCOPE")/leakers}"
 N=150
-if [ "$(id -u)" -ne 0 ]; then
-	echo "report_dwarf: skipped: needs root (BPF)"
-	exit 77
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "report_dwarf: skipped: no /sys/kernel/btf/vmlinux (BPF recorder)"
-	exit 77
-fi
+. tests/integration/lib/require_recorder.sh
+require_recorder report_dwarf
 work=$(mktemp -d /tmp/poolscope-report-dwarf.XXXXXX)
 rec_pid=
 cleanup() {

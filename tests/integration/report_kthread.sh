@@ -7,14 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${POOLSCOPE:=build/poolscope}"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "report_kthread: skipped: needs root (BPF)"
-	exit 77
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "report_kthread: skipped: no /sys/kernel/btf/vmlinux (BPF recorder)"
-	exit 77
-fi
+. tests/integration/lib/require_recorder.sh
+require_recorder report_kthread
 work=$(mktemp -d /tmp/poolscope-report-kthread.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "report_kthread: FAIL: $*" >&2; exit 1; }

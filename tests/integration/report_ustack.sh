@@ -13,14 +13,8 @@ cd "$(dirname "$0")/../.."
 : "${POOLSCOPE:=build/poolscope}"
 : "${LEAKERS:=$(dirname "$POOLSCOPE")/leakers}"
 N=200
-if [ "$(id -u)" -ne 0 ]; then
-	echo "report_ustack: skipped: needs root (BPF)"
-	exit 77
-fi
-if [ ! -r /sys/kernel/btf/vmlinux ]; then
-	echo "report_ustack: skipped: no /sys/kernel/btf/vmlinux (BPF recorder)"
-	exit 77
-fi
+. tests/integration/lib/require_recorder.sh
+require_recorder report_ustack
 work=$(mktemp -d /tmp/poolscope-report-ustack.XXXXXX)
 rec_pid=
 cleanup() {
