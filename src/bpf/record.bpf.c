@@ -52,6 +52,9 @@ const volatile bool live_set = false;
 /* Events mode: records go through the per-CPU staging buffers (struct
  * rec_stage) and reach the ring a batch at a time. */
 const volatile bool batched = false;
+/* Bytes a staging buffer holds before it is handed on: REC_STAGE_BYTES, or
+ * a quarter of a small ring (a batch larger than the ring would never fit). */
+const volatile __u32 stage_limit = REC_STAGE_BYTES;
 
 extern struct kmem_cache *bpf_get_kmem_cache(__u64 addr) __ksym __weak;
 
@@ -458,7 +461,7 @@ static __always_inline void *stage_slot(struct rec_stage **out, __u32 size, __u6
 	*(volatile __u32 *)&st->busy = 1;
 	barrier();
 	used = *(volatile __u32 *)&st->used;
-	if (used > REC_STAGE_BYTES - size) {
+	if (used > REC_STAGE_BYTES - size || used + size > stage_limit) {
 		stage_flush(st);
 		used = 0;
 	}

@@ -451,6 +451,7 @@ static int start(const struct record_probe_opts *o, const struct symtab *ks,
 	rp->batched = allow_batch && !o->aggregate && !ro->ustack_raw &&
 		      !getenv("POOLSCOPE_RECORD_UNBATCHED");
 	ro->batched = rp->batched;
+	ro->stage_limit = ring / 4 < REC_STAGE_BYTES ? (__u32)(ring / 4) : REC_STAGE_BYTES;
 	if (!rp->batched)
 		bpf_program__set_autoload(rp->skel->progs.rec_stage_flush, false);
 	bpf_program__set_autoattach(rp->skel->progs.rec_stage_flush, false);
