@@ -64,8 +64,9 @@ static inline bool record_probe_opts_live_set(const struct record_probe_opts *o)
  * them gets a stack on every allocation, as without the budget. */
 #define REC_DEFAULT_PATHS 16384
 
-/* Called for every ring buffer record (struct rec_event or
- * rec_alloc_event, by size). Non-zero return stops the poll. */
+/* Called for every event (struct rec_event, rec_alloc_event or
+ * rec_ustack_raw, by type and size), one at a time even when they came in a
+ * CPU's batch, in time order across CPUs. Non-zero return stops the poll. */
 typedef int (*record_event_fn)(void *ctx, const void *rec, size_t size);
 
 struct record_probe;
