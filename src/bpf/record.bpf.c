@@ -3,7 +3,8 @@
  * buffer copy) on the kmem, percpu and vmalloc allocation events.
  *
  * --events: every event that passes the filters goes through one BPF ring
- * buffer to user space. --aggregate: the kernel keeps the outstanding objects
+ * buffer to user space, staged per CPU and handed on a batch at a time
+ * (struct rec_stage; unbatched with --user-stacks=dwarf). --aggregate: the kernel keeps the outstanding objects
  * (kind+pointer → origin) and per-origin alloc/free counters, and user space
  * samples them. Stacks: on a budget per allocating path by default (see
  * take_stack), on every allocation, every Nth, or none. Filters run here,
