@@ -4,9 +4,9 @@
  *
  * --events: every event that passes the filters goes through one BPF ring
  * buffer to user space, staged per CPU and handed on a batch at a time
- * (struct rec_stage; unbatched with --user-stacks=dwarf). --aggregate: the kernel keeps the outstanding objects
- * (kind+pointer → origin) and per-origin alloc/free counters, and user space
- * samples them. Stacks: on a budget per allocating path by default (see
+ * (struct rec_stage; unbatched with --user-stacks=dwarf). --aggregate: the
+ * kernel keeps the outstanding objects (kind+pointer → origin) and
+ * per-origin alloc/free counters, and user space samples them. Stacks: on a budget per allocating path by default (see
  * take_stack), on every allocation, every Nth, or none. Filters run here,
  * before anything is copied: tags (a set of
  * allowed kmem_cache pointers filled by user space from the name globs),
@@ -464,6 +464,7 @@ static __always_inline void *stage_slot(struct rec_stage **out, __u32 size, __u6
 	*(volatile __u32 *)&st->busy = 1;
 	barrier();
 	used = *(volatile __u32 *)&st->used;
+	/* The first bound is the verifier's (stage_limit is at most it). */
 	if (used > REC_STAGE_BYTES - size || used + size > stage_limit) {
 		stage_flush(st);
 		used = 0;

@@ -38,11 +38,11 @@ static int flush_on(const struct record_stage *s, int cpu)
 
 bool record_stage__can_flush(int prog_fd)
 {
+	const struct record_stage probe = { .prog_fd = prog_fd };
 	int cpu = sched_getcpu();
-	LIBBPF_OPTS(bpf_test_run_opts, run, .flags = BPF_F_TEST_RUN_ON_CPU,
-		    .cpu = cpu < 0 ? 0 : (__u32)cpu);
 
-	return bpf_prog_test_run_opts(prog_fd, &run) == 0;
+	/* A kernel without BPF_F_TEST_RUN_ON_CPU refuses the flag (EINVAL). */
+	return flush_on(&probe, cpu < 0 ? 0 : cpu) == 0;
 }
 
 int record_stage__sweep(struct record_stage *s, uint64_t now, bool all, uint64_t *watermark,
