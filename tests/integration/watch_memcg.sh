@@ -42,11 +42,13 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$POOLSCOPE" watch --interval 1s --db "$work/h.db" --listen "127.0.0.1:$port" \
 	--diagnose-duration 5s >"$work/w.out" 2>"$work/w.err" &
 wpid=$!
-# The grower joins the cgroup before it allocates: up to 240 MiB, then holds.
+# The grower joins the cgroup before it allocates: up to 220 MiB, then holds
+# (with the interpreter ~224 MiB, 87 %: past the 80 % level and short of
+# the 95 % one, so that a late sample cannot see it cross both at once).
 sh -c "echo \$\$ >$cg/cgroup.procs && exec python3 -c '
 import time
 held = []
-for _ in range(120):
+for _ in range(110):
     held.append(b\"x\" * (2 << 20))
     time.sleep(0.05)
 time.sleep(120)
